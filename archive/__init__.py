@@ -1,0 +1,1 @@
+"""WARC capture and writing, storage backends, indexes, replay and re-extraction."""

@@ -1,0 +1,3 @@
+"""newsarchive crawler: site configs, discovery, spiders and the command line."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Item pipelines: article extraction, validation and JSONL export."""
