@@ -4,6 +4,11 @@ Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`
 
     extract_page(html, url, headers=None) -> Extraction
     extract(html, url, headers=None) -> dict          # Extraction.record
+
+Which module does what: ``decode`` (bytes → text), ``structured`` (extruct: JSON-LD,
+microdata, OpenGraph), ``titles``, ``bylines``, ``dates``, ``sections``, ``language``,
+``images`` (lead image + credit), ``body`` (trafilatura + paragraph clean-up, with the
+wording rules in ``boilerplate``), ``page_type`` (article or not) and ``record`` (assembly).
 """
 
 from __future__ import annotations
@@ -11,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-EXTRACTOR_NAME = "newsarchive"
+from .record import EXTRACTOR_NAME, EXTRACTOR_VERSION, build
+
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "Extraction", "extract", "extract_page"]
 
 
 @dataclass
@@ -34,7 +41,9 @@ class Extraction:
 def extract_page(
     html: str | bytes, url: str, headers: Mapping[str, str] | None = None
 ) -> Extraction:
-    raise NotImplementedError  # being written
+    """Extract the record for one page.  Never raises on malformed HTML."""
+    record, is_article, reason = build(html, url, headers)
+    return Extraction(record=record, is_article=is_article, reason=reason)
 
 
 def extract(html: str | bytes, url: str, headers: Mapping[str, str] | None = None) -> dict:

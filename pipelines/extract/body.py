@@ -1,0 +1,123 @@
+"""Body text: trafilatura on a copy of the tree, then paragraph-level clean-up.
+
+trafilatura finds the main content; the clean-up here removes what it lets through on news
+pages: the title and byline at the top, image credit lines (returned, they become the
+image credit), "Read also:" cross-links, and the tail furniture after an end marker
+("You may also like", "Leave a Comment", …).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from . import boilerplate
+from .images import credit_line
+from .text_utils import clean, fold
+
+logger = logging.getLogger(__name__)
+
+# Blocks removed before trafilatura looks at the page (it keeps some of them otherwise).
+PRUNE_XPATH = [
+    "//*[contains(@class,'sharedaddy') or contains(@class,'share-buttons') "
+    "or contains(@class,'social-share') or contains(@class,'jp-relatedposts') "
+    "or contains(@class,'yarpp') or contains(@class,'related-posts') "
+    "or contains(@class,'author-box') or contains(@class,'about-author') "
+    "or contains(@class,'newsletter') or contains(@class,'cookie') "
+    "or contains(@id,'comments') or contains(@id,'respond') or contains(@class,'comment-respond')]",
+]
+
+
+@dataclass
+class BodySettings:
+    favor_precision: bool = False
+    favor_recall: bool = False
+    include_tables: bool = True
+    deduplicate: bool = False
+    prune: bool = True
+
+
+@dataclass
+class Body:
+    paragraphs: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)  # credit names from standalone lines
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+def _paragraphs(body: HtmlElement) -> list[str]:
+    out: list[str] = []
+    for el in body:
+        if el.tag == "list":
+            items = [clean("".join(item.itertext())) for item in el.iter("item")]
+            out += [i for i in items if i]
+        elif el.tag == "table":
+            for row in el.iter("row"):
+                cells = [clean("".join(c.itertext())) for c in row.iter("cell")]
+                line = " | ".join(c for c in cells if c)
+                if line:
+                    out.append(line)
+        else:
+            text = clean("".join(el.itertext()))
+            if text:
+                out.append(text)
+    return out
+
+
+def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> HtmlElement | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        doc = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            include_comments=False,
+            include_tables=settings.include_tables,
+            favor_precision=settings.favor_precision,
+            favor_recall=settings.favor_recall,
+            deduplicate=settings.deduplicate,
+            with_metadata=False,
+            prune_xpath=PRUNE_XPATH if settings.prune else None,
+        )
+    if doc is None:
+        return None
+    return doc.body
+
+
+def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: list[str]) -> Body:
+    result = Body()
+    head_keys = {fold(t) for t in [title, *byline_texts] if t}
+    skip_next = False
+    for i, line in enumerate(paragraphs):
+        if skip_next:
+            skip_next = False
+            if len(line) <= 200:
+                continue
+        if not result.paragraphs and fold(line) in head_keys:
+            continue
+        credit = credit_line(line)
+        if credit:
+            result.credits.append(credit)
+            continue
+        if boilerplate.is_end_marker(line) and i >= len(paragraphs) * 0.5 and result.paragraphs:
+            break
+        if boilerplate.is_label_only(line):
+            skip_next = True
+            continue
+        if boilerplate.is_cross_link(line) or boilerplate.is_noise(line):
+            continue
+        result.paragraphs.append(line)
+    return result
+
+
+def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: list[str],
+                 settings: BodySettings | None = None) -> Body:
+    body = trafilatura_body(tree, url, settings or BodySettings())
+    if body is None:
+        return Body()
+    return clean_paragraphs(_paragraphs(body), title, byline_texts)

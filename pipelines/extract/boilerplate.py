@@ -1,0 +1,70 @@
+"""Lines that are never article text: cross-links, share bars, comment forms, widgets.
+
+Used on trafilatura's output, paragraph by paragraph.  Rules are about wording and shape
+("Read also:" + a link line, "Leave a Reply"), never about particular sites.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A paragraph that is only one of these labels ends the article: what follows is the
+# page's furniture (related posts, comment form, footer widgets).
+END_MARKERS = re.compile(
+    r"^(?:you (?:may|might) also (?:like|enjoy|be interested in)|you may have missed|"
+    r"related(?: posts| articles| stories| news| content| reading| coverage)?|"
+    r"more (?:from|on|stories|articles|news|in)\b.{0,40}|"
+    r"leave a (?:comment|reply)|post a comment|\d*\s*comments?|add (?:a )?comment|"
+    r"comments are closed\.?|editors?[’']? picks?|latest (?:posts|news|articles|stories)|"
+    r"recent posts|popular posts|most (?:read|popular|viewed)|trending(?: now)?|"
+    r"share this(?: article| story| post)?:?|share on .{0,20}|like this:?|"
+    r"recommended(?: for you| stories| articles)?|don[’']t miss|further reading|"
+    r"weitere artikel|das könnte sie auch interessieren|mehr zum thema|ähnliche artikel|"
+    r"verwandte artikel|kommentare?|schreibe einen kommentar|"
+    r"articles? similaires?|à lire aussi|vous aimerez aussi|laisser un commentaire|"
+    r"artículos relacionados|te puede interesar|deja un comentario|"
+    r"articoli correlati|potrebbe interessarti|lascia un commento|"
+    r"gerelateerde artikelen|laat een reactie achter|"
+    r"about the author|sobre el autor|über den autor|à propos de l[’']auteur|"
+    r"subscribe to (?:our|the) newsletter|sign up for (?:our|the) newsletter)"
+    r"\s*[:.!]?$",
+    re.I,
+)
+# Cross-link labels: the label line goes, and a short link-like line right after it too.
+CROSS_LINK = re.compile(
+    r"^(?:read (?:also|more|next)|also read|see also|related|more|watch|listen|"
+    r"lesen sie (?:auch|mehr)|mehr dazu|siehe auch|auch interessant|"
+    r"lire (?:aussi|également|la suite)|à lire aussi|voir aussi|"
+    r"lee (?:también|más)|ver también|leer más|"
+    r"leggi (?:anche|di più)|vedi anche|"
+    r"lees ook|zie ook)\s*[:：»>–—-]",
+    re.I,
+)
+# Lines that are furniture wherever they sit.
+NOISE_LINE = re.compile(
+    r"^(?:share(?: this)?(?: on)?:?|tweet|pin it|email|print|whatsapp|facebook|twitter|"
+    r"linkedin|reddit|telegram|copy link|advertisement|anzeige|publicité|publicidad|"
+    r"pubblicità|advertentie|sponsored|click to share on .*|"
+    r"tags?:.*|filed under:?.*|posted in:?.*|categories?:.*|"
+    r"follow us on .*|sign up for .*newsletter.*|subscribe(?: now)?[.!]?|"
+    r"we use cookies.*|this (?:web)?site uses cookies.*|accept(?: all)?(?: cookies)?|"
+    r"all rights reserved\.?.*|©\s*\d{4}.*)$",
+    re.I,
+)
+
+
+def is_end_marker(line: str) -> bool:
+    return len(line) <= 60 and bool(END_MARKERS.match(line))
+
+
+def is_cross_link(line: str) -> bool:
+    return len(line) <= 300 and bool(CROSS_LINK.match(line))
+
+
+def is_label_only(line: str) -> bool:
+    """"Read also:" alone on its line (the link follows on the next)."""
+    return bool(CROSS_LINK.match(line)) and len(re.sub(r"\W", "", CROSS_LINK.sub("", line))) == 0
+
+
+def is_noise(line: str) -> bool:
+    return len(line) <= 200 and bool(NOISE_LINE.match(line))

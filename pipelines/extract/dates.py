@@ -1,0 +1,133 @@
+"""Published / modified dates with time and offset.
+
+trafilatura (through htmldate) keeps only the day, so the time-bearing sources are read here:
+schema.org datePublished/dateModified, article:published_time and kin, ``itemprop`` and
+``<time datetime>``; htmldate is the last resort for the published day.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+from datetime import date, datetime
+
+from dateutil import parser as dateutil_parser
+from lxml.html import HtmlElement
+
+from .structured import Structured
+from .text_utils import clean, first_str
+
+logger = logging.getLogger(__name__)
+
+_PUBLISHED_META = (
+    "article:published_time", "og:published_time", "article:published", "datepublished",
+    "pubdate", "publishdate", "publish_date", "publish-date", "published_time", "published-date",
+    "article.published", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date",
+    "date", "sailthru.date", "parsely-pub-date", "cxenseparse:recs:publishtime",
+    "article_date_original", "originalpublicationdate", "citation_publication_date",
+    "citation_date", "datecreated", "dc.date.created", "displaydate",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "article:modified", "datemodified",
+    "lastmod", "last-modified", "dc.date.modified", "dcterms.modified", "updated_time",
+    "revised", "modified",
+)
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+_EARLIEST = datetime(1995, 1, 1)
+
+
+def normalise_date(raw: str | None) -> str | None:
+    """Any common date string → ISO 8601 (date only when the source has no time)."""
+    text = clean(raw)
+    if not text or len(text) > 64:
+        return None
+    if re.fullmatch(r"\d{10}(?:\d{3})?", text):  # epoch seconds / milliseconds
+        try:
+            value = datetime.fromtimestamp(int(text[:10])).astimezone()
+            return value.isoformat()
+        except (OverflowError, OSError, ValueError):
+            return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # dateutil's UnknownTimezoneWarning
+                value = dateutil_parser.parse(text, fuzzy=False)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    naive = value.replace(tzinfo=None)
+    if naive < _EARLIEST or naive.year > date.today().year + 1:
+        return None
+    if not _HAS_TIME.search(text) or (
+        value.hour == value.minute == value.second == 0 and value.tzinfo is None
+        and "T" not in text
+    ):
+        return value.date().isoformat()
+    if value.microsecond:
+        value = value.replace(microsecond=0)
+    return value.isoformat()
+
+
+def _from_ld(data: Structured, key: str) -> str | None:
+    article = data.article()
+    nodes = [article] if article else []
+    nodes += [n for n in data.nodes() if n is not article]
+    for node in nodes:
+        value = normalise_date(first_str(node.get(key)))
+        if value:
+            return value
+    return None
+
+
+def _from_meta(data: Structured, names: tuple[str, ...]) -> str | None:
+    for name in names:
+        for raw in data.meta.get(name, []):
+            value = normalise_date(raw)
+            if value:
+                return value
+    for name in names:
+        for raw in data.og.get(name, []):
+            value = normalise_date(raw)
+            if value:
+                return value
+    return None
+
+
+def _from_markup(tree: HtmlElement, prop: str) -> str | None:
+    for el in tree.xpath(f".//*[@itemprop='{prop}']"):
+        value = normalise_date(el.get("datetime") or el.get("content") or el.text_content())
+        if value:
+            return value
+    if prop == "datePublished":
+        for el in tree.xpath(".//time[@pubdate] | .//time[contains(@class,'publish')]"
+                             " | .//time[contains(@class,'entry-date')]"
+                             " | .//article//time[@datetime] | .//time[@datetime]"):
+            value = normalise_date(el.get("datetime") or el.text_content())
+            if value:
+                return value
+    return None
+
+
+def _from_htmldate(tree: HtmlElement, url: str) -> str | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(tree, url=url, original_date=True, extensive_search=True,
+                          outputformat="%Y-%m-%d")
+    except (ValueError, TypeError) as exc:
+        logger.debug("htmldate failed on %s: %s", url, exc)
+        return None
+    return found or None
+
+
+def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
+    published = (_from_ld(data, "datePublished") or _from_meta(data, _PUBLISHED_META)
+                 or _from_markup(tree, "datePublished") or _from_ld(data, "dateCreated")
+                 or _from_ld(data, "uploadDate"))
+    modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
+                or _from_markup(tree, "dateModified"))
+    if published is None:
+        published = _from_htmldate(tree, url)
+    return published, modified

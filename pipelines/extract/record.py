@@ -1,0 +1,110 @@
+"""Assembly: run each field rule once over one parsed tree and build the record."""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from .body import BodySettings, extract_body
+from .bylines import extract_authors
+from .dates import extract_dates
+from .decode import decode_html
+from .images import extract_image
+from .language import extract_language
+from .page_type import classify
+from .sections import extract_section, extract_tags
+from .structured import Structured, read_structured
+from .text_utils import clean, first_str
+from .titles import extract_title, site_names
+
+EXTRACTOR_NAME = "newsarchive"
+EXTRACTOR_VERSION = "0.1.0"
+_WORD = re.compile(r"\w+")
+
+RECORD_KEYS = ("url", "canonical_url", "title", "authors", "byline", "published", "modified",
+               "section", "tags", "language", "site_name", "description", "text", "image",
+               "word_count", "extractor")
+
+
+def parse_html(text: str) -> HtmlElement | None:
+    return trafilatura.load_html(text)
+
+
+def empty_record(url: str) -> dict:
+    record: dict = {key: None for key in RECORD_KEYS}
+    record.update(url=url, authors=[], tags=[], text="", word_count=0,
+                  extractor={"name": EXTRACTOR_NAME, "version": EXTRACTOR_VERSION})
+    return record
+
+
+def _canonical(tree: HtmlElement, data: Structured, url: str) -> str | None:
+    for link in tree.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            return urljoin(url, link.get("href").strip())
+    og_url = first_str(data.og.get("og:url"))
+    return urljoin(url, og_url) if og_url else None
+
+
+def _site_name(data: Structured) -> str | None:
+    name = first_str(data.og.get("og:site_name")) or data.first_meta("application-name")
+    if name:
+        return clean(name)
+    article = data.article()
+    if article:
+        return first_str(data.resolve(article.get("publisher")))
+    return None
+
+
+def _description(data: Structured) -> str | None:
+    article = data.article()
+    value = first_str(data.og.get("og:description")) or data.first_meta("description",
+                                                                         "twitter:description")
+    if not value and article:
+        value = first_str(article.get("description"))
+    return clean(value) or None
+
+
+def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
+          settings: BodySettings | None = None) -> tuple[dict, bool, str | None]:
+    record = empty_record(url)
+    text = decode_html(html, headers)
+    tree = parse_html(text) if text.strip() else None
+    if tree is None:
+        return record, False, "empty-page"
+    data = read_structured(tree, url)
+    keys = site_names(data, url)
+
+    title = extract_title(tree, data, url)
+    authors, byline = extract_authors(tree, data, keys)
+    image = extract_image(tree, data, url)
+    section = extract_section(tree, data, title)
+    body = extract_body(tree, url, title, [byline] if byline else [], settings)
+    if image is not None and not image.get("credit") and body.credits:
+        image["credit"] = body.credits[0]
+    published, modified = extract_dates(tree, data, url)
+
+    record.update(
+        canonical_url=_canonical(tree, data, url),
+        title=title,
+        authors=authors,
+        byline=byline,
+        published=published,
+        modified=modified,
+        section=section,
+        tags=extract_tags(tree, data),
+        language=extract_language(tree, data, headers),
+        site_name=_site_name(data),
+        description=_description(data),
+        text=body.text,
+        image=image,
+        word_count=len(_WORD.findall(body.text)),
+    )
+    is_article, reason = classify(tree, data, url, title, record["word_count"], body.text)
+    return record, is_article, reason
+
+
+__all__ = ["build", "EXTRACTOR_NAME", "EXTRACTOR_VERSION"]

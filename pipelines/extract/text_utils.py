@@ -1,0 +1,51 @@
+"""Small text helpers shared by the field rules."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from lxml.html import HtmlElement
+
+_WS = re.compile(r"\s+")
+
+
+def clean(text: Any) -> str:
+    """Collapse whitespace (incl. NBSP) and strip; non-strings become ''."""
+    if not isinstance(text, str):
+        return ""
+    return _WS.sub(" ", text.replace("\u00ad", "").replace("\u200b", "")).strip()
+
+
+def fold(text: str) -> str:
+    """Comparison key: case-folded letters and digits only, accents removed."""
+    text = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def node_text(el: HtmlElement) -> str:
+    return clean(el.text_content())
+
+
+def first_str(value: Any) -> str | None:
+    """First non-empty string in a JSON-LD value (str, list, or ``{name|@value}`` dict)."""
+    if isinstance(value, str):
+        return clean(value) or None
+    if isinstance(value, list):
+        for item in value:
+            found = first_str(item)
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key in ("name", "@value", "text"):
+            found = first_str(value.get(key))
+            if found:
+                return found
+    return None
+
+
+def has_class(el: HtmlElement, *needles: str) -> bool:
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return any(n in attrs for n in needles)
