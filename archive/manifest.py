@@ -1,0 +1,139 @@
+"""The crawl manifest ``crawls/<crawl_id>.json``: written last, so present means complete.
+
+It records the site config, software versions, counts from the crawl stats, and every
+output file with its size and sha256.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from datetime import datetime, timezone
+from importlib import metadata
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from archive.crawl_output import crawl_output
+from pipelines.export import articles_key
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+# finish reasons that are a normal end of a crawl
+NORMAL_FINISH = {"finished", "closespider_itemcount", "closespider_pagecount"}
+SOFTWARE = ["newsarchive", "scrapy", "warcio", "trafilatura", "extruct", "boto3", "twisted", "lxml"]
+
+
+def software_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in SOFTWARE:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def manifest_key(crawl_id: str) -> str:
+    return f"crawls/{crawl_id}.json"
+
+
+def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
+    def total(prefix: str) -> int:
+        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("downloader/response_count", 0),
+        "articles": stats.get("item_scraped_count", 0),
+        "non_articles": total("pages/non_articles/"),
+        "skipped": total("skipped/"),
+        "extract_failed": stats.get("articles/extract_failed", 0),
+        "http_errors": total("httperror/response_ignored_status_count/"),
+        "download_errors": stats.get("downloader/exception_count", 0)
+        - stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0),
+        "retries": stats.get("retry/count", 0),
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "warc_records": stats.get("warc/records_written", 0),
+        "warc_bytes": stats.get("warc/bytes_written", 0),
+        "warc_files": stats.get("warc/files_closed", 0),
+        "finish_reason": stats.get("finish_reason"),
+    }
+
+
+class CrawlManifest:
+    """Writes the manifest once everything else has been closed (``engine_stopped``)."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.started_at = datetime.now(timezone.utc)
+        self.manifest: dict[str, Any] | None = None
+        self.problems: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlManifest:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_stopped(self) -> None:
+        spider = self.crawler.spider
+        crawl_id = getattr(spider, "crawl_id", "") or self.crawler.settings.get("NEWSARCHIVE_CRAWL_ID")
+        site = getattr(spider, "site", None)
+        output = crawl_output(self.crawler)
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        if self.crawler.settings.getbool("NEWSARCHIVE_EXTRACT") and site is not None:
+            key = articles_key(site.name, crawl_id)
+            if output.local_path(key).exists():
+                output.file_closed(key)
+        failed = output.finish()
+        counts = crawl_counts(stats)
+        self.problems = problems_of(counts, failed)
+        self.manifest = {
+            "manifest_version": MANIFEST_VERSION,
+            "crawl_id": crawl_id,
+            "started_at": self.started_at.isoformat(timespec="seconds"),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "status": "finished-with-errors" if self.problems else "complete",
+            "problems": self.problems,
+            "sites": [site.to_dict()] if site is not None else [],
+            "software": software_versions(),
+            "counts": counts,
+            "files": [
+                {"key": f.key, "kind": file_kind(f.key), "size": f.size, "sha256": f.sha256}
+                for f in output.files
+            ],
+            "not_stored": failed,
+        }
+        if failed:
+            logger.error("Files not stored (left in the spool for `upload --pending`): %s", failed)
+            return  # no manifest: the crawl's output is not complete in storage
+        key = manifest_key(crawl_id)
+        path = output.local_path(key)
+        path.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        output.file_closed(key)
+        failed = output.finish()
+        if failed:
+            self.problems.append(f"manifest not stored: {failed}")
+        logger.info("Crawl %s: manifest %s", crawl_id, key)
+
+
+def file_kind(key: str) -> str:
+    top = key.split("/", 1)[0]
+    return {"warc": "warc", "indexes": "cdxj", "articles": "jsonl", "crawls": "manifest"}.get(top, "other")
+
+
+def problems_of(counts: dict[str, Any], failed: list[str]) -> list[str]:
+    problems = []
+    if counts["finish_reason"] not in NORMAL_FINISH:
+        problems.append(f"crawl ended early: {counts['finish_reason']}")
+    if counts["responses"] == 0:
+        problems.append("no responses at all: is the site reachable?")
+    if counts["extract_failed"]:
+        problems.append(f"{counts['extract_failed']} pages failed extraction")
+    if failed:
+        problems.append(f"{len(failed)} files not stored")
+    return problems

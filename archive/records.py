@@ -1,0 +1,184 @@
+"""Serialise WARC/1.1 records byte for byte.
+
+warcio builds records from parsed ``StatusAndHeaders``, re-serialising HTTP headers (it
+percent-encodes non-ASCII values and normalises line endings), which would change what the
+server sent.  Here the HTTP block is written exactly as given, both digests are computed in
+one pass over it, and each record becomes one gzip member.  Reading and validation use
+warcio and FastWARC.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+WARC_VERSION = b"WARC/1.1"
+CRLF = b"\r\n"
+
+
+def sha1_digest(data: bytes) -> str:
+    """A WARC digest value: ``sha1:`` + base32 of the SHA-1, as warcio and Heritrix write."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def warc_date(moment: datetime) -> str:
+    """WARC/1.1 date with microseconds, always UTC (``2026-11-27T01:02:03.456789Z``)."""
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record ready to write: WARC headers (name, value) in order and the block bytes."""
+
+    headers: list[tuple[str, str]]
+    block: bytes
+
+    @property
+    def record_id(self) -> str:
+        return self.header("WARC-Record-ID") or ""
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lname:
+                return value
+        return None
+
+    def to_bytes(self) -> bytes:
+        lines = [WARC_VERSION]
+        for name, value in self.headers:
+            lines.append(f"{name}: {value}".encode("utf-8"))
+        lines.append(f"Content-Length: {len(self.block)}".encode("ascii"))
+        head = CRLF.join(lines) + CRLF + CRLF
+        return head + self.block + CRLF + CRLF
+
+
+def gzip_member(data: bytes, level: int = 6) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return compressor.compress(data) + compressor.flush()
+
+
+def http_block(start_line: bytes, header_lines: Iterable[bytes], body: bytes) -> tuple[bytes, int]:
+    """The HTTP message as a block; returns (block, offset of the payload in it)."""
+    head = start_line + CRLF + b"".join(line + CRLF for line in header_lines) + CRLF
+    return head + body, len(head)
+
+
+@dataclass
+class RecordFactory:
+    """Builds records; the clock and the id generator are injectable for golden tests."""
+
+    clock: Callable[[], datetime] = utc_now
+    make_id: Callable[[], str] = new_record_id
+
+    def warcinfo(self, filename: str, fields: dict[str, str]) -> Record:
+        block = b"".join(f"{k}: {v}\r\n".encode("utf-8") for k, v in fields.items() if v)
+        return Record(
+            headers=[
+                ("WARC-Type", "warcinfo"),
+                ("WARC-Record-ID", self.make_id()),
+                ("WARC-Date", warc_date(self.clock())),
+                ("WARC-Filename", filename),
+                ("WARC-Block-Digest", sha1_digest(block)),
+                ("Content-Type", "application/warc-fields"),
+            ],
+            block=block,
+        )
+
+    def response(
+        self,
+        uri: str,
+        block: bytes,
+        payload_offset: int,
+        *,
+        date: datetime | None = None,
+        ip_address: str | None = None,
+        extra: Iterable[tuple[str, str]] = (),
+    ) -> Record:
+        headers = [
+            ("WARC-Type", "response"),
+            ("WARC-Record-ID", self.make_id()),
+            ("WARC-Date", warc_date(date or self.clock())),
+            ("WARC-Target-URI", uri),
+        ]
+        if ip_address:
+            headers.append(("WARC-IP-Address", ip_address))
+        headers.extend(extra)
+        headers += [
+            ("WARC-Block-Digest", sha1_digest(block)),
+            ("WARC-Payload-Digest", sha1_digest(block[payload_offset:])),
+            ("Content-Type", "application/http; msgtype=response"),
+        ]
+        return Record(headers=headers, block=block)
+
+    def request(
+        self,
+        uri: str,
+        block: bytes,
+        *,
+        concurrent_to: str,
+        date: str,
+        ip_address: str | None = None,
+    ) -> Record:
+        headers = [
+            ("WARC-Type", "request"),
+            ("WARC-Record-ID", self.make_id()),
+            ("WARC-Date", date),
+            ("WARC-Target-URI", uri),
+        ]
+        if ip_address:
+            headers.append(("WARC-IP-Address", ip_address))
+        headers += [
+            ("WARC-Concurrent-To", concurrent_to),
+            ("WARC-Block-Digest", sha1_digest(block)),
+            ("Content-Type", "application/http; msgtype=request"),
+        ]
+        return Record(headers=headers, block=block)
+
+    def revisit(
+        self,
+        uri: str,
+        http_head: bytes,
+        payload_digest: str,
+        refers_to_uri: str,
+        refers_to_date: str,
+        *,
+        refers_to: str | None = None,
+        date: datetime | None = None,
+        ip_address: str | None = None,
+    ) -> Record:
+        headers = [
+            ("WARC-Type", "revisit"),
+            ("WARC-Record-ID", self.make_id()),
+            ("WARC-Date", warc_date(date or self.clock())),
+            ("WARC-Target-URI", uri),
+        ]
+        if ip_address:
+            headers.append(("WARC-IP-Address", ip_address))
+        headers += [
+            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
+            ("WARC-Refers-To-Target-URI", refers_to_uri),
+            ("WARC-Refers-To-Date", refers_to_date),
+        ]
+        if refers_to:
+            headers.append(("WARC-Refers-To", refers_to))
+        headers += [
+            ("WARC-Block-Digest", sha1_digest(http_head)),
+            ("WARC-Payload-Digest", payload_digest),
+            ("Content-Type", "application/http; msgtype=response"),
+        ]
+        return Record(headers=headers, block=http_head)

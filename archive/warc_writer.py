@@ -1,0 +1,150 @@
+"""Rotating WARC writer: ``.warc.gz.open`` while written, renamed when closed.
+
+Each file starts with a ``warcinfo`` record; every record is its own gzip member, flushed to
+the OS as soon as it is written, so a crash leaves at most the last member incomplete and
+the ``.open`` suffix says the file was never closed (``archive.recover`` repairs it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from archive.records import Record, RecordFactory, gzip_member
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+
+
+class FileSink(Protocol):
+    def local_path(self, key: str) -> Path: ...
+
+    def file_closed(self, key: str) -> object: ...
+
+
+@dataclass(frozen=True)
+class WarcPointer:
+    """Where a record lives: ``length`` bytes at ``offset`` of ``filename``."""
+
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None
+
+    def to_dict(self) -> dict:
+        return {
+            "filename": self.filename,
+            "offset": self.offset,
+            "length": self.length,
+            "record_id": self.record_id,
+            "payload_digest": self.payload_digest,
+        }
+
+
+class RotatingWarcWriter:
+    """Writes records into ``warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-<serial>.warc.gz``.
+
+    ``warcinfo`` is the block of the ``warcinfo`` record starting each file.  A file is
+    closed and a new one begun once it reaches ``max_size`` bytes.
+    """
+
+    def __init__(
+        self,
+        sink: FileSink,
+        site: str,
+        crawl_id: str,
+        warcinfo: dict[str, str],
+        *,
+        max_size: int = 1_000_000_000,
+        gzip_level: int = 6,
+        factory: RecordFactory | None = None,
+        on_closed: Callable[[str, Path], None] | None = None,
+    ):
+        self.sink = sink
+        self.site = site
+        self.crawl_id = crawl_id
+        self.warcinfo_fields = warcinfo
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.factory = factory or RecordFactory()
+        self.on_closed = on_closed
+        self.serial = 0
+        self.records_written = 0
+        self.bytes_written = 0
+        self.closed_keys: list[str] = []
+        self._handle: BinaryIO | None = None
+        self._key = ""
+        self._path: Path | None = None
+
+    @property
+    def current_filename(self) -> str | None:
+        return self._key.rsplit("/", 1)[-1] if self._handle else None
+
+    def key_for(self, serial: int, moment: datetime) -> str:
+        return (
+            f"warc/{self.site}/{moment:%Y/%m/%d}/{self.crawl_id}-{serial:05d}.warc.gz"
+        )
+
+    def _open(self) -> None:
+        self._key = self.key_for(self.serial, self.factory.clock())
+        self.serial += 1
+        self._path = self.sink.local_path(self._key)
+        open_path = Path(str(self._path) + OPEN_SUFFIX)
+        self._handle = open(open_path, "xb")
+        filename = self._key.rsplit("/", 1)[-1]
+        self._append(self.factory.warcinfo(filename, self.warcinfo_fields))
+
+    def _append(self, record: Record) -> tuple[int, int]:
+        assert self._handle is not None
+        data = gzip_member(record.to_bytes(), self.gzip_level)
+        offset = self._handle.tell()
+        self._handle.write(data)
+        self._handle.flush()
+        self.records_written += 1
+        self.bytes_written += len(data)
+        return offset, len(data)
+
+    def write(self, *records: Record) -> list[WarcPointer]:
+        """Append records to the current file (kept together); return their pointers."""
+        if self._handle is None:
+            self._open()
+        filename = self.current_filename or ""
+        pointers = []
+        for record in records:
+            offset, length = self._append(record)
+            pointers.append(
+                WarcPointer(
+                    filename=filename,
+                    offset=offset,
+                    length=length,
+                    record_id=record.record_id,
+                    payload_digest=record.header("WARC-Payload-Digest"),
+                )
+            )
+        assert self._handle is not None
+        if self._handle.tell() >= self.max_size:
+            self.close()
+        return pointers
+
+    def close(self) -> None:
+        """Close the current file, if any: fsync, rename without ``.open``, hand it on."""
+        if self._handle is None:
+            return
+        handle, self._handle = self._handle, None
+        handle.flush()
+        os.fsync(handle.fileno())
+        handle.close()
+        assert self._path is not None
+        os.replace(str(self._path) + OPEN_SUFFIX, self._path)
+        self.closed_keys.append(self._key)
+        logger.info("Closed WARC %s", self._path)
+        self.sink.file_closed(self._key)
+        if self.on_closed:
+            self.on_closed(self._key, self._path)

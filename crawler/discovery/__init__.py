@@ -1,0 +1,1 @@
+"""Finding article URLs: listing links, pagination, feeds and news sitemaps."""

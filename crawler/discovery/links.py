@@ -1,0 +1,101 @@
+"""Article candidates and the next listing page, found on a section page without site rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from parsel import Selector
+
+from crawler.discovery.urls import (
+    PAGINATION_PATH_RE,
+    article_url_score,
+    host_allowed,
+    is_asset,
+    normalize_url,
+)
+
+# Containers whose links are site chrome rather than the listing itself.
+CHROME_WORDS = r"menu|nav|footer|header|sidebar|widget|breadcrumb|cookie|share|social|masthead|banner|newsletter|subscribe|comment"
+_CHROME_TEST = (
+    "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside or "
+    "ancestor::*[re:test(concat(' ', @class, ' ', @id, ' ', @role), "
+    f"'(^|[\\s_-])({CHROME_WORDS})([\\s_-]|$)', 'i')]"
+)
+NEXT_TEXT_RE = re.compile(
+    r"^\s*(next|older|more|weiter|nächste|suivant|siguiente|successiv|volgende|›|»|→|>)", re.I
+)
+
+
+@dataclass
+class ListingLinks:
+    articles: list[str] = field(default_factory=list)
+    next_page: str | None = None
+
+
+@dataclass
+class LinkRules:
+    allowed_domains: list[str]
+    article_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    exclude_patterns: list[re.Pattern[str]] = field(default_factory=list)
+    section_urls: frozenset[str] = frozenset()
+
+    def followable(self, url: str) -> bool:
+        return (
+            url.startswith(("http://", "https://"))
+            and host_allowed(url, self.allowed_domains)
+            and not is_asset(url)
+            and not any(p.search(url) for p in self.exclude_patterns)
+        )
+
+
+def _links(selector: Selector, base_url: str, xpath: str) -> Iterable[tuple[str, str]]:
+    for anchor in selector.xpath(xpath):
+        href = (anchor.attrib.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        text = " ".join(anchor.xpath(".//text()").getall()).strip()
+        yield normalize_url(urljoin(base_url, href)), text
+
+
+def find_next_page(selector: Selector, base_url: str, current_page: int) -> str | None:
+    for href in selector.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall():
+        return normalize_url(urljoin(base_url, href.strip()))
+    for url, text in _links(selector, base_url, "//a[@href]"):
+        if NEXT_TEXT_RE.match(text) and url != normalize_url(base_url):
+            match = PAGINATION_PATH_RE.search(url)
+            if match is None or int(match.group(1) or match.group(2)) > current_page:
+                return url
+    for url, _ in _links(selector, base_url, "//a[@href]"):
+        match = PAGINATION_PATH_RE.search(url)
+        if match and int(match.group(1) or match.group(2)) == current_page + 1:
+            return url
+    return None
+
+
+def listing_links(html: str, base_url: str, rules: LinkRules, current_page: int = 1) -> ListingLinks:
+    """Links a section page lists: article candidates and the next page of the listing."""
+    selector = Selector(text=html, base_url=base_url)
+    found = ListingLinks(next_page=find_next_page(selector, base_url, current_page))
+    seen: set[str] = {normalize_url(base_url)}
+    if found.next_page:
+        seen.add(found.next_page)
+    in_content = {u for u, _ in _links(selector, base_url, f"//a[@href][not({_CHROME_TEST})]")}
+    for url, _ in _links(selector, base_url, "//a[@href]"):
+        if url in seen or url in rules.section_urls or not rules.followable(url):
+            continue
+        seen.add(url)
+        if PAGINATION_PATH_RE.search(url):
+            continue
+        if rules.article_patterns:
+            if any(p.search(url) for p in rules.article_patterns):
+                found.articles.append(url)
+            continue
+        score = article_url_score(url)
+        # Anything the listing itself links to is fetched (the page-level check decides);
+        # from menus, sidebars and footers only URLs that clearly look like articles.
+        if url in in_content or score >= 2:
+            found.articles.append(url)
+    return found

@@ -1,0 +1,26 @@
+"""The project's exception hierarchy."""
+
+from __future__ import annotations
+
+
+class NewsArchiveError(Exception):
+    """Base of every error newsarchive raises on purpose."""
+
+
+class ConfigError(NewsArchiveError):
+    """A site config (or plan) is missing, malformed or invalid; exit status 2.
+
+    ``str(error)`` is the one-paragraph message shown to the user: the file, the key and
+    what was wrong.
+    """
+
+    def __init__(self, path: str, problem: str, key: str | None = None):
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = f"{path}: key '{key}'" if key else path
+        super().__init__(f"{where}: {problem}")
+
+
+class StorageError(NewsArchiveError):
+    """Output storage is unusable (unreachable, full, refused a write)."""

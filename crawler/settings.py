@@ -1,0 +1,78 @@
+"""Every newsarchive default, grouped by prefix.  Scrapy reads this module via scrapy.cfg.
+
+Site-specific values (delay, concurrency, autothrottle) come from the site YAML and are
+applied by the spider; everything else can be overridden with ``-s NAME=VALUE``.
+"""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- Politeness and fetching -------------------------------------------------------------
+USER_AGENT = "newsarchive/0.1 (+https://github.com/newsarchive/newsarchive; web archiving)"
+ROBOTSTXT_OBEY = True
+DOWNLOAD_DELAY = 1.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_TIMEOUT = 30
+# Bodies larger than this (on the wire or once decompressed) are cancelled, counted and
+# logged; this also bounds gzip bombs.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+# Breadth-first: sections and listings before the articles they link to.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # Refuses loopback/private hosts unless the site allows them.
+    "crawler.middlewares.PrivateAddressMiddleware": 60,
+    # Last on the way out, first on the way back: sees the request after every other
+    # middleware (cookies, user agent, Accept-Encoding) and the response before
+    # decompression, redirect handling or retries.
+    "archive.capture.WarcCaptureMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.articles.ArticleExtractionPipeline": 300,
+    "pipelines.validate.SchemaValidationPipeline": 800,
+}
+EXTENSIONS = {
+    "archive.manifest.CrawlManifest": 100,
+    "crawler.progress.Progress": 200,
+}
+
+# --- Output (NEWSARCHIVE_) -----------------------------------------------------------------
+# A local directory or a storage URI; every file lands under the DESIGN.md key layout.
+NEWSARCHIVE_OUTPUT = "newsarchive-data"
+# Set by the CLI so that several crawlers of one run share an id; generated when empty.
+NEWSARCHIVE_CRAWL_ID = ""
+# Extraction off: archive only (JSONL later with `newsarchive reextract`).
+NEWSARCHIVE_EXTRACT = True
+NEWSARCHIVE_OPERATOR = ""
+
+# --- WARC capture (WARC_) ------------------------------------------------------------------
+WARC_ENABLED = True
+WARC_MAX_SIZE = 1_000_000_000
+WARC_GZIP_LEVEL = 6
+
+# --- Extraction (EXTRACT_) -----------------------------------------------------------------
+# Pages larger than this (decoded bytes) are archived but not extracted (counted skip).
+EXTRACT_MAX_BYTES = 8 * 1024 * 1024
+# Worker processes for extraction; -1 = one per core, 0 = inline on the reactor thread.
+EXTRACT_WORKERS = -1
+
+LOG_FORMATTER = "crawler.logformatter.NewsArchiveLogFormatter"
+
+# --- Terminal progress (NEWSARCHIVE_PROGRESS) ------------------------------------------------
+NEWSARCHIVE_PROGRESS = False
+NEWSARCHIVE_PROGRESS_INTERVAL = 10.0

@@ -1,0 +1,1 @@
+"""Spiders (Scrapy finds them through SPIDER_MODULES)."""

@@ -1,0 +1,151 @@
+"""SectionSpider: section pages → pagination → article pages, plus feeds and sitemaps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from scrapy.utils.gz import gunzip
+
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
+from crawler.config import SiteConfig, load_site_config, site_config_from_dict
+from crawler.crawl_id import new_crawl_id
+from crawler.discovery.feeds import feed_links, sitemap_links
+from crawler.discovery.links import LinkRules, listing_links
+from crawler.discovery.urls import normalize_url
+from pipelines.export import feed_settings
+
+# Listings first, so pagination is not starved by the articles it reveals.
+SECTION_PRIORITY = 10
+FEED_PRIORITY = 5
+MAX_SITEMAP_DEPTH = 3
+
+
+class SectionSpider(Spider):
+    """Crawls one site (``-a site=SITE.yaml``) as its site config describes."""
+
+    name = "sections"
+
+    def __init__(self, site: SiteConfig | dict | str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        if site is None:
+            raise ValueError("SectionSpider needs a site config: -a site=SITE.yaml")
+        if isinstance(site, str):
+            site = load_site_config(site)
+        elif isinstance(site, dict):
+            site = site_config_from_dict(site)
+        self.site: SiteConfig = site
+        self.site_name = site.name
+        self.allowed_domains = list(site.allowed_domains)
+        self.allow_private_addresses = site.allow_private_addresses
+        self.rules = LinkRules(
+            allowed_domains=self.allowed_domains,
+            article_patterns=[re.compile(p) for p in site.article_patterns],
+            exclude_patterns=[re.compile(p) for p in site.exclude_patterns],
+            section_urls=frozenset(normalize_url(u) for u in site.start_urls),
+        )
+        self.crawl_id = ""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.crawl_id = settings.get("NEWSARCHIVE_CRAWL_ID") or new_crawl_id()
+        site = spider.site
+        settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")
+        settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
+        settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
+        settings.set("AUTOTHROTTLE_ENABLED", site.autothrottle, priority="spider")
+        if settings.getbool("NEWSARCHIVE_EXTRACT"):
+            settings.set("FEEDS", feed_settings(crawler, site.name, spider.crawl_id), priority="spider")
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.site.start_urls:
+            yield Request(
+                url,
+                callback=self.parse_section,
+                cb_kwargs={"page": 1},
+                priority=SECTION_PRIORITY,
+                meta={"discovered_via": "section"},
+            )
+        for url in self.site.feeds:
+            yield Request(url, callback=self.parse_feed, priority=FEED_PRIORITY)
+        for url in self.site.sitemaps:
+            yield Request(url, callback=self.parse_sitemap, priority=FEED_PRIORITY, cb_kwargs={"depth": 0})
+
+    def _count(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, count)
+
+    def _article_request(self, url: str, via: str) -> Request:
+        return Request(url, callback=self.parse_page, meta={"discovered_via": via})
+
+    def parse_section(self, response: Response, page: int) -> Iterator[Request]:
+        self._count("pages/sections")
+        if not isinstance(response, TextResponse):
+            self._count("skipped/section_not_text")
+            return
+        found = listing_links(response.text, response.url, self.rules, current_page=page)
+        self._count("discovery/article_candidates", len(found.articles))
+        for url in found.articles:
+            yield self._article_request(url, "section")
+        if found.next_page and page < self.site.max_section_pages:
+            yield Request(
+                found.next_page,
+                callback=self.parse_section,
+                cb_kwargs={"page": page + 1},
+                priority=SECTION_PRIORITY,
+            )
+
+    def _candidates(self, urls: list[str], via: str) -> Iterator[Request]:
+        for url in urls:
+            url = normalize_url(url)
+            if self.rules.followable(url) and (
+                not self.rules.article_patterns
+                or any(p.search(url) for p in self.rules.article_patterns)
+            ):
+                yield self._article_request(url, via)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        self._count("pages/feeds")
+        links = feed_links(response.body)
+        self._count("discovery/feed_links", len(links))
+        yield from self._candidates(links, "feed")
+
+    def parse_sitemap(self, response: Response, depth: int) -> Iterator[Request]:
+        self._count("pages/sitemaps")
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        found = sitemap_links(body)
+        self._count("discovery/sitemap_links", len(found.pages))
+        yield from self._candidates(found.pages, "sitemap")
+        if depth < MAX_SITEMAP_DEPTH:
+            for url in found.sitemaps:
+                if self.rules.followable(url):
+                    yield Request(url, callback=self.parse_sitemap, cb_kwargs={"depth": depth + 1})
+
+    def parse_page(self, response: Response) -> Iterator[dict]:
+        """Hand a fetched candidate to the pipelines, which decide if it is an article."""
+        self._count("pages/candidates")
+        if not isinstance(response, TextResponse):
+            self._count("skipped/not_html")
+            self.logger.info("Skipped %s: not an HTML/text response", response.url)
+            return
+        yield {
+            "url": response.url,
+            "status": response.status,
+            "body": response.body,
+            "headers": {
+                k.decode("latin-1"): b", ".join(v).decode("latin-1")
+                for k, v in response.headers.items()
+            },
+            "warc": response.meta.get(POINTER_META_KEY),
+            "fetched_at": response.meta.get(FETCHED_AT_META_KEY),
+            "discovered_via": response.meta.get("discovered_via"),
+        }

@@ -1,0 +1,55 @@
+"""JSONL export through Scrapy's feed exports: one gzip-compressed file per site crawl."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from archive.crawl_output import crawl_output
+from crawler.crawl_id import crawl_date
+
+# The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.schema.json).
+RECORD_FIELDS = [
+    "schema_version",
+    "url",
+    "canonical_url",
+    "title",
+    "authors",
+    "byline",
+    "published",
+    "modified",
+    "section",
+    "tags",
+    "language",
+    "site_name",
+    "description",
+    "text",
+    "image",
+    "word_count",
+    "fetched_at",
+    "crawl_id",
+    "warc",
+    "extractor",
+]
+
+
+def articles_key(site: str, crawl_id: str) -> str:
+    return f"articles/{site}/{crawl_date(crawl_id):%Y/%m/%d}/{crawl_id}.jsonl.gz"
+
+
+def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[str, Any]]:
+    """The ``FEEDS`` value writing this crawl's records to their output key."""
+    path = crawl_output(crawler).local_path(articles_key(site, crawl_id))
+    return {
+        path.resolve().as_uri(): {
+            "format": "jsonlines",
+            "encoding": "utf-8",
+            "fields": RECORD_FIELDS,
+            "store_empty": True,
+            "overwrite": False,
+            "postprocessing": ["scrapy.extensions.postprocessing.GzipPlugin"],
+            "gzip_compresslevel": 6,
+            "item_export_kwargs": {"ensure_ascii": False},
+        }
+    }
