@@ -473,7 +473,7 @@ class DemoSite:
         if article.charset.lower() in ("utf-8", "utf8"):
             return html_response(text)
         # Declared only in <meta charset>: the Content-Type carries no charset parameter.
-        return response(200, text.encode(article.charset), "text/html")
+        return response(200, text.encode(article.charset, "xmlcharrefreplace"), "text/html")
 
     def render_article(self, article: Article, origin: str) -> str:
         url = origin + str(article.path)

@@ -1,0 +1,1 @@
+"""Local HTTP servers for tests: the demo news site plus routes for the hard cases."""
