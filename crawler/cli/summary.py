@@ -17,10 +17,12 @@ def summarize(results: list[CrawlResult], where: str) -> str:
             f"{counts.get('non_articles', 0)} non-articles, {counts.get('http_errors', 0)} HTTP errors, "
             f"{counts.get('download_errors', 0)} download errors, {counts.get('skipped', 0)} skipped"
         )
-        for kind in ("warc", "jsonl", "manifest"):
+        for kind in ("warc", "cdxj", "jsonl"):
             for f in files:
                 if f["kind"] == kind:
                     lines.append(f"  {kind:8} {where.rstrip('/')}/{f['key']}  ({f['size']:,} bytes)")
+        if result.manifest and not result.manifest.get("not_stored"):
+            lines.append(f"  manifest {where.rstrip('/')}/crawls/{result.crawl_id}.json")
         for problem in result.problems:
             lines.append(f"  problem: {problem}")
     return "\n".join(lines)
