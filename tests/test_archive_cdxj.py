@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archive.cdxj import index_key_for, write_index
+from archive.records import RecordFactory, http_block
+
+URLS = [
+    "http://news.example/zeta/story",
+    "http://news.example/alpha/story?id=2",
+    "http://news.example/",
+]
+
+
+def test_index_key_for_mirrors_the_warc_key() -> None:
+    assert (
+        index_key_for("warc/demo/2026/11/27/20261127T012601Z-6371ef-00003.warc.gz")
+        == "indexes/demo/2026/11/27/20261127T012601Z-6371ef-00003.cdxj"
+    )
+    with pytest.raises(ValueError):
+        index_key_for("articles/demo/2026/11/27/x.jsonl.gz")
+    with pytest.raises(ValueError):
+        index_key_for("warc/demo/x.txt")
+
+
+def _our_warc(path: Path) -> None:
+    """Response + request pairs as our capture writes them (one gzip member per record)."""
+    from archive.records import gzip_member
+
+    factory = RecordFactory()
+    with open(path, "wb") as f:
+        f.write(gzip_member(factory.warcinfo(path.name, {"isPartOf": "c1"}).to_bytes()))
+        for url in URLS:
+            body = f"<html><body>{url}</body></html>".encode()
+            block, offset = http_block(
+                b"HTTP/1.1 200 OK",
+                [b"Content-Type: text/html; charset=utf-8", f"Content-Length: {len(body)}".encode()],
+                body,
+            )
+            response = factory.response(url, block, offset)
+            request = factory.request(
+                url,
+                b"GET / HTTP/1.1\r\nHost: news.example\r\n\r\n",
+                concurrent_to=response.record_id,
+                date=response.header("WARC-Date") or "",
+            )
+            f.write(gzip_member(response.to_bytes()))
+            f.write(gzip_member(request.to_bytes()))
+
+
+def _warcio_warc(path: Path) -> None:
+    with open(path, "wb") as f:
+        writer = WARCWriter(f, gzip=True)
+        for url in URLS:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/plain")], protocol="HTTP/1.0")
+            payload = url.encode()
+            # with a length, warcio digests in place instead of buffering to a temp file
+            record = writer.create_warc_record(
+                url, "response", payload=BytesIO(payload), length=len(payload), http_headers=headers
+            )
+            writer.write_record(record)
+
+
+@pytest.mark.parametrize("make", [_our_warc, _warcio_warc])
+def test_write_index_is_sorted_and_points_at_the_responses(tmp_path: Path, make) -> None:
+    warc = tmp_path / "warc" / "c1-00000.warc.gz"
+    warc.parent.mkdir()
+    make(warc)
+    index = tmp_path / "indexes" / "c1-00000.cdxj"
+    write_index(warc, index)
+
+    lines = index.read_text("utf-8").splitlines()
+    assert lines == sorted(lines)
+    assert len(lines) == len(URLS)
+    seen = set()
+    data = warc.read_bytes()
+    for line in lines:
+        surt, timestamp, fields = line.split(" ", 2)
+        entry = json.loads(fields)
+        assert len(timestamp) == 14 and timestamp.isdigit()
+        assert entry["filename"] == warc.name
+        assert entry["status"] == "200"
+        chunk = data[int(entry["offset"]) : int(entry["offset"]) + int(entry["length"])]
+        record = next(iter(ArchiveIterator(BytesIO(chunk))))
+        assert record.rec_type == "response"
+        assert record.rec_headers.get_header("WARC-Target-URI") == entry["url"]
+        assert record.rec_headers.get_header("WARC-Payload-Digest") == entry["digest"]
+        assert surt.startswith("example,news)/")
+        seen.add(entry["url"])
+    assert seen == set(URLS)
+    assert not list(index.parent.glob("*.part"))
