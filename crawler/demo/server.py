@@ -160,10 +160,11 @@ class DemoServer:
                 if conn.getresponse().status == 204:
                     return
             except OSError:
-                if time.monotonic() > deadline:
-                    raise
+                pass  # not accepting yet: probe again until the deadline
             finally:
                 conn.close()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"demo server on port {self.port} did not answer in {timeout}s")
 
     def stop(self) -> None:
         if self._server is None:
