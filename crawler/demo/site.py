@@ -571,7 +571,7 @@ class DemoSite:
         most_read = "".join(f'<li><a href="{a.path}">{esc(a.title)}</a></li>'
                             for a in sorted(self.listed, key=lambda a: a.post_id)[:5])
         return template("publisher_article.html").substitute(
-            common, lang_tag="en-GB" if article.language == "en" else article.language,
+            common, lang_tag=article.language,
             jsonld=jsonld, byline_html=byline, modified_html=modified,
             published_human=human_date(article.published_dt, "publisher"),
             modified_meta=(f'<meta property="article:modified_time" content="{article.modified}">'
