@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -17,13 +18,37 @@ from crawler.discovery.urls import (
     normalize_url,
 )
 
-# Containers whose links are site chrome rather than the listing itself.
-CHROME_WORDS = r"menu|nav|footer|header|sidebar|widget|breadcrumb|cookie|share|social|masthead|banner|newsletter|subscribe|comment"
-_CHROME_TEST = (
-    "ancestor::nav or ancestor::header or ancestor::footer or ancestor::aside or "
-    "ancestor::*[re:test(concat(' ', @class, ' ', @id, ' ', @role), "
-    f"'(^|[\\s_-])({CHROME_WORDS})([\\s_-]|$)', 'i')]"
+# Site chrome: links inside these are menus, widgets and footers, not the listing itself.
+CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
+CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
+CHROME_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(menu|nav|navbar|navigation|footer|masthead|sidebar|widget|breadcrumbs?|cookie"
+    r"|share|sharing|social|newsletter|subscribe|comments?|related|trending|most-read|popular)(?:[\s_-]|$)",
+    re.I,
 )
+# A listing entry: the nearest of these above a link makes it part of the listing even when
+# the theme wraps its main column in something called "sidebar" or "header-…".
+ENTRY_TAGS = frozenset({"article"})
+ENTRY_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(post|entry|story|teaser|card|hentry|list-post|article|item)(?:[\s_-]|$)", re.I
+)
+
+
+def in_chrome(anchor: Any) -> bool:
+    """True when the nearest telling ancestor of a link is site chrome, not a listing entry."""
+    for element in anchor.iterancestors():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        classes = f"{element.get('class', '')} {element.get('id', '')}"
+        if tag in ENTRY_TAGS or (tag not in CHROME_TAGS and ENTRY_CLASS_RE.search(classes)
+                                 and not CHROME_CLASS_RE.search(classes)):
+            return False
+        if tag in CHROME_TAGS or element.get("role", "") in CHROME_ROLES:
+            return True
+        if CHROME_CLASS_RE.search(classes):
+            return True
+    return False
+
+
 NEXT_TEXT_RE = re.compile(
     r"^\s*(next|older|more|weiter|nächste|suivant|siguiente|successiv|volgende|›|»|→|>)", re.I
 )
@@ -82,7 +107,10 @@ def listing_links(html: str, base_url: str, rules: LinkRules, current_page: int 
     seen: set[str] = {normalize_url(base_url)}
     if found.next_page:
         seen.add(found.next_page)
-    in_content = {u for u, _ in _links(selector, base_url, f"//a[@href][not({_CHROME_TEST})]")}
+    in_content: set[str] = set()
+    for anchor in selector.xpath("//a[@href]"):
+        if not in_chrome(anchor.root):
+            in_content.update(u for u, _ in _links(anchor, base_url, "self::a"))
     for url, _ in _links(selector, base_url, "//a[@href]"):
         if url in seen or url in rules.section_urls or not rules.followable(url):
             continue
