@@ -21,7 +21,7 @@ WARC_VERSION = b"WARC/1.1"
 CRLF = b"\r\n"
 
 
-def sha1_digest(data: bytes) -> str:
+def sha1_digest(data: bytes | memoryview) -> str:
     """A WARC digest value: ``sha1:`` + base32 of the SHA-1, as warcio and Heritrix write."""
     return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
 
@@ -58,13 +58,26 @@ class Record:
                 return value
         return None
 
-    def to_bytes(self) -> bytes:
+    def head_bytes(self) -> bytes:
+        """The WARC header section, up to and including the blank line."""
         lines = [WARC_VERSION]
         for name, value in self.headers:
             lines.append(f"{name}: {value}".encode("utf-8"))
         lines.append(f"Content-Length: {len(self.block)}".encode("ascii"))
-        head = CRLF.join(lines) + CRLF + CRLF
-        return head + self.block + CRLF + CRLF
+        return CRLF.join(lines) + CRLF + CRLF
+
+    def to_bytes(self) -> bytes:
+        return self.head_bytes() + self.block + CRLF + CRLF
+
+    def gzip_parts(self, level: int = 6) -> list[bytes]:
+        """The record as one gzip member, in pieces: the block is never copied."""
+        compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        return [
+            compressor.compress(self.head_bytes()),
+            compressor.compress(self.block),
+            compressor.compress(CRLF + CRLF),
+            compressor.flush(),
+        ]
 
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:
@@ -108,7 +121,9 @@ class RecordFactory:
         date: datetime | None = None,
         ip_address: str | None = None,
         extra: Iterable[tuple[str, str]] = (),
+        payload_digest: str | None = None,
     ) -> Record:
+        """A response record; ``payload_digest`` when the caller already hashed the payload."""
         headers = [
             ("WARC-Type", "response"),
             ("WARC-Record-ID", self.make_id()),
@@ -120,7 +135,11 @@ class RecordFactory:
         headers.extend(extra)
         headers += [
             ("WARC-Block-Digest", sha1_digest(block)),
-            ("WARC-Payload-Digest", sha1_digest(block[payload_offset:])),
+            # a memoryview slice: the payload is hashed in place, not copied
+            (
+                "WARC-Payload-Digest",
+                payload_digest or sha1_digest(memoryview(block)[payload_offset:]),
+            ),
             ("Content-Type", "application/http; msgtype=response"),
         ]
         return Record(headers=headers, block=block)

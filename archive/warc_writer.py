@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from archive.records import Record, RecordFactory, gzip_member
+from archive.records import Record, RecordFactory
 
 logger = logging.getLogger(__name__)
 
@@ -93,23 +93,35 @@ class RotatingWarcWriter:
         )
 
     def _open(self) -> None:
-        self._key = self.key_for(self.serial, self.factory.clock())
-        self.serial += 1
-        self._path = self.sink.local_path(self._key)
-        open_path = Path(str(self._path) + OPEN_SUFFIX)
-        self._handle = open(open_path, "xb")
+        moment = self.factory.clock()
+        while True:
+            self._key = self.key_for(self.serial, moment)
+            self.serial += 1
+            self._path = self.sink.local_path(self._key)
+            open_path = Path(str(self._path) + OPEN_SUFFIX)
+            # Never reuse a name already in the output (a re-run crawl id, or another
+            # process of this crawl): renaming on close would replace that file.
+            if self._path.exists():
+                continue
+            try:
+                self._handle = open(open_path, "xb")
+            except FileExistsError:
+                continue
+            break
         filename = self._key.rsplit("/", 1)[-1]
         self._append(self.factory.warcinfo(filename, self.warcinfo_fields))
 
     def _append(self, record: Record) -> tuple[int, int]:
         assert self._handle is not None
-        data = gzip_member(record.to_bytes(), self.gzip_level)
+        parts = record.gzip_parts(self.gzip_level)
+        length = sum(len(part) for part in parts)
         offset = self._handle.tell()
-        self._handle.write(data)
+        self._handle.writelines(parts)
+        # Each member reaches the OS at once: a killed process loses at most this record.
         self._handle.flush()
         self.records_written += 1
-        self.bytes_written += len(data)
-        return offset, len(data)
+        self.bytes_written += length
+        return offset, length
 
     def write(self, *records: Record) -> list[WarcPointer]:
         """Append records to the current file (kept together); return their pointers."""
