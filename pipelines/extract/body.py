@@ -22,13 +22,19 @@ from .text_utils import clean, fold
 logger = logging.getLogger(__name__)
 
 # Blocks removed before trafilatura looks at the page (it keeps some of them otherwise).
-PRUNE_XPATH = [
-    "//*[contains(@class,'sharedaddy') or contains(@class,'share-buttons') "
+_BOILERPLATE_CLASS = (
+    "contains(@class,'sharedaddy') or contains(@class,'share-buttons') "
     "or contains(@class,'social-share') or contains(@class,'jp-relatedposts') "
     "or contains(@class,'yarpp') or contains(@class,'related-posts') "
     "or contains(@class,'author-box') or contains(@class,'about-author') "
     "or contains(@class,'newsletter') or contains(@class,'cookie') "
-    "or contains(@id,'comments') or contains(@id,'respond') or contains(@class,'comment-respond')]",
+    "or @id='comments' or @id='respond' or contains(@class,'comment-respond')"
+)
+# Never a container of the article itself (class soup on <body> often says "cookies" or
+# "newsletter"): no body/html/main/article, nothing holding the h1 or the articleBody.
+PRUNE_XPATH = [
+    f"//*[not(self::body or self::html or self::main or self::article)][{_BOILERPLATE_CLASS}]"
+    "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"
 ]
 
 

@@ -19,13 +19,20 @@ from .text_utils import clean, fold
 
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
-    r"^(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|"
-    r"photos?|geschrieben|verfasst|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
+    r"^(?:[~©]\s*)?(?:about the author\s*[-–—:]?\s*)?"
+    r"(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|recipe|"
+    r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|beitrag|artikel|rezept|"
+    r"publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
     r"author(?:s)?|articolo|redacción)\s*)?"
     r"(?:by|von|par|por|di|door|texte?|text|autor(?:in)?|auteurs?|authors?|"
     r"author)\b\s*[:.]?\s*",
     re.I,
 )
+# "Posted on 3 May 2024 by X" / "Veröffentlicht am 8. Februar 2022 von X": the name is after
+# the date; without a "by"/"von" part such a line names nobody.
+_POSTED = re.compile(r"^(?:posted|published|veröffentlicht|publiziert|erstellt|publié|"
+                     r"pubblicato|publicado|gepubliceerd)\b", re.I)
+_POSTED_BY = re.compile(r"\b(?:by|von|par|por|da|door)\s+(?P<rest>.+)$", re.I)
 _LEAD_JUNK = re.compile(r"^(?:view|see|read|more|all)\b.*?\b(?:posts?|articles?|stories)\s+(?:by|from|von)\s+",
                         re.I)
 # Where a byline stops being names: separators, dates, "Updated", e-mail, Twitter handles.
@@ -39,7 +46,7 @@ _STOP = re.compile(
     re.I,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bwith\b|\bmit\b|"
-                    r"\bavec\b|\bcon\b|\bmet\b)\s*", re.I)
+                    r"\bavec\b|\bcon\b|\bmet\b|\bim gespräch mit\b|\bin conversation with\b)\s*", re.I)
 # Words that on their own name a role or an account, not a person or desk.
 _GENERIC = frozenset(
     """admin administrator wordpressadmin webmaster root user guest anonymous unknown author
@@ -47,7 +54,9 @@ _GENERIC = frozenset(
     writer writers senior chief contributor contributing contributors correspondent
     correspondents reporter reporters columnist political foreign news desk online web digital
     the our and by of de del der des la le el il site blog post posts article articles
-    correspondent: freelance guest-author press release office system moderator member""".split()
+    freelance guest-author press release office system moderator member publisher super
+    agencies agency agenturen posted published veröffentlicht publiziert am on chefredakteur
+    chefredakteurin redakteur redakteurin autorin journalist journalistin""".split()
 )
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
@@ -74,7 +83,14 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
     name = _LEAD_JUNK.sub("", name)
     name = _LABEL.sub("", name)
     name = _ROLE_TAIL.sub("", name)
-    name = name.strip(" ,;:.-–—|·•'\"“”")
+    name = name.strip(" ,;:-–—|·•'\"“”")
+    words = name.split()
+    # a trailing role word after a full name: "Christoph Hein Chefredakteur"
+    while len(words) > 2 and words[-1].lower().strip(".,") in _GENERIC:
+        words.pop()
+    name = " ".join(words)
+    if not re.search(r"(?:^|\s)\w\.$", name):  # keep the dot of a final initial ("C.")
+        name = name.rstrip(".")
     if name.startswith("@"):
         return None
     return name if _looks_like_name(name, site_keys) else None
@@ -83,9 +99,15 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
 def split_byline(text: str, site_keys: set[str]) -> list[str]:
     """"By X and Y | 18 Feb 2025" → ["X", "Y"]."""
     text = clean(text)
+    text = text.lstrip(" |·•-–—:~")
     if re.match(r"^(?:https?:|www\.)", text, re.I):
         return []
     text = _LEAD_JUNK.sub("", text)
+    if _POSTED.match(text):
+        posted_by = _POSTED_BY.search(text)
+        if not posted_by:
+            return []
+        text = posted_by.group("rest")
     text = _LABEL.sub("", text)
     stop = _STOP.search(text)
     if stop and stop.start() > 0:

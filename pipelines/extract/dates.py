@@ -54,7 +54,9 @@ def normalise_date(raw: str | None) -> str | None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # dateutil's UnknownTimezoneWarning
-                value = dateutil_parser.parse(text, fuzzy=False)
+                # "10.12.2022" is day-first wherever dots are used
+                dayfirst = bool(re.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}", text))
+                value = dateutil_parser.parse(text, fuzzy=False, dayfirst=dayfirst)
         except (ValueError, OverflowError, TypeError):
             return None
     naive = value.replace(tzinfo=None)

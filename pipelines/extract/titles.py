@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -39,9 +40,14 @@ def site_names(data: Structured, url: str) -> set[str]:
     return names
 
 
+_GENERIC_PARTS = frozenset(fold(p) for p in (
+    "blog archive", "blog archiv", "archive", "archiv", "archives", "home", "startseite",
+    "homepage", "blog", "news", "accueil", "inicio"))
+
+
 def _is_site_part(part: str, names: set[str]) -> bool:
     key = fold(part)
-    if not key:
+    if not key or key in _GENERIC_PARTS:
         return True
     return any(key == n or (len(n) >= 4 and (n in key or key in n) and len(key) <= len(n) + 12)
                for n in names)
@@ -66,38 +72,104 @@ def strip_site(title: str, names: set[str]) -> str:
     return out.strip()
 
 
-def _h1s(tree: HtmlElement) -> list[str]:
-    return [t for t in (clean(h.text_content()) for h in tree.iter("h1")) if t]
+_HEADLINE_XPATH = (
+    ".//h1 | .//*[self::h2 or self::h3 or self::div or self::span or self::p]"
+    "[contains(@class,'entry-title') or contains(@class,'post-title') or contains(@class,'headline')"
+    " or contains(@class,'article-title') or contains(@itemprop,'headline')]"
+)
+_WORD = re.compile(r"\w+")
+
+
+_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+
+
+# Parts of a headline element that are not the headline: kickers/overlines, screen-reader
+# separators, dates.
+_NOT_HEADLINE = re.compile(
+    r"kicker|overline|topline|toptitle|top-title|topic|dachzeile|roofline|eyebrow|"
+    r"sub-?heading|subtitle|titleheader|visually-hidden|sr-only|screen-reader|aural|"
+    r"hiddendash|\bdate\b|label", re.I)
+
+
+def _is_aside(el: HtmlElement) -> bool:
+    return (el.tag == "time" or el.get("aria-hidden") == "true"
+            or bool(_NOT_HEADLINE.search(el.get("class") or "")))
+
+
+def _visible_parts(el: HtmlElement, parts: list[str], root: bool = True) -> None:
+    if el.tag in _INVISIBLE or not isinstance(el.tag, str):
+        return
+    if not root and _is_aside(el):
+        return
+    if el.tag == "br":
+        parts.append(" ")
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _visible_parts(child, parts, root=False)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def heading_text(el: HtmlElement) -> str:
+    """Visible text of a heading: no <script>/<style>/<noscript> content."""
+    parts: list[str] = []
+    _visible_parts(el, parts)
+    text = clean("".join(parts))
+    if not text:  # the whole heading was a "kicker": keep everything
+        text = clean(" ".join(t for t in el.itertext()))
+    return text
+
+
+def _headings(tree: HtmlElement) -> list[str]:
+    out = []
+    for el in tree.xpath(_HEADLINE_XPATH):
+        text = heading_text(el)
+        if text and len(text) <= 300 and text not in out:
+            out.append(text)
+    return out
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_WORD.findall(text.casefold()))
+
+
+def _agreement(heading: str, candidate: str) -> float:
+    h, c = _tokens(heading), _tokens(candidate)
+    if not h or not c:
+        return 0.0
+    return 2 * len(h & c) / (len(h) + len(c))
 
 
 def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
+    """The printed headline (an <h1> or headline-classed heading) when the structured titles
+    agree with it, else the first structured title without its site affix."""
     names = site_names(data, url)
     article = data.article()
-    candidates: list[str] = []
+    raw: list[str] = []
     if article:
         for key in ("headline", "name"):
             value = first_str(article.get(key))
             if value:
-                candidates.append(value)
-    candidates += data.og.get("og:title", [])
-    candidates += data.all_meta("twitter:title", "dc.title", "title", "sailthru.title",
-                                "parsely-title")
+                raw.append(value)
+    raw += data.og.get("og:title", [])
+    raw += data.all_meta("twitter:title", "dc.title", "title", "sailthru.title", "parsely-title")
     title_el = tree.find(".//title")
-    page_title = clean(title_el.text_content()) if title_el is not None else ""
-    h1s = _h1s(tree)
-
-    cleaned = [strip_site(clean(c), names) for c in candidates if clean(c)]
-    # A headline printed in an <h1> that a structured title agrees with is the best evidence.
-    h1_keys = {fold(h): h for h in h1s}
-    for c in cleaned:
-        if fold(c) in h1_keys:
-            return h1_keys[fold(c)]
-    if cleaned:
-        return cleaned[0]
-    if page_title:
-        stripped = strip_site(page_title, names)
-        for h in h1s:
-            if fold(h) and fold(h) in fold(stripped):
-                return h
-        return stripped
-    return h1s[0] if h1s else None
+    if title_el is not None and title_el.text_content():
+        raw.append(title_el.text_content())
+    candidates = []
+    for value in raw:
+        value = strip_site(clean(html.unescape(value)), names)
+        if value and value not in candidates:
+            candidates.append(value)
+    headings = _headings(tree)
+    best, best_score = None, 0.0
+    for heading in headings:
+        score = max((_agreement(heading, c) for c in candidates), default=0.0)
+        if score > best_score:
+            best, best_score = heading, score
+    if best is not None and best_score >= 0.5:
+        return best
+    if candidates:
+        return candidates[0]
+    return headings[0] if headings else None
