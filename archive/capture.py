@@ -8,6 +8,10 @@ robots.txt, feeds, sitemaps and error pages are archived like everything else.
 Scrapy's ``Response`` keeps neither the reason phrase nor header casing and order; when the
 download handler recorded them (``archive.wire``), they are used as sent; otherwise the
 status line and headers are rebuilt from the ``Response``.
+
+A payload already archived for the same URL (``archive.dedup``, setting ``WARC_DEDUP``) is
+written as a ``revisit`` record.  A body cut at ``DOWNLOAD_MAXSIZE`` or by a lost connection
+fails the download, but what arrived is still archived, marked ``WARC-Truncated``.
 """
 
 from __future__ import annotations
@@ -25,9 +29,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from archive.records import RecordFactory, http_block, utc_now, warc_date
-from archive.warc_writer import RotatingWarcWriter
 from archive.crawl_output import crawl_output
+from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
+from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.warc_writer import RotatingWarcWriter
 from crawler import __version__
 
 logger = logging.getLogger(__name__)
@@ -47,6 +52,18 @@ class WireExchange:
     # Original framing headers that no longer describe the stored (dechunked) body.
     dechunked: bool = False
     notes: list[str] = field(default_factory=list)
+    ip_address: str | None = None
+    # Set when the body was cut ("length": DOWNLOAD_MAXSIZE, "disconnect": connection
+    # lost) and the download failed: what arrived of it.
+    truncated: str | None = None
+    partial_body: bytes | None = None
+
+    def status_code(self) -> int | None:
+        parts = self.status_line.split(None, 2)
+        try:
+            return int(parts[1])
+        except (IndexError, ValueError):
+            return None
 
 
 def reason_phrase(status: int) -> str:
@@ -56,17 +73,22 @@ def reason_phrase(status: int) -> str:
         return ""
 
 
+def wire_head(wire: WireExchange) -> tuple[bytes, list[bytes]]:
+    """Status line and header lines as received, minus a framing claim the body lost."""
+    lines = list(wire.header_lines)
+    if wire.dechunked:
+        lines = [
+            b"X-Archive-Orig-" + line if line.lower().startswith(b"transfer-encoding:") else line
+            for line in lines
+        ]
+    return wire.status_line, lines
+
+
 def response_head(request: Request, response: Response) -> tuple[bytes, list[bytes]]:
     """Status line and header lines of a response: from the wire when known."""
     wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
-    if wire is not None:
-        lines = list(wire.header_lines)
-        if wire.dechunked:
-            lines = [
-                b"X-Archive-Orig-" + line if line.lower().startswith(b"transfer-encoding:") else line
-                for line in lines
-            ]
-        return wire.status_line, lines
+    if wire is not None and wire.status_code() == response.status:
+        return wire_head(wire)
     protocol = response.protocol or "HTTP/1.1"
     status_line = f"{protocol} {response.status} {reason_phrase(response.status)}".rstrip()
     lines = [
@@ -123,14 +145,17 @@ class WarcCaptureMiddleware:
         max_size: int,
         gzip_level: int,
         operator: str,
+        dedup: bool = True,
         factory: RecordFactory | None = None,
     ):
         self.crawler = crawler
         self.max_size = max_size
         self.gzip_level = gzip_level
         self.operator = operator
+        self.dedup_enabled = dedup
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
+        self.dedup: DedupIndex | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -142,6 +167,7 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
             operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
+            dedup=settings.getbool("WARC_DEDUP", True),
         )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -151,8 +177,11 @@ class WarcCaptureMiddleware:
         settings = self.crawler.settings
         site = getattr(spider, "site_name", spider.name)
         crawl_id = getattr(spider, "crawl_id", "") or settings.get("NEWSARCHIVE_CRAWL_ID")
+        output = crawl_output(self.crawler)
+        if self.dedup_enabled:
+            self.dedup = DedupIndex(output.local_path(DEDUP_STATE_KEY))
         self.writer = RotatingWarcWriter(
-            crawl_output(self.crawler),
+            output,
             site=site,
             crawl_id=crawl_id,
             warcinfo=warcinfo_fields(
@@ -169,44 +198,117 @@ class WarcCaptureMiddleware:
         )
 
     def _file_closed(self, key: str, path: Any) -> None:
+        if self.dedup is not None:
+            self.dedup.file_closed(key.rsplit("/", 1)[-1])
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/files_closed")
 
     def spider_closed(self, spider: Any) -> None:
         if self.writer is not None:
             self.writer.close()
+        if self.dedup is not None:
+            self.dedup.close()
+            self.dedup = None
+
+    def process_request(self, request: Request) -> None:
+        # A redirect or retry copies meta: an earlier exchange must not stand for this one.
+        request.meta.pop(WIRE_META_KEY, None)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if self.writer is None or urlsplit(response.url).scheme not in ("http", "https"):
             return response
-        fetched = utc_now()
         status_line, header_lines = response_head(request, response)
-        block, payload_offset = http_block(status_line, header_lines, response.body)
-        extra = []
+        truncated = None
         if "download_stopped" in response.flags:
-            extra.append(("WARC-Truncated", "length"))
+            truncated = "length"
         elif "dataloss" in response.flags:
-            extra.append(("WARC-Truncated", "disconnect"))
+            truncated = "disconnect"
         ip = str(response.ip_address) if response.ip_address else None
-        response_record = self.factory.response(
-            response.url, block, payload_offset, date=fetched, ip_address=ip, extra=extra
+        self._archive(
+            request, response.url, status_line, header_lines, response.body, truncated, ip
         )
+        self._stats().inc_value(f"warc/responses/status/{response.status}")
+        return response
+
+    def process_exception(self, request: Request, exception: BaseException) -> None:
+        """A download cut short (size limit, lost connection): archive what arrived."""
+        wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
+        if self.writer is None or wire is None or wire.truncated is None:
+            return None
+        if wire.partial_body is None:
+            return None
+        status_line, header_lines = wire_head(wire)
+        self._archive(
+            request, request.url, status_line, header_lines, wire.partial_body,
+            wire.truncated, wire.ip_address,
+        )
+        self._stats().inc_value(f"warc/truncated/{wire.truncated}")
+        return None
+
+    def _stats(self) -> Any:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def _archive(
+        self,
+        request: Request,
+        url: str,
+        status_line: bytes,
+        header_lines: list[bytes],
+        body: bytes,
+        truncated: str | None,
+        ip: str | None,
+    ) -> None:
+        assert self.writer is not None
+        fetched = utc_now()
+        digest = sha1_digest(body)
+        original = None
+        if self.dedup is not None and truncated is None:
+            original = self.dedup.lookup(url, digest)
+        if original is not None:
+            block, _ = http_block(status_line, header_lines, b"")
+            record = self.factory.revisit(
+                url, block, digest, original.url, original.date,
+                refers_to=original.record_id, date=fetched, ip_address=ip,
+            )
+        else:
+            block, payload_offset = http_block(status_line, header_lines, body)
+            extra = [("WARC-Truncated", truncated)] if truncated else []
+            record = self.factory.response(
+                url, block, payload_offset, date=fetched, ip_address=ip, extra=extra,
+                payload_digest=digest,
+            )
         request_record = self.factory.request(
             request.url,
             request_block(request),
-            concurrent_to=response_record.record_id,
-            date=response_record.header("WARC-Date") or warc_date(fetched),
+            concurrent_to=record.record_id,
+            date=record.header("WARC-Date") or warc_date(fetched),
             ip_address=ip,
         )
-        _, pointer = self.writer.write(request_record, response_record)
-        request.meta[POINTER_META_KEY] = pointer.to_dict()
-        request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
-        stats = self.crawler.stats
-        assert stats is not None
+        _, pointer = self.writer.write(request_record, record)
+        stats = self._stats()
         stats.inc_value("warc/records_written", 2)
         stats.set_value("warc/bytes_written", self.writer.bytes_written)
-        stats.inc_value(f"warc/responses/status/{response.status}")
-        return response
+        if original is not None:
+            # The payload lives in the original record: that is what a pointer must reach.
+            request.meta[POINTER_META_KEY] = original.pointer()
+            stats.inc_value("warc/revisits_written")
+            stats.inc_value("warc/revisit_payload_bytes_saved", len(body))
+        else:
+            request.meta[POINTER_META_KEY] = pointer.to_dict()
+            if self.dedup is not None and truncated is None:
+                self.dedup.add(
+                    Original(
+                        url=url,
+                        digest=digest,
+                        record_id=pointer.record_id,
+                        date=record.header("WARC-Date") or "",
+                        filename=pointer.filename,
+                        offset=pointer.offset,
+                        length=pointer.length,
+                    )
+                )
+        request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
 
 
 def fetched_iso(moment: datetime) -> str:

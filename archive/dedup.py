@@ -1,0 +1,146 @@
+"""Revisit deduplication across crawls: URL + payload digest → the record holding the payload.
+
+A response whose payload was already archived for the same URL (in an earlier crawl, or
+earlier in this one) is written as a ``revisit`` record of the identical-payload-digest
+profile pointing at that record, instead of a second copy of the payload.
+
+The index is a SQLite file in the output (``state/dedup.sqlite``), shared by every crawl
+into that output.  An entry only counts once the WARC holding its record has been closed
+(renamed from ``.open``): a crash can cut the tail of an ``.open`` file (see
+``archive.recover``), and a revisit must never refer to a record that was lost.  Entries of
+the files this index is writing are usable at once, since the original precedes its revisits
+in the same file; entries left pending by a killed crawl are confirmed by
+``confirm_recovered`` for the records that survived recovery, and ignored otherwise.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+DEDUP_STATE_KEY = "state/dedup.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS payloads (
+    url TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    date TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    offset INTEGER NOT NULL,
+    length INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    PRIMARY KEY (url, digest, record_id)
+);
+CREATE INDEX IF NOT EXISTS payloads_by_file ON payloads (filename) WHERE pending = 1;
+"""
+
+
+@dataclass(frozen=True)
+class Original:
+    """The response record that holds a payload: what a revisit refers to."""
+
+    url: str
+    digest: str
+    record_id: str
+    date: str  # its WARC-Date, as written
+    filename: str
+    offset: int
+    length: int
+
+    def pointer(self) -> dict:
+        """The JSONL ``warc`` pointer of the record (``WarcPointer.to_dict`` shape)."""
+        return {
+            "filename": self.filename,
+            "offset": self.offset,
+            "length": self.length,
+            "record_id": self.record_id,
+            "payload_digest": self.digest,
+        }
+
+
+class DedupIndex:
+    """The on-disk index; safe to share between processes (SQLite WAL, short transactions)."""
+
+    def __init__(self, path: Path | str):
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: every statement commits at once, so no process holds the
+        # write lock while it crawls.  WAL + synchronous=NORMAL makes that cheap (no fsync
+        # per commit); a lost tail is harmless, the WARC files stay the truth.
+        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._writing: set[str] = set()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> DedupIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def lookup(self, url: str, digest: str) -> Original | None:
+        """The earliest usable record of this payload at this URL, if any."""
+        rows = self._db.execute(
+            "SELECT url, digest, record_id, date, filename, offset, length, pending"
+            " FROM payloads WHERE url = ? AND digest = ? ORDER BY date",
+            (url, digest),
+        ).fetchall()
+        for *fields, pending in rows:
+            if not pending or fields[4] in self._writing:
+                return Original(*fields)
+        return None
+
+    def add(self, original: Original) -> None:
+        """Index a response record just written to the ``.open`` file ``original.filename``."""
+        self._writing.add(original.filename)
+        self._db.execute(
+            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
+            (
+                original.url,
+                original.digest,
+                original.record_id,
+                original.date,
+                original.filename,
+                original.offset,
+                original.length,
+            ),
+        )
+
+    def file_closed(self, filename: str) -> None:
+        """The file is complete: its records may now be referred to by any crawl."""
+        self._db.execute("UPDATE payloads SET pending = 0 WHERE filename = ?", (filename,))
+        self._writing.discard(filename)
+
+    def confirm_recovered(self, filename: str, record_ids: Iterable[str]) -> int:
+        """After ``archive.recover``: keep the entries whose records survived, drop the rest."""
+        kept = set(record_ids)
+        rows = self._db.execute(
+            "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)
+        ).fetchall()
+        confirmed = 0
+        self._db.execute("BEGIN")
+        try:
+            for (record_id,) in rows:
+                if record_id in kept:
+                    self._db.execute(
+                        "UPDATE payloads SET pending = 0 WHERE filename = ? AND record_id = ?",
+                        (filename, record_id),
+                    )
+                    confirmed += 1
+                else:
+                    self._db.execute(
+                        "DELETE FROM payloads WHERE filename = ? AND record_id = ?",
+                        (filename, record_id),
+                    )
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        return confirmed

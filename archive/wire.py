@@ -1,0 +1,223 @@
+"""A download handler that records each HTTP exchange as it was on the wire.
+
+Scrapy's ``Response`` (and Twisted's, under it) keeps neither the reason phrase nor header
+casing, order or repeats, and Twisted moves ``Content-Length``/``Transfer-Encoding`` out of
+the headers; nothing keeps the request head as written.  This handler is Scrapy's HTTP/1.1
+handler with its own connection protocol:
+
+- the response parser records the status line and every header line exactly as received;
+- the Twisted request records the head bytes it writes to the socket;
+- the body reader keeps what arrived of a body cut at ``DOWNLOAD_MAXSIZE`` or by a lost
+  connection, so that the capture middleware can archive it as ``WARC-Truncated``.
+
+The result is a ``WireExchange`` in ``request.meta[WIRE_META_KEY]``, which
+``archive.capture.WarcCaptureMiddleware`` writes.  Every substitution happens on objects
+this handler's own connection pool creates; Twisted and Scrapy stay untouched for anyone
+else.  Enable it with::
+
+    DOWNLOAD_HANDLERS = {
+        "http": "archive.wire.WireHTTP11DownloadHandler",
+        "https": "archive.wire.WireHTTP11DownloadHandler",
+    }
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.http11 import (
+    HTTP11DownloadHandler,
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+    _LenientHTTPClientParser,
+    _ResponseReader,
+    _ResultT,
+    _ScrapyAgent,
+)
+from scrapy.exceptions import ResponseDataLossError
+from scrapy.http import Response
+from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.protocol import connectionDone
+from twisted.python.failure import Failure
+from twisted.web._newclient import HEADER, STATUS, ResponseFailed
+from twisted.web._newclient import Request as TxRequest
+from twisted.web.client import Response as TxResponse
+from twisted.web.iweb import UNKNOWN_LENGTH, IResponse
+
+from archive.capture import WIRE_META_KEY, WireExchange
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from twisted.internet.interfaces import IAddress
+
+logger = logging.getLogger(__name__)
+
+_WIRE_ATTRIBUTE = "_newsarchive_wire"
+
+
+class _HeadRecorder:
+    """Stands in for the transport while Twisted writes a request head (one writeSequence)."""
+
+    def __init__(self, transport: Any, request: _RecordingTxRequest):
+        self._transport = transport
+        self._request = request
+
+    def writeSequence(self, data: list[bytes]) -> None:  # noqa: N802 (Twisted's name)
+        self._request.wire_head = b"".join(data)
+        self._transport.writeSequence(data)
+
+    def write(self, data: bytes) -> None:
+        self._transport.write(data)
+
+
+class _RecordingTxRequest(TxRequest):
+    """A Twisted request that remembers the head bytes it wrote."""
+
+    wire_head: bytes | None = None
+
+    def _writeHeaders(self, transport: Any, TEorCL: bytes | None) -> None:  # noqa: N802,N803
+        super()._writeHeaders(_HeadRecorder(transport, self), TEorCL)
+
+
+class WireHTTPClientParser(_LenientHTTPClientParser):
+    """Scrapy's lenient response parser, also keeping the raw status and header lines."""
+
+    _wire_status: bytes = b""
+    _wire_lines: list[bytes]
+
+    def lineReceived(self, line: bytes) -> None:  # noqa: N802
+        # Set up here, not in connectionMade: the class is swapped in after the
+        # connection was made (see WireHTTP11ClientProtocol.request).
+        if self.state == STATUS:
+            self._wire_status = line.removesuffix(b"\r")
+            self._wire_lines = []
+        elif self.state == HEADER and line not in (b"", b"\r"):
+            # Kept as sent, continuation lines and lines without a colon included.
+            self._wire_lines.append(line.removesuffix(b"\r"))
+        super().lineReceived(line)
+
+    def allHeadersReceived(self) -> None:  # noqa: N802
+        code = self.response.code
+        if not 100 <= code < 200:  # an interim 1xx response is skipped, as Twisted does
+            head = getattr(self.request, "wire_head", None)
+            framing = self.connHeaders.getRawHeaders(b"transfer-encoding") or []
+            setattr(
+                self.response,
+                _WIRE_ATTRIBUTE,
+                WireExchange(
+                    status_line=self._wire_status,
+                    header_lines=self._wire_lines,
+                    request_head=head,
+                    # the stored body is always the decoded one: whatever framing was
+                    # claimed no longer describes it
+                    dechunked=bool(framing),
+                ),
+            )
+        super().allHeadersReceived()
+
+
+class WireHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
+    """Scrapy's client protocol with the recording request and parser."""
+
+    def request(self, request: TxRequest) -> Deferred[IResponse]:
+        if type(request) is TxRequest:
+            # Safe for the same reason Scrapy swaps the parser class: the subclass only
+            # adds one attribute with a class-level default.
+            request.__class__ = _RecordingTxRequest
+        d = super().request(request)
+        if self._parser is not None:
+            self._parser.__class__ = WireHTTPClientParser
+        return d
+
+
+class WireHTTP11ClientFactory(_LenientHTTP11ClientFactory):
+    def buildProtocol(self, addr: IAddress | None) -> WireHTTP11ClientProtocol:  # noqa: N802
+        return WireHTTP11ClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+
+
+class _PrefixKeepingReader(_ResponseReader):
+    """Scrapy's body reader that hands over what it had when a body is cut short."""
+
+    _wire: WireExchange
+
+    def dataReceived(self, data: bytes) -> None:  # noqa: N802
+        if (
+            not self._finished.called
+            and self._maxsize
+            and self._bytes_received + len(data) > self._maxsize
+        ):
+            keep = self._maxsize - self._bytes_received
+            self._wire.partial_body = self._bodybuf.getvalue() + data[:keep]
+            self._wire.truncated = "length"
+        super().dataReceived(data)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802
+        if (
+            not self._finished.called
+            and self._fail_on_dataloss
+            and reason.check(ResponseFailed)
+        ):
+            self._wire.partial_body = self._bodybuf.getvalue()
+            self._wire.truncated = "disconnect"
+        super().connectionLost(reason)
+
+
+class _WireScrapyAgent(_ScrapyAgent):
+    def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> _ResultT | Deferred[_ResultT]:
+        wire: WireExchange | None = getattr(txresponse, _WIRE_ATTRIBUTE, None)
+        if wire is not None:
+            ip = getattr(txresponse, "_scrapy_ip_address", None)
+            wire.ip_address = str(ip) if ip is not None else None
+            request.meta[WIRE_META_KEY] = wire
+            maxsize = request.meta.get("download_maxsize", self._maxsize)
+            length = txresponse.length
+            if maxsize and length != UNKNOWN_LENGTH and int(length) > maxsize:  # type: ignore[call-overload]
+                # Scrapy cancels before reading any of it: the head is all there is.
+                wire.partial_body = b""
+                wire.truncated = "length"
+            else:
+                deliver = txresponse.deliverBody
+
+                def deliver_keeping(protocol: Any) -> None:
+                    if type(protocol) is _ResponseReader:
+                        protocol.__class__ = _PrefixKeepingReader
+                        protocol._wire = wire
+                    deliver(protocol)
+
+                txresponse.deliverBody = deliver_keeping  # type: ignore[method-assign]
+        return super()._cb_bodyready(txresponse, request)
+
+
+class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
+    """``HTTP11DownloadHandler`` that records a ``WireExchange`` for every response."""
+
+    def __init__(self, crawler: Crawler):
+        super().__init__(crawler)
+        self._pool._factory = WireHTTP11ClientFactory
+
+    async def download_request(self, request: Request) -> Response:
+        # A redirect or retry copies meta: never let an earlier exchange stand for this one.
+        request.meta.pop(WIRE_META_KEY, None)
+        agent = _WireScrapyAgent(
+            contextFactory=self._contextFactory,
+            bindAddress=self._bind_address,
+            pool=self._pool,
+            maxsize=self._default_maxsize,
+            warnsize=self._default_warnsize,
+            fail_on_dataloss=self._fail_on_dataloss,
+            crawler=self._crawler,
+            tls_verbose_logging=self._tls_verbose_logging,
+        )
+        try:
+            with wrap_twisted_exceptions():
+                return await maybe_deferred_to_future(agent.download_request(request))
+        except ResponseDataLossError:
+            if not self._fail_on_dataloss_warned:
+                logger.warning(get_dataloss_msg(request.url))
+                self._fail_on_dataloss_warned = True
+            raise
+
