@@ -1,0 +1,103 @@
+"""`newsarchive reextract`: article JSONL rebuilt from WARC files, no network.
+
+    newsarchive reextract WARC_OR_DIR... -o FILE.jsonl[.gz] [--processes N]
+
+Directories are searched for ``*.warc.gz`` / ``*.warc``.  Records are written in archive
+order, with the crawl's key order, one JSON object per line (gzip when the name ends .gz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import IO
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "reextract",
+        help="rebuild article JSONL from WARC files (no network)",
+        description="Rebuild article records from archived responses, as the crawl made them.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="output JSONL file (.jsonl or .jsonl.gz)")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="extraction processes (default: one per core)")
+    parser.add_argument("--reader", choices=["auto", "fastwarc", "warcio"], default="auto",
+                        help=argparse.SUPPRESS)
+    parser.set_defaults(func=run)
+
+
+def _open_output(path: Path, compressed: bool) -> IO[str]:
+    if compressed:
+        return gzip.open(path, "wt", encoding="utf-8", compresslevel=6)
+    return open(path, "w", encoding="utf-8")
+
+
+def run(args: argparse.Namespace) -> int:
+    from archive.reextract import reextract, warc_files
+    from pipelines.export import RECORD_FIELDS
+
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"newsarchive reextract: no such file or directory: {', '.join(missing)}",
+              file=sys.stderr)
+        return 2
+    if args.processes < 1:
+        print("newsarchive reextract: --processes must be at least 1", file=sys.stderr)
+        return 2
+    paths = warc_files(args.inputs)
+    if not paths:
+        print("newsarchive reextract: no WARC files (*.warc.gz, *.warc) in "
+              f"{', '.join(map(str, args.inputs))}", file=sys.stderr)
+        return 2
+
+    started = time.monotonic()
+    counts: Counter[str] = Counter()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.output.with_name(args.output.name + ".part")
+    try:
+        with _open_output(partial, args.output.name.endswith(".gz")) as out:
+            for record, key in reextract(paths, processes=args.processes, reader=args.reader,
+                                         counts=counts):
+                counts[key] += 1
+                if record is not None:
+                    ordered = {name: record.get(name) for name in RECORD_FIELDS}
+                    out.write(json.dumps(ordered, ensure_ascii=False) + "\n")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, args.output)
+
+    elapsed = time.monotonic() - started
+    print(summary(counts, len(paths), elapsed, args.output), file=sys.stderr)
+    problems = counts["articles/extract_failed"] + counts["revisits/unresolved"]
+    return 1 if problems else 0
+
+
+def summary(counts: Counter[str], files: int, elapsed: float, output: Path) -> str:
+    def total(prefix: str) -> int:
+        return sum(v for k, v in counts.items() if k.startswith(prefix))
+
+    responses = counts["records/response"] + counts["revisits/resolved"]
+    articles = counts["articles/extracted"]
+    lines = [
+        f"{files} WARC files, {responses} responses, {articles} articles, "
+        f"{total('pages/non_articles/')} non-articles, {total('skipped/')} skipped, "
+        f"{counts['articles/extract_failed']} failed in {elapsed:.1f}s "
+        f"({articles / elapsed if elapsed else 0:.1f} articles/s)",
+    ]
+    if counts["records/revisit"]:
+        lines.append(f"revisits: {counts['revisits/resolved']} resolved, "
+                     f"{counts['revisits/unresolved']} without their original among the inputs")
+    if counts["articles/dropped/invalid_record"]:
+        lines.append(f"{counts['articles/dropped/invalid_record']} records failed the schema")
+    lines.append(f"jsonl    {output}")
+    return "\n".join(lines)
