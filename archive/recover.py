@@ -1,0 +1,160 @@
+"""Crash recovery of ``.warc.gz.open`` files left by a killed crawl.
+
+The writer (``archive.warc_writer``) makes every record one gzip member and hands each
+member to the OS as soon as it is written, so after a ``kill -9`` an ``.open`` file is a run
+of complete records possibly followed by one torn member.  ``recover_open_warcs`` keeps the
+longest prefix of members that decompress to the end and hold a record that parses (WARC
+header, ``Content-Length`` matching the block, the closing CRLF CRLF, a matching
+``WARC-Block-Digest`` when there is one), cuts the rest, and renames the file to its final
+name.  It is run at the start of a crawl into the same output, before anything else opens
+files there.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from archive.warc_writer import OPEN_SUFFIX
+
+logger = logging.getLogger(__name__)
+
+_READ_SIZE = 1 << 20
+
+
+@dataclass(frozen=True)
+class RecoveredFile:
+    """What recovery did to one ``.open`` file."""
+
+    open_path: Path
+    # The final file, or None when not one record survived (the file is removed).
+    path: Path | None
+    records_kept: int
+    bytes_kept: int
+    bytes_cut: int
+    # Why the first dropped member was dropped ("" when nothing was cut).
+    problem: str = ""
+    record_ids: list[str] = field(default_factory=list)
+
+
+class _BadRecord(ValueError):
+    pass
+
+
+def parse_record(data: bytes) -> str:
+    """Check one decompressed member holds exactly one whole record; return its record id."""
+    if not data.startswith(b"WARC/1."):
+        raise _BadRecord("no WARC version line")
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        raise _BadRecord("WARC header not terminated")
+    fields: dict[bytes, bytes] = {}
+    for line in data[:end].split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise _BadRecord(f"bad WARC header line {line[:60]!r}")
+        fields[name.strip().lower()] = value.strip()
+    try:
+        length = int(fields[b"content-length"])
+    except (KeyError, ValueError) as exc:
+        raise _BadRecord("no valid Content-Length") from exc
+    block_start = end + 4
+    if len(data) != block_start + length + 4 or not data.endswith(b"\r\n\r\n"):
+        raise _BadRecord(f"block is {len(data) - block_start - 4} bytes, Content-Length {length}")
+    digest = fields.get(b"warc-block-digest", b"")
+    if digest.lower().startswith(b"sha1:"):
+        block = memoryview(data)[block_start : block_start + length]
+        actual = base64.b32encode(hashlib.sha1(block).digest())
+        if actual != digest[5:].upper():
+            raise _BadRecord("WARC-Block-Digest does not match")
+    return fields.get(b"warc-record-id", b"").decode("utf-8", "replace")
+
+
+def gzip_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, end, decompressed data) of each complete member, in order.
+
+    Stops at the first member that is torn or corrupt; its offset is then the end of the
+    last member yielded.
+    """
+    start = fed = 0  # file offsets: start of this member, bytes fed to its decompressor
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    out: list[bytes] = []
+    pending = b""
+    while True:
+        data = pending or handle.read(_READ_SIZE)
+        pending = b""
+        if not data:
+            return
+        try:
+            out.append(decompressor.decompress(data))
+        except zlib.error:
+            return
+        if decompressor.eof:
+            end = fed + len(data) - len(decompressor.unused_data)
+            yield start, end, b"".join(out)
+            pending = decompressor.unused_data
+            start = fed = end
+            decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+            out = []
+        else:
+            fed += len(data)
+
+
+def final_path(open_path: Path) -> Path:
+    return Path(str(open_path).removesuffix(OPEN_SUFFIX))
+
+
+def recover_open_warc(open_path: Path) -> RecoveredFile:
+    """Cut one ``.open`` file after its last good record and give it its final name."""
+    size = open_path.stat().st_size
+    kept_end = 0
+    record_ids: list[str] = []
+    problem = ""
+    with open(open_path, "rb") as handle:
+        for _, end, data in gzip_members(handle):
+            try:
+                record_ids.append(parse_record(data))
+            except _BadRecord as exc:
+                problem = f"record at offset {kept_end}: {exc}"
+                break
+            kept_end = end
+    if kept_end < size and not problem:
+        problem = f"torn or corrupt gzip member at offset {kept_end}"
+    target = final_path(open_path)
+    if not record_ids:
+        open_path.unlink()
+        logger.warning("Removed %s: no complete record (%d bytes)", open_path, size)
+        return RecoveredFile(open_path, None, 0, 0, size, problem or "empty file")
+    if target.exists():
+        raise FileExistsError(f"cannot recover {open_path}: {target} already exists")
+    with open(open_path, "r+b") as handle:
+        handle.truncate(kept_end)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(open_path, target)
+    if kept_end < size:
+        logger.warning(
+            "Recovered %s: kept %d records (%d bytes), cut %d bytes: %s",
+            target, len(record_ids), kept_end, size - kept_end, problem,
+        )
+    else:
+        logger.info("Recovered %s: %d complete records", target, len(record_ids))
+    return RecoveredFile(
+        open_path, target, len(record_ids), kept_end, size - kept_end, problem, record_ids
+    )
+
+
+def recover_open_warcs(root: Path) -> list[RecoveredFile]:
+    """Recover every ``*.warc.gz.open`` under ``root`` (an output directory)."""
+    return [
+        recover_open_warc(path)
+        for path in sorted(Path(root).rglob("*.warc.gz" + OPEN_SUFFIX))
+        if path.is_file()
+    ]
