@@ -9,9 +9,12 @@ image credit), "Read also:" cross-links, and the tail furniture after an end mar
 from __future__ import annotations
 
 import logging
+import re
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass, field
 
+import lxml.html
 import trafilatura
 from lxml.html import HtmlElement
 
@@ -38,13 +41,20 @@ PRUNE_XPATH = [
 ]
 
 
+# Captions are not body text (the image record carries them).
+CAPTION_XPATH = ("//figcaption | //*[contains(@class,'wp-caption-text') "
+                 "or contains(@class,'image-caption') or contains(@class,'img-caption')]")
+
+
 @dataclass
 class BodySettings:
-    favor_precision: bool = False
+    favor_precision: bool = True
     favor_recall: bool = False
     include_tables: bool = True
     deduplicate: bool = False
     prune: bool = True
+    prune_captions: bool = True
+    readability_fallback: bool = True
 
 
 @dataclass
@@ -88,7 +98,8 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
             favor_recall=settings.favor_recall,
             deduplicate=settings.deduplicate,
             with_metadata=False,
-            prune_xpath=PRUNE_XPATH if settings.prune else None,
+            prune_xpath=(PRUNE_XPATH if settings.prune else [])
+            + ([CAPTION_XPATH] if settings.prune_captions else []),
         )
     if doc is None:
         return None
@@ -118,12 +129,75 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
         if boilerplate.is_cross_link(line) or boilerplate.is_noise(line):
             continue
         result.paragraphs.append(line)
+    tail = len(result.paragraphs) - 4
+    result.paragraphs = [p for i, p in enumerate(result.paragraphs)
+                         if i < max(tail, 1) or not boilerplate.is_tail_promo(p)]
     return result
+
+
+_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt",
+           "td", "th", "div")
+_TOKEN = re.compile(r"\w+")
+
+
+def readability_paragraphs(tree: HtmlElement) -> list[str]:
+    """Block texts of readability-lxml's main-content guess (a second opinion)."""
+    from readability import Document
+    from readability.readability import Unparseable
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            summary = Document(deepcopy(tree)).summary(html_partial=True)
+    except (Unparseable, ValueError, TypeError) as exc:
+        logger.debug("readability failed: %s", exc)
+        return []
+    root = lxml.html.fragment_fromstring(summary, create_parent="div")
+    out = []
+    for el in root.iter(*_BLOCKS):
+        if el.tag == "div" and el.find(".//p") is not None:
+            continue
+        if any(child.tag in _BLOCKS for child in el.iterdescendants()):
+            if el.tag not in ("p", "li", "blockquote"):
+                continue
+        text = clean(el.text_content())
+        if text and (not out or out[-1] != text):
+            out.append(text)
+    return out
+
+
+def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text)
+    return {tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1))}
+
+
+def _looks_short(paragraphs: list[str], tree: HtmlElement) -> bool:
+    """Is trafilatura's text well under the page's paragraph text?  Only then is a second
+    opinion worth its cost."""
+    page_text = sum(len(clean(p.text_content())) for p in tree.iter("p"))
+    return sum(len(p) for p in paragraphs) < 0.6 * page_text
+
+
+def choose_paragraphs(ours: list[str], second: list[str]) -> list[str]:
+    """Take readability's text only when trafilatura visibly stopped short: readability's is
+    much longer and contains nearly all of trafilatura's."""
+    if not second:
+        return ours
+    if not ours:
+        return second
+    a, b = "\n".join(ours), "\n".join(second)
+    if len(b) < 1.5 * len(a):
+        return ours
+    sa = _shingles(a)
+    cover = len(sa & _shingles(b)) / max(1, len(sa))
+    return second if cover >= 0.8 else ours
 
 
 def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: list[str],
                  settings: BodySettings | None = None) -> Body:
-    body = trafilatura_body(tree, url, settings or BodySettings())
-    if body is None:
-        return Body()
-    return clean_paragraphs(_paragraphs(body), title, byline_texts)
+    settings = settings or BodySettings()
+    body = trafilatura_body(tree, url, settings)
+    paragraphs = _paragraphs(body) if body is not None else []
+    if settings.readability_fallback and _looks_short(paragraphs, tree):
+        paragraphs = choose_paragraphs(paragraphs, readability_paragraphs(tree))
+    return clean_paragraphs(paragraphs, title, byline_texts)

@@ -32,7 +32,7 @@ END_MARKERS = re.compile(
 )
 # Cross-link labels: the label line goes, and a short link-like line right after it too.
 CROSS_LINK = re.compile(
-    r"^(?:read (?:also|more|next)|also read|see also|related|more|watch|listen|"
+    r"^(?:read (?:also|more|next)|also read|see also|see more|related|more|watch|listen|"
     r"lesen sie (?:auch|mehr)|mehr dazu|siehe auch|auch interessant|"
     r"lire (?:aussi|également|la suite)|à lire aussi|voir aussi|"
     r"lee (?:también|más)|ver también|leer más|"
@@ -68,3 +68,22 @@ def is_label_only(line: str) -> bool:
 
 def is_noise(line: str) -> bool:
     return len(line) <= 200 and bool(NOISE_LINE.match(line))
+
+
+# Promotional lines that close many articles: follow/subscribe/sign-up calls, tip lines,
+# "Like this story?", source and copyright notes.  Only dropped near the end of the text.
+TAIL_PROMO = re.compile(
+    r"^(?:follow (?:us|him|her|them|the|our|\w+(?: \w+)? on)\b|subscribe\b|sign up\b|"
+    r"get (?:the|our|access|it|more|your)\b|like this (?:story|article)|share (?:this|it)\b|"
+    r"tell us what|have a (?:news )?tip|listen (?:to|live|back)\b|download (?:the|our)\b|"
+    r"click here|for more (?:news|stories|information),?|join (?:us|our|the)\b|don[’']t miss|"
+    r"source\s*:|copyright\b|©|this (?:article|story) (?:was|first|originally)|"
+    r"we[’']d (?:like|love) to hear|the .{0,60} is committed to|"
+    r"folgen sie uns|abonnieren sie|melden sie sich|suivez-nous|abonnez-vous|síguenos|"
+    r"suscríbete|seguici|iscriviti|volg ons)",
+    re.I,
+)
+
+
+def is_tail_promo(line: str) -> bool:
+    return len(line) <= 400 and bool(TAIL_PROMO.match(line))
