@@ -62,8 +62,24 @@ def result_of(crawler: Crawler) -> CrawlResult:
     )
 
 
+class OneLineErrors(logging.Filter):
+    """Drops tracebacks of expected network failures; the message line says what failed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+# Loggers that attach a traceback to an ordinary failed fetch.
+NOISY_LOGGERS = ("scrapy.downloadermiddlewares.robotstxt", "scrapy.core.scraper")
+
+
 def quiet_logging(verbose: bool) -> dict[str, Any]:
     """Settings for a terminal run: warnings on stderr unless verbose, progress on."""
+    if not verbose:
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).addFilter(OneLineErrors())
     # Scrapy's cookie middleware asks tldextract for the public suffix list, which tries the
     # network once and falls back to its bundled snapshot: not worth a traceback per run.
     logging.getLogger("tldextract").setLevel(logging.ERROR)

@@ -19,6 +19,9 @@ DOWNLOAD_TIMEOUT = 30
 # logged; this also bounds gzip bombs.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+# A connection lost mid-body still yields what arrived: archived with WARC-Truncated,
+# never extracted.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 REDIRECT_MAX_TIMES = 10
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.utils.gz import gunzip
@@ -69,21 +71,25 @@ class SectionSpider(Spider):
             yield Request(
                 url,
                 callback=self.parse_section,
+                errback=self.on_error,
                 cb_kwargs={"page": 1},
                 priority=SECTION_PRIORITY,
                 meta={"discovered_via": "section"},
             )
         for url in self.site.feeds:
-            yield Request(url, callback=self.parse_feed, priority=FEED_PRIORITY)
+            yield Request(url, callback=self.parse_feed, errback=self.on_error, priority=FEED_PRIORITY)
         for url in self.site.sitemaps:
-            yield Request(url, callback=self.parse_sitemap, priority=FEED_PRIORITY, cb_kwargs={"depth": 0})
+            yield Request(
+                url, callback=self.parse_sitemap, errback=self.on_error,
+                priority=FEED_PRIORITY, cb_kwargs={"depth": 0},
+            )
 
     def _count(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(key, count)
 
     def _article_request(self, url: str, via: str) -> Request:
-        return Request(url, callback=self.parse_page, meta={"discovered_via": via})
+        return Request(url, callback=self.parse_page, errback=self.on_error, meta={"discovered_via": via})
 
     def parse_section(self, response: Response, page: int) -> Iterator[Request]:
         self._count("pages/sections")
@@ -98,6 +104,7 @@ class SectionSpider(Spider):
             yield Request(
                 found.next_page,
                 callback=self.parse_section,
+                errback=self.on_error,
                 cb_kwargs={"page": page + 1},
                 priority=SECTION_PRIORITY,
             )
@@ -128,11 +135,31 @@ class SectionSpider(Spider):
         if depth < MAX_SITEMAP_DEPTH:
             for url in found.sitemaps:
                 if self.rules.followable(url):
-                    yield Request(url, callback=self.parse_sitemap, cb_kwargs={"depth": depth + 1})
+                    yield Request(
+                        url, callback=self.parse_sitemap, errback=self.on_error,
+                        cb_kwargs={"depth": depth + 1},
+                    )
+
+    def on_error(self, failure: Failure) -> None:
+        """One counted line per failed fetch (the exchange itself is in the WARC if any)."""
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else "?"
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self._count(f"httperror/response_ignored_status_count/{status}")
+            self.logger.info("HTTP %s for %s", status, url)
+            return
+        name = type(failure.value).__name__
+        self._count(f"errors/download/{name}")
+        self.logger.warning("Fetch failed for %s: %s %s", url, name, failure.getErrorMessage())
 
     def parse_page(self, response: Response) -> Iterator[dict]:
         """Hand a fetched candidate to the pipelines, which decide if it is an article."""
         self._count("pages/candidates")
+        if "dataloss" in response.flags:
+            self._count("skipped/truncated")
+            self.logger.warning("Skipped %s: connection lost mid-body (archived as truncated)", response.url)
+            return
         if not isinstance(response, TextResponse):
             self._count("skipped/not_html")
             self.logger.info("Skipped %s: not an HTML/text response", response.url)
