@@ -4,14 +4,43 @@ Every writer (WARC, JSONL, CDXJ, manifest) asks ``Output.local_path(key)`` where
 file whose final storage key is ``key`` (the DESIGN.md layout, e.g.
 ``warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-00000.warc.gz``) and calls
 ``Output.file_closed(key)`` once the file is complete.  For a local directory the file is
-already in place; for object storage it is uploaded (see ``archive.storage``).
+already in place; for object storage (:class:`SpoolOutput`) it is journaled and uploaded in
+the background, and the crawl manifest (``crawls/…``) goes last, only after every other
+file is stored.  ``finish()`` waits and returns the keys that could not be stored; they stay
+in the spool for ``newsarchive upload --pending``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import logging
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
+
+from archive.storage import (
+    Storage,
+    open_storage,
+    s3_options_from_settings,
+    sha256_file,
+    split_uri,
+)
+from archive.storage.spool import DEFAULT_MIN_FREE_BYTES, PendingUpload, Spool, new_spool_dir
+from archive.storage.uploader import Uploader, is_manifest_key, upload_in_order
+
+__all__ = [
+    "LocalOutput",
+    "Output",
+    "S3Output",
+    "SpoolOutput",
+    "StoredFile",
+    "open_output",
+    "output_options_from_settings",
+    "sha256_file",
+]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -21,12 +50,15 @@ class StoredFile:
     sha256: str
 
 
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_size):
-            digest.update(chunk)
-    return digest.hexdigest()
+class Output(Protocol):
+    uri: str
+    files: list[StoredFile]
+
+    def local_path(self, key: str) -> Path: ...
+
+    def file_closed(self, key: str) -> StoredFile: ...
+
+    def finish(self) -> list[str]: ...
 
 
 class LocalOutput:
@@ -53,9 +85,123 @@ class LocalOutput:
         return []
 
 
-def open_output(target: str | Path) -> LocalOutput:
-    """The output for ``--out DIR`` (a path or ``file://`` URI)."""
+class SpoolOutput:
+    """Files are written into a local spool and uploaded to ``storage`` in the background.
+
+    ``file_closed`` hashes the file, journals it (fsynced) and queues the upload; it never
+    waits for storage.  Each upload is verified (see :mod:`archive.storage.s3`) before the
+    spool copy is deleted.  ``local_path`` raises :class:`~archive.storage.SpoolFullError`
+    when the spool has less than ``min_free_bytes`` free, so the writer stops the crawl
+    instead of producing a truncated file; a file that fails to journal is not reported as
+    closed.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        spool_dir: str | Path,
+        *,
+        workers: int = 2,
+        min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+        check: bool = True,
+    ):
+        if check:
+            storage.check()
+        self.storage = storage
+        self.uri = storage.uri
+        self.target = storage.describe()
+        self.spool = Spool(spool_dir, min_free_bytes)
+        self.spool.acquire()
+        self.files: list[StoredFile] = []
+        self._last: list[PendingUpload] = []
+        self._uploader = Uploader(storage, self.spool, workers=workers)
+        self._finished: list[str] | None = None
+        logger.info("output %s via spool %s", self.uri, self.spool.root)
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.spool.root
+
+    @property
+    def stats(self) -> Counter[str]:
+        """``s3/uploaded``, ``s3/bytes_uploaded``, ``s3/upload_failed/<reason>``…"""
+        stats = Counter(self._uploader.stats)
+        stats["s3/retries"] = int(getattr(self.storage, "retries", 0))
+        return stats
+
+    def local_path(self, key: str) -> Path:
+        self.spool.ensure_space()
+        path = self.spool.path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def file_closed(self, key: str) -> StoredFile:
+        path = self.spool.path(key)
+        stored = StoredFile(key=key, size=path.stat().st_size, sha256=sha256_file(path))
+        entry = PendingUpload(key, stored.size, stored.sha256, self.target)
+        self.spool.mark_pending(entry)  # SpoolFullError here: not closed, not reported stored
+        self.files.append(stored)
+        if is_manifest_key(key):
+            self._last.append(entry)
+        else:
+            self._uploader.submit(entry)
+        return stored
+
+    def finish(self) -> list[str]:
+        """Wait for the uploads, then the manifests; return the keys not stored."""
+        if self._finished is not None:
+            return self._finished
+        try:
+            self._uploader.join()
+            not_stored = upload_in_order(self._uploader, self._last)
+        finally:
+            self._uploader.close()
+        if not_stored:
+            logger.error("%d file(s) not stored; they stay in %s for `newsarchive upload "
+                         "--pending %s`", len(not_stored), self.spool.root, self.spool.root)
+            self.spool.release()
+        elif not self.spool.cleanup():
+            self.spool.release()
+        self._finished = not_stored
+        return not_stored
+
+
+#: The name the issue uses; the spool works for any :class:`~archive.storage.Storage`.
+S3Output = SpoolOutput
+
+
+def output_options_from_settings(settings: Mapping[str, Any] | Any) -> dict[str, Any]:
+    """``open_output`` keyword arguments from ``STORAGE_*`` settings (unset ones omitted)."""
+    options: dict[str, Any] = {"storage_options": s3_options_from_settings(settings)}
+    if settings.get("STORAGE_SPOOL_DIR"):
+        options["spool_root"] = settings.get("STORAGE_SPOOL_DIR")
+    if settings.get("STORAGE_SPOOL_MIN_FREE"):
+        options["min_free_bytes"] = int(settings.get("STORAGE_SPOOL_MIN_FREE"))
+    if settings.get("STORAGE_UPLOAD_WORKERS"):
+        options["workers"] = int(settings.get("STORAGE_UPLOAD_WORKERS"))
+    return options
+
+
+def open_output(
+    target: str | Path,
+    *,
+    storage_options: Mapping[str, Any] | None = None,
+    spool_root: str | Path | None = None,
+    spool_dir: str | Path | None = None,
+    workers: int = 2,
+    min_free_bytes: int = DEFAULT_MIN_FREE_BYTES,
+    check: bool = True,
+) -> LocalOutput | SpoolOutput:
+    """The output for ``--out DIR`` (a path or ``file://`` URI) or ``--storage s3://…``.
+
+    Object storage gets a fresh spool directory under ``spool_root`` (default
+    ``~/.cache/newsarchive/spool``) unless ``spool_dir`` names one.  A storage that cannot be
+    used raises :class:`~archive.storage.StorageConfigError` here, before the crawl starts.
+    """
     text = str(target)
-    if text.startswith("file://"):
-        text = text[len("file://"):]
-    return LocalOutput(text)
+    scheme, path = split_uri(text)
+    if scheme in ("", "file"):
+        return LocalOutput(path)
+    storage = open_storage(text, **dict(storage_options or {}))
+    return SpoolOutput(storage, spool_dir or new_spool_dir(spool_root), workers=workers,
+                       min_free_bytes=min_free_bytes, check=check)

@@ -24,6 +24,7 @@ import base64
 import hashlib
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -182,6 +183,7 @@ class S3Storage:
             from botocore.exceptions import ProfileNotFound
         except ImportError as exc:
             raise StorageConfigError("s3:// storage needs boto3 (pip install boto3)") from exc
+        install_log_redaction()
         config = Config(
             s3={"addressing_style": self.addressing_style} if self.addressing_style else {},
             retries={"mode": "standard", "total_max_attempts": 3},
@@ -526,6 +528,42 @@ class S3Storage:
         return [u["UploadId"] for u in response.get("Uploads", []) if u.get("Key") == full_key]
 
 
+class RedactCredentials(logging.Filter):
+    """botocore logs signed requests at DEBUG (access key id, session token, signature);
+    rewrite those records so credentials never reach a log, whatever the log level."""
+
+    PATTERNS = (
+        (re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,}]+", re.I),
+         r"\1[REDACTED]"),
+        (re.compile(r"(Credential=)[^/\s,'\"]+"), r"\1[REDACTED]"),
+        (re.compile(r"(Signature=)[0-9a-fA-F]+"), r"\1[REDACTED]"),
+    )
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = message
+        for pattern, replacement in self.PATTERNS:
+            redacted = pattern.sub(replacement, redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+REDACTED_LOGGERS = ("botocore.endpoint", "botocore.auth", "botocore.httpsession",
+                    "botocore.parsers", "botocore.hooks")
+_REDACTION_INSTALLED = False
+
+
+def install_log_redaction() -> None:
+    global _REDACTION_INSTALLED
+    with _LOADER_LOCK:
+        if _REDACTION_INSTALLED:
+            return
+        for name in REDACTED_LOGGERS:
+            logging.getLogger(name).addFilter(RedactCredentials())
+        _REDACTION_INSTALLED = True
+
+
 _LOADER: Any = None
 _LOADER_LOCK = threading.Lock()
 
@@ -555,5 +593,5 @@ def transient_reason(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         code, status = _code(exc), _status(exc)
         if code in TRANSIENT_CODES or status >= 500 or status in (408, 429):
-            return f"{code or 'HTTP'} {status}".strip()
+            return code if code == str(status) else f"{code} (HTTP {status})"
     return None

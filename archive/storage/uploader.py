@@ -166,11 +166,13 @@ class PendingReport:
 
 def upload_pending(spool_dir: str | Path, *, workers: int = 2,
                    storage_factory: Callable[..., Storage] = open_storage,
+                   defaults: dict[str, Any] | None = None,
                    **storage_options: Any) -> PendingReport:
     """Finish the uploads a crashed or failed run left in ``spool_dir``.
 
     Stale multipart uploads are aborted and files uploaded again (verified; a copy already
-    stored counts as done).  ``storage_options`` override what the journal recorded.
+    stored counts as done).  Storage options: ``defaults`` < what the journal recorded <
+    ``storage_options``.
     """
     spool = Spool(spool_dir, min_free_bytes=0)
     spool.acquire()
@@ -186,7 +188,7 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
             by_target.setdefault(entry.target.get("uri", ""), []).append(entry)
         for uri, entries in by_target.items():
             _finish_target(spool, uri, entries, report, workers, storage_factory,
-                           storage_options)
+                           {**(defaults or {})}, storage_options)
     finally:
         if not spool.cleanup():
             spool.release()
@@ -195,9 +197,9 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
 
 def _finish_target(spool: Spool, uri: str, entries: list[PendingUpload], report: PendingReport,
                    workers: int, storage_factory: Callable[..., Storage],
-                   overrides: dict[str, Any]) -> None:
+                   defaults: dict[str, Any], overrides: dict[str, Any]) -> None:
     recorded = {k: v for k, v in entries[0].target.items() if k != "uri"}
-    storage = storage_factory(uri, **{**recorded, **overrides})
+    storage = storage_factory(uri, **{**defaults, **recorded, **overrides})
     abort = getattr(storage, "abort_uploads", None)
     if abort is not None:
         for entry in entries:
