@@ -111,12 +111,21 @@ class SpoolOutput:
         self.uri = storage.uri
         self.target = storage.describe()
         self.spool = Spool(spool_dir, min_free_bytes)
-        self.spool.acquire()
+        self.workers = workers
         self.files: list[StoredFile] = []
         self._last: list[PendingUpload] = []
-        self._uploader = Uploader(storage, self.spool, workers=workers)
-        self._finished: list[str] | None = None
+        self._not_stored: set[str] = set()
+        self._stats: Counter[str] = Counter()
+        self._uploader: Uploader | None = None
+        self._open()
         logger.info("output %s via spool %s", self.uri, self.spool.root)
+
+    def _open(self) -> Uploader:
+        """The live uploader, (re)acquiring the spool: files may follow a ``finish()``."""
+        if self._uploader is None:
+            self.spool.acquire()
+            self._uploader = Uploader(self.storage, self.spool, workers=self.workers)
+        return self._uploader
 
     @property
     def spool_dir(self) -> Path:
@@ -125,45 +134,58 @@ class SpoolOutput:
     @property
     def stats(self) -> Counter[str]:
         """``s3/uploaded``, ``s3/bytes_uploaded``, ``s3/upload_failed/<reason>``…"""
-        stats = Counter(self._uploader.stats)
+        stats = self._stats + (self._uploader.stats if self._uploader else Counter())
         stats["s3/retries"] = int(getattr(self.storage, "retries", 0))
         return stats
 
     def local_path(self, key: str) -> Path:
+        self._open()
         self.spool.ensure_space()
         path = self.spool.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def file_closed(self, key: str) -> StoredFile:
+        uploader = self._open()
         path = self.spool.path(key)
         stored = StoredFile(key=key, size=path.stat().st_size, sha256=sha256_file(path))
         entry = PendingUpload(key, stored.size, stored.sha256, self.target)
         self.spool.mark_pending(entry)  # SpoolFullError here: not closed, not reported stored
         self.files.append(stored)
+        self._not_stored.discard(key)
         if is_manifest_key(key):
             self._last.append(entry)
         else:
-            self._uploader.submit(entry)
+            uploader.submit(entry)
         return stored
 
     def finish(self) -> list[str]:
-        """Wait for the uploads, then the manifests; return the keys not stored."""
-        if self._finished is not None:
-            return self._finished
+        """Wait for the uploads, then the manifests; return the keys not stored.
+
+        May be called more than once (e.g. before and after writing the manifest); each
+        call covers every file closed so far.  When all is stored the spool is removed;
+        otherwise it is left, unlocked, for ``newsarchive upload --pending``.
+        """
+        uploader = self._uploader
+        if uploader is None:
+            return sorted(self._not_stored)
         try:
-            self._uploader.join()
-            not_stored = upload_in_order(self._uploader, self._last)
+            uploader.join()
+            self._not_stored.update(upload_in_order(
+                uploader, self._last, earlier_failures=bool(self._not_stored)))
         finally:
-            self._uploader.close()
-        if not_stored:
+            uploader.close()
+            self._stats += uploader.stats
+            self._uploader = None
+            self._last = []
+        if self._not_stored:
             logger.error("%d file(s) not stored; they stay in %s for `newsarchive upload "
-                         "--pending %s`", len(not_stored), self.spool.root, self.spool.root)
+                         "--pending %s`", len(self._not_stored), self.spool.root,
+                         self.spool.root)
             self.spool.release()
         elif not self.spool.cleanup():
             self.spool.release()
-        self._finished = not_stored
-        return not_stored
+        return sorted(self._not_stored)
 
 
 #: The name the issue uses; the spool works for any :class:`~archive.storage.Storage`.

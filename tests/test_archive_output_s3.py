@@ -99,6 +99,29 @@ def test_files_are_uploaded_verified_and_the_manifest_last(any_bucket: Bucket,
     assert output.stats[f"s3/verified_by/{verified}"] == 4
 
 
+def test_finish_may_be_called_before_and_after_the_manifest(moto_bucket: Bucket,
+                                                            tmp_path: Path) -> None:
+    output = output_for(moto_bucket, tmp_path)
+    close_file(output, WARC_A, b"a")
+    assert output.finish() == []
+    assert moto_bucket.keys() == [WARC_A] and not output.spool_dir.exists()
+    close_file(output, MANIFEST, b"{}")
+    assert output.finish() == [] and output.finish() == []
+    assert sorted(moto_bucket.keys()) == [MANIFEST, WARC_A]
+    assert output.stats["s3/uploaded"] == 2 and not output.spool_dir.exists()
+
+
+def test_a_manifest_after_an_earlier_failure_is_held_back(moto_bucket: Bucket,
+                                                          tmp_path: Path) -> None:
+    moto_bucket.put(WARC_B, b"clash")
+    output = output_for(moto_bucket, tmp_path)
+    close_file(output, WARC_B, b"b")
+    assert output.finish() == [WARC_B]
+    close_file(output, MANIFEST, b"{}")
+    assert output.finish() == [MANIFEST, WARC_B]
+    assert moto_bucket.keys() == [WARC_B]
+
+
 def test_a_failed_file_holds_back_the_manifest_until_upload_pending(
         moto_bucket: Bucket, tmp_path: Path) -> None:
     moto_bucket.put(WARC_B, b"someone else's object")

@@ -135,15 +135,17 @@ class Uploader:
             logger.error("upload of %s failed; the file stays in the spool", key, exc_info=exc)
 
 
-def upload_in_order(uploader: Uploader, entries: Iterable[PendingUpload]) -> list[str]:
-    """Upload everything, manifests last and only if all else was stored; → keys not stored."""
+def upload_in_order(uploader: Uploader, entries: Iterable[PendingUpload], *,
+                    earlier_failures: bool = False) -> list[str]:
+    """Upload everything, manifests last and only if all else (including earlier batches,
+    ``earlier_failures``) was stored; → keys not stored."""
     entries = list(entries)
     last = [e for e in entries if is_manifest_key(e.key)]
     for entry in entries:
         if not is_manifest_key(entry.key):
             uploader.submit(entry)
     uploader.join()
-    if not uploader.failed:
+    if not uploader.failed and not earlier_failures:
         for entry in last:
             uploader.submit(entry)
         uploader.join()
