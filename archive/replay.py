@@ -1,0 +1,305 @@
+"""Replay an archive through pywb, run from its own virtualenv.
+
+pywb pins old redis and werkzeug releases and installs a ``brotli`` shim (brotlipy) that
+breaks Scrapy's brotli decoding, so it never goes into the crawler's environment: a separate
+venv is created on first use (``NEWSARCHIVE_PYWB_VENV``, else
+``$XDG_CACHE_HOME/newsarchive/pywb-venv``) with ``python -m venv`` and ``pip install pywb``.
+
+A replay root is a temporary pywb directory with one collection per site:
+``collections/<site>/archive/`` holds symlinks to the site's WARCs and
+``collections/<site>/indexes/`` the CDXJ indexes (ours when the archive has them, written
+with ``archive.cdxj`` otherwise).  ``wayback`` serves it on 127.0.0.1.  Archives in S3 are
+first copied to a local cache (the WARCs and indexes listed in the crawl manifests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.cdxj import index_key_for, write_index
+
+logger = logging.getLogger(__name__)
+
+PYWB_REQUIREMENT = "pywb==2.10.*"
+READY_MARKER = ".newsarchive-ready"
+VENV_ENV = "NEWSARCHIVE_PYWB_VENV"
+
+
+class ReplayError(Exception):
+    """pywb could not be installed or started, or there is nothing to replay."""
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "newsarchive"
+
+
+def pywb_venv_dir() -> Path:
+    return Path(os.environ.get(VENV_ENV) or cache_dir() / "pywb-venv")
+
+
+def _venv_bin(venv: Path, name: str) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def ensure_pywb_venv(
+    venv: Path | None = None, say: Callable[[str], None] = print
+) -> Path:
+    """The pywb venv, created first if needed (under a file lock: safe to race)."""
+    venv = venv or pywb_venv_dir()
+    if (venv / READY_MARKER).exists():
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / f".{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (venv / READY_MARKER).exists():
+            return venv
+        if venv.exists():
+            shutil.rmtree(venv)  # a half-made venv from an interrupted first run
+        say(f"Setting up pywb for replay (once): creating a virtualenv in {venv} "
+            f"and installing {PYWB_REQUIREMENT} from the package index…")
+        started = time.monotonic()
+        _run([sys.executable, "-m", "venv", str(venv)], "create the pywb virtualenv")
+        pip = [str(_venv_bin(venv, "python")), "-m", "pip", "--disable-pip-version-check"]
+        _run([*pip, "install", "--quiet", PYWB_REQUIREMENT], f"pip install {PYWB_REQUIREMENT}")
+        (venv / READY_MARKER).write_text(f"{PYWB_REQUIREMENT}\n", "utf-8")
+        say(f"pywb ready in {time.monotonic() - started:.0f}s.")
+    return venv
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ReplayError(f"could not {what} (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+
+
+# --- building the pywb root -----------------------------------------------------------------
+
+
+@dataclass
+class Collection:
+    name: str
+    warcs: list[Path] = field(default_factory=list)
+    indexes: list[Path] = field(default_factory=list)
+
+
+def local_archive_collections(archive: Path) -> dict[str, Collection]:
+    """One collection per site: ``warc/<site>/**/*.warc.gz`` and their CDXJ indexes."""
+    collections: dict[str, Collection] = {}
+    for warc in sorted((archive / "warc").glob("*/**/*.warc.gz")):
+        key = warc.relative_to(archive).as_posix()
+        site = key.split("/")[1]
+        coll = collections.setdefault(site, Collection(site))
+        coll.warcs.append(warc)
+        index = archive / index_key_for(key)
+        if index.exists():
+            coll.indexes.append(index)
+    return collections
+
+
+def build_root(archive: Path, root: Path) -> dict[str, Collection]:
+    """A pywb directory at ``root`` for the archive at ``archive``."""
+    collections = local_archive_collections(archive)
+    if not collections:
+        raise ReplayError(f"no WARC files under {archive}/warc/")
+    for name, coll in collections.items():
+        archive_dir = root / "collections" / name / "archive"
+        index_dir = root / "collections" / name / "indexes"
+        archive_dir.mkdir(parents=True)
+        index_dir.mkdir(parents=True)
+        indexed = {p.name.removesuffix(".cdxj") for p in coll.indexes}
+        for warc in coll.warcs:
+            (archive_dir / warc.name).symlink_to(warc.resolve())
+            stem = warc.name.removesuffix(".warc.gz")
+            if stem not in indexed:  # e.g. a crawl from before indexes were written
+                write_index(warc, index_dir / f"{stem}.cdxj")
+        for index in coll.indexes:
+            (index_dir / index.name).symlink_to(index.resolve())
+    return collections
+
+
+def fetch_s3_archive(uri: str, target: Path, **options: Any) -> Path:
+    """Copy the WARCs and indexes listed in the manifests of ``uri`` to ``target``.
+
+    Files already there with the manifest's size are not fetched again.
+    """
+    from archive.storage import open_storage
+
+    storage = open_storage(uri, **options)
+    manifests = [info.key for info in storage.list("crawls/") if info.key.endswith(".json")]
+    if not manifests:
+        raise ReplayError(f"no crawl manifests under {uri}/crawls/")
+    for key in manifests:
+        manifest = json.loads(storage.read(key))
+        for entry in manifest.get("files", []):
+            if entry.get("kind") not in ("warc", "cdxj"):
+                continue
+            path = target / entry["key"]
+            if path.exists() and path.stat().st_size == entry.get("size"):
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(path.name + ".part")
+            with storage.open_read(entry["key"]) as body, open(partial, "wb") as out:
+                shutil.copyfileobj(body, out, 1 << 20)
+            os.replace(partial, path)
+    return target
+
+
+def s3_cache_dir(uri: str) -> Path:
+    return cache_dir() / "s3" / uri.split("://", 1)[1].strip("/")
+
+
+# --- the server -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ReplayServer:
+    """A running ``wayback`` over a replay root; ``stop()`` (or the context manager) ends it."""
+
+    root: Path
+    port: int
+    process: subprocess.Popen[bytes]
+    collections: dict[str, Collection]
+    log_path: Path
+    _cleanup: contextlib.ExitStack
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def replay_url(self, collection: str, timestamp: str, url: str, mode: str = "") -> str:
+        return f"{self.base_url}/{collection}/{timestamp}{mode}/{url}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._cleanup.close()
+
+    def __enter__(self) -> ReplayServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_replay(
+    archive: Path,
+    *,
+    port: int = 0,
+    venv: Path | None = None,
+    say: Callable[[str], None] = print,
+    ready_timeout: float = 60.0,
+) -> ReplayServer:
+    """Build a replay root for ``archive`` and start ``wayback`` on 127.0.0.1."""
+    venv = ensure_pywb_venv(venv, say)
+    cleanup = contextlib.ExitStack()
+    try:
+        root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsarchive-replay-")))
+        collections = build_root(Path(archive), root)
+        (root / "config.yaml").write_text("# newsarchive replay root: pywb defaults\n", "utf-8")
+        port = port or free_port()
+        log_path = root / "wayback.log"
+        log = cleanup.enter_context(open(log_path, "wb"))
+        process = subprocess.Popen(
+            [str(_venv_bin(venv, "wayback")), "-b", "127.0.0.1", "-p", str(port), "-d", str(root)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=root,
+        )
+        server = ReplayServer(root, port, process, collections, log_path, cleanup)
+    except BaseException:
+        cleanup.close()
+        raise
+    try:
+        _wait_ready(server, ready_timeout)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _wait_ready(server: ReplayServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        if server.process.poll() is not None:
+            raise ReplayError(f"wayback exited ({server.process.returncode}):\n"
+                              f"{server.log_path.read_text('utf-8', 'replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(server.base_url + "/", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            if time.monotonic() > deadline:
+                raise ReplayError(f"wayback did not answer on port {server.port} in {timeout:.0f}s")
+            time.sleep(delay)  # probing an external process: there is no event to wait on
+            delay = min(delay * 2, 0.5)
+
+
+def article_links(archive: Path, server: ReplayServer, limit: int = 10) -> list[tuple[str, str]]:
+    """(title, replay URL) of the first articles in the archive's JSONL."""
+    import gzip
+
+    links: list[tuple[str, str]] = []
+    for path in sorted(Path(archive).glob("articles/*/**/*.jsonl.gz")):
+        site = path.relative_to(archive).parts[1]
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                record = json.loads(line)
+                timestamp = "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
+                links.append((record["title"], server.replay_url(site, timestamp, record["url"])))
+                if len(links) >= limit:
+                    return links
+    return links
+
+
+def wait_forever(server: ReplayServer) -> int:
+    """Until wayback exits or we are interrupted (Ctrl-C, SIGTERM); then stop it."""
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        return server.process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+
+
+@contextlib.contextmanager
+def serving(archive: Path, **kwargs: Any) -> Iterator[ReplayServer]:
+    server = start_replay(archive, **kwargs)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,109 @@
+"""Replay through pywb (its own venv, made once per machine in the cache dir)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from archive.replay import ReplayServer, ensure_pywb_venv, pywb_venv_dir, start_replay
+from tests.servers.newssite import GZIP_PATH
+from tests.test_archive_reextract import Crawl, crawl  # noqa: F401  (session fixture)
+
+pytestmark = pytest.mark.replay
+
+
+@pytest.fixture(scope="module")
+def replay(crawl: Crawl) -> Iterator[ReplayServer]:  # noqa: F811
+    started = time.monotonic()
+    ensure_pywb_venv(say=lambda message: print(message))
+    print(f"pywb venv {pywb_venv_dir()} ready after {time.monotonic() - started:.1f}s")
+    with start_replay(crawl.out, port=0, say=print) as server:
+        yield server
+
+
+def get(server: ReplayServer, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def archived(crawl: Crawl, pointer: dict[str, Any]) -> tuple[dict[str, str], bytes, bytes]:
+    """HTTP headers, raw payload (as on the wire) and decoded payload of a record."""
+    path = next(p for p in crawl.warcs if p.name == pointer["filename"])
+    with open(path, "rb") as f:
+        f.seek(pointer["offset"])
+        record = next(iter(ArchiveIterator(f)))
+        headers = {k.lower(): v for k, v in record.http_headers.headers}
+        raw = record.raw_stream.read()
+    with open(path, "rb") as f:
+        f.seek(pointer["offset"])
+        decoded = next(iter(ArchiveIterator(f))).content_stream().read()
+    return headers, raw, decoded
+
+
+def timestamp(record: dict[str, Any]) -> str:
+    return "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
+
+
+def test_every_article_replays_in_id_mode_with_the_archived_payload(
+    crawl: Crawl, replay: ReplayServer  # noqa: F811
+) -> None:
+    assert any(GZIP_PATH in r["url"] for r in crawl.records)
+    for record in crawl.records:
+        wire_headers, raw, decoded = archived(crawl, record["warc"])
+        path = f"/demo/{timestamp(record)}id_/{record['url']}"
+        for accept in ("gzip, deflate, br", "identity"):
+            status, headers, body = get(replay, path, **{"Accept-Encoding": accept})
+            assert status == 200, (path, body[:300])
+            assert headers.get("memento-datetime"), path
+            encoding = wire_headers.get("content-encoding")
+            if encoding and accept != "identity":
+                # id_ mode: the archived bytes, Content-Encoding and all
+                assert headers.get("content-encoding") == encoding, (path, headers)
+                assert body == raw, path
+            else:
+                # pywb decodes for a client that does not accept the encoding
+                assert "content-encoding" not in headers, (path, headers)
+                assert body == decoded, path
+            if not encoding:
+                assert body == raw, path
+
+
+def test_cdx_api_lists_every_article(crawl: Crawl, replay: ReplayServer) -> None:  # noqa: F811
+    for record in crawl.records:
+        status, _, body = get(replay, f"/demo/cdx?output=json&url={quote(record['url'], safe='')}")
+        assert status == 200
+        rows = [json.loads(line) for line in body.decode().splitlines()]
+        assert any(
+            row["url"] == record["url"]
+            and row["timestamp"] == timestamp(record)
+            and row["digest"] == record["warc"]["payload_digest"]
+            and int(row["offset"]) == record["warc"]["offset"]
+            and row["filename"] == record["warc"]["filename"]
+            for row in rows
+        ), (record["url"], rows)
+
+
+def test_replay_root_has_a_collection_per_site(crawl: Crawl, replay: ReplayServer) -> None:  # noqa: F811
+    assert list(replay.collections) == ["demo"]
+    archive_dir = replay.root / "collections" / "demo" / "archive"
+    assert sorted(p.name for p in archive_dir.iterdir()) == [p.name for p in crawl.warcs]
+    assert list((replay.root / "collections" / "demo" / "indexes").glob("*.cdxj"))
+
+
+def test_the_venv_is_reused(tmp_path: Path) -> None:
+    started = time.monotonic()
+    assert ensure_pywb_venv(say=lambda m: pytest.fail(f"venv rebuilt: {m}")) == pywb_venv_dir()
+    assert time.monotonic() - started < 1
