@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.dedup import DEDUP_STATE_KEY, DedupIndex
 from archive.warc_writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
@@ -152,9 +153,20 @@ def recover_open_warc(open_path: Path) -> RecoveredFile:
 
 
 def recover_open_warcs(root: Path) -> list[RecoveredFile]:
-    """Recover every ``*.warc.gz.open`` under ``root`` (an output directory)."""
-    return [
+    """Recover every ``*.warc.gz.open`` under ``root`` (an output directory).
+
+    The revisit index of the output (``archive.dedup``), if there is one, is told which
+    records survived, so later crawls may refer to them and never to the ones cut.
+    """
+    root = Path(root)
+    recovered = [
         recover_open_warc(path)
-        for path in sorted(Path(root).rglob("*.warc.gz" + OPEN_SUFFIX))
+        for path in sorted(root.rglob("*.warc.gz" + OPEN_SUFFIX))
         if path.is_file()
     ]
+    state = root / DEDUP_STATE_KEY
+    if recovered and state.exists():
+        with DedupIndex(state) as index:
+            for result in recovered:
+                index.confirm_recovered(final_path(result.open_path).name, result.record_ids)
+    return recovered
