@@ -1,0 +1,403 @@
+"""Fixity check of an archive (local directory or ``s3://`` URI): ``newsarchive verify``.
+
+For every crawl manifest under ``crawls/``:
+
+* every listed object exists with the listed size and SHA-256 (the object is streamed);
+* every WARC reads to the end of every gzip member (truncation is caught here: FastWARC and
+  warcio both stop quietly at a short last member), its first record is ``warcinfo``, and
+  FastWARC confirms every block digest and every response payload digest;
+* every JSONL record's ``warc`` pointer, read as a byte range of the WARC named by
+  ``filename`` (resolved through the same manifest), is complete gzip and holds the
+  response record with that ``record_id`` (and ``payload_digest``).
+
+Each object is read once: the hash, the gzip walk and the WARC parse share one stream.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import logging
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from archive.storage import ObjectNotFoundError, Storage, StorageError, open_storage
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+MAX_FAILURES_PER_FILE = 20
+
+
+@dataclass(frozen=True)
+class Failure:
+    key: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.problem}"
+
+
+@dataclass
+class VerifyReport:
+    target: str
+    manifests: list[str] = field(default_factory=list)
+    objects: int = 0
+    bytes: int = 0
+    records: int = 0
+    pointers: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, key: str, problem: str) -> None:
+        self.failures.append(Failure(key, problem))
+
+    def summary(self) -> str:
+        lines = [
+            f"{'OK' if self.ok else 'FAILED'} {self.target}: {len(self.manifests)} crawl "
+            f"manifest(s), {self.objects} object(s) ({self.bytes} bytes), {self.records} WARC "
+            f"record(s), {self.pointers} JSONL pointer(s) checked"
+        ]
+        lines += [f"  FAIL {failure}" for failure in self.failures]
+        if self.unlisted:
+            lines.append(f"  note: {len(self.unlisted)} object(s) in no manifest "
+                         f"(an unfinished or failed crawl?), e.g. {self.unlisted[0]}")
+        if self.failures:
+            lines.append(f"{len(self.failures)} failure(s)")
+        return "\n".join(lines)
+
+
+def verify(target: str | Path | Storage, **storage_options: Any) -> VerifyReport:
+    """Check the archive at ``target``; every problem found is a named :class:`Failure`.
+
+    Raises :class:`~archive.storage.StorageConfigError` for a target that cannot be read at
+    all (unknown scheme, missing directory).
+    """
+    if isinstance(target, (str, Path)):
+        storage = open_storage(target, **storage_options)
+        _require_local_dir(storage)
+    else:
+        storage = target
+    report = VerifyReport(storage.uri)
+    manifest_keys = [info.key for info in storage.list("crawls/") if info.key.endswith(".json")]
+    if not manifest_keys:
+        report.fail("crawls/", "no crawl manifest found: nothing to verify")
+    listed: set[str] = set(manifest_keys)
+    for key in manifest_keys:
+        report.manifests.append(key)
+        listed.update(_verify_crawl(storage, key, report))
+    report.unlisted = sorted(
+        info.key for info in storage.list() if info.key not in listed
+        and not info.key.endswith(".open") and not info.key.startswith("crawls/"))
+    return report
+
+
+def _require_local_dir(storage: Storage) -> None:
+    root = getattr(storage, "root", None)
+    if root is not None and not Path(root).is_dir():
+        from archive.storage import StorageConfigError
+
+        raise StorageConfigError(f"{root}: no such directory")
+
+
+# --- one crawl -----------------------------------------------------------------------------
+
+
+def _verify_crawl(storage: Storage, manifest_key: str, report: VerifyReport) -> set[str]:
+    """Check the crawl described by ``manifest_key``; return the keys it lists."""
+    files = _read_manifest(storage, manifest_key, report)
+    if files is None:
+        return set()
+    warc_keys: dict[str, str] = {}
+    for entry in files:
+        if _is_warc(entry["key"]):
+            warc_keys.setdefault(PurePosixPath(entry["key"]).name, entry["key"])
+    for entry in files:
+        _verify_object(storage, entry, report)
+    for entry in files:
+        if _is_jsonl(entry["key"]):
+            _verify_pointers(storage, entry["key"], warc_keys, report)
+    return {entry["key"] for entry in files}
+
+
+def _read_manifest(storage: Storage, key: str, report: VerifyReport) -> list[dict[str, Any]] | None:
+    try:
+        manifest = json.loads(storage.read(key))
+    except (ValueError, StorageError) as exc:
+        report.fail(key, f"unreadable manifest: {exc}")
+        return None
+    if not isinstance(manifest, dict) or manifest.get("manifest_version") != 1:
+        report.fail(key, "not a version 1 crawl manifest")
+        return None
+    files = manifest.get("files")
+    if not isinstance(files, list):
+        report.fail(key, "manifest has no 'files' list")
+        return None
+    good: list[dict[str, Any]] = []
+    for number, entry in enumerate(files):
+        if not (isinstance(entry, dict) and isinstance(entry.get("key"), str)
+                and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)):
+            report.fail(key, f"files[{number}] lacks key, size or sha256")
+            continue
+        good.append(entry)
+    return good
+
+
+def _is_warc(key: str) -> bool:
+    return key.endswith((".warc.gz", ".warc"))
+
+
+def _is_jsonl(key: str) -> bool:
+    return key.endswith((".jsonl.gz", ".jsonl"))
+
+
+# --- objects ---------------------------------------------------------------------------------
+
+
+def _verify_object(storage: Storage, entry: dict[str, Any], report: VerifyReport) -> None:
+    key = entry["key"]
+    try:
+        info = storage.head(key)
+    except StorageError as exc:
+        report.fail(key, f"cannot be read: {exc}")
+        return
+    if info is None:
+        report.fail(key, "missing")
+        return
+    report.objects += 1
+    report.bytes += info.size
+    if info.size != entry["size"]:
+        report.fail(key, f"size {info.size}, manifest says {entry['size']}")
+    try:
+        with storage.open_read(key) as raw:
+            tee = HashingReader(raw, gzip_members=key.endswith(".gz"))
+            if _is_warc(key):
+                _verify_warc(key, tee, report)
+            tee.drain()
+    except (StorageError, OSError) as exc:
+        report.fail(key, f"read failed: {exc}")
+        return
+    if tee.size != entry["size"] and info.size == entry["size"]:
+        report.fail(key, f"read {tee.size} bytes, manifest says {entry['size']}")
+    if tee.sha256.hexdigest() != entry["sha256"]:
+        report.fail(key, f"sha256 {tee.sha256.hexdigest()}, manifest says {entry['sha256']}")
+    if tee.members is not None:
+        for problem in tee.members.problems():
+            report.fail(key, problem)
+
+
+class GzipMembers:
+    """Walks a byte stream as a sequence of gzip members; notes where each starts and any
+    member left unfinished (truncation) or bytes that are not gzip at all."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.offset = 0
+        self.error: str | None = None
+        self._inflater: Any = None
+
+    def feed(self, data: bytes) -> None:
+        position = self.offset
+        self.offset += len(data)
+        while data and self.error is None:
+            if self._inflater is None:
+                self._inflater = zlib.decompressobj(wbits=31)
+                self.starts.append(position)
+            try:
+                while data:
+                    self._inflater.decompress(data, CHUNK)
+                    data = self._inflater.unconsumed_tail
+            except zlib.error as exc:
+                self.error = f"gzip error in the member at offset {self.starts[-1]}: {exc}"
+                return
+            if self._inflater.eof:
+                rest = self._inflater.unused_data
+                position = self.offset - len(rest)
+                self._inflater = None
+                data = rest
+
+    def problems(self) -> list[str]:
+        if self.error:
+            return [self.error]
+        if self._inflater is not None:
+            return [f"truncated: the gzip member at offset {self.starts[-1]} never ends"]
+        if not self.starts:
+            return ["empty: no gzip member"]
+        return []
+
+
+class HashingReader(io.RawIOBase):
+    """A read-only stream that hashes (and, for gzip, walks) every byte passed through."""
+
+    def __init__(self, raw: BinaryIO, gzip_members: bool):
+        super().__init__()
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+        self.members = GzipMembers() if gzip_members else None
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self.raw.read(size if size is not None and size >= 0 else CHUNK)
+        self.sha256.update(data)
+        self.size += len(data)
+        if self.members is not None:
+            self.members.feed(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+
+# --- WARC records ----------------------------------------------------------------------------
+
+
+def _verify_warc(key: str, stream: BinaryIO, report: VerifyReport) -> None:
+    problems, records = warc_problems(stream)
+    report.records += records
+    for problem in problems[:MAX_FAILURES_PER_FILE]:
+        report.fail(key, problem)
+    if len(problems) > MAX_FAILURES_PER_FILE:
+        report.fail(key, f"… and {len(problems) - MAX_FAILURES_PER_FILE} more record problems")
+
+
+def warc_problems(stream: BinaryIO) -> tuple[list[str], int]:
+    """(problems, records read) of a whole WARC stream, by FastWARC."""
+    from fastwarc import ArchiveIterator, WarcRecordType
+
+    problems: list[str] = []
+    records = 0
+    try:
+        for record in ArchiveIterator(stream, parse_http=False):
+            if records == 0 and record.record_type != WarcRecordType.warcinfo:
+                problems.append(f"first record is {record.record_type}, not warcinfo")
+            records += 1
+            problems.extend(check_record(record))
+    except OSError as exc:
+        problems.append(f"unreadable WARC after {records} record(s): {exc}")
+    if records == 0:
+        problems.append("no WARC records")
+    return problems, records
+
+
+def check_record(record: Any) -> list[str]:
+    """Digest problems of one FastWARC record (read with ``parse_http=False``).
+
+    The block digest is checked first over the raw block (kept for re-reading), then the
+    HTTP headers are parsed and the payload digest checked: with ``parse_http=True`` FastWARC
+    reports block digests of HTTP records as wrong.
+    """
+    from fastwarc import WarcRecordType
+
+    problems = []
+    where = f"{record.record_id} at offset {record.stream_pos}"
+    if record.headers.get("WARC-Block-Digest") and not record.verify_block_digest(consume=False):
+        problems.append(f"block digest mismatch in {where}")
+    if record.record_type == WarcRecordType.response and record.headers.get("WARC-Payload-Digest") \
+            and (record.headers.get("Content-Type") or "").startswith("application/http"):
+        record.parse_http()
+        if not record.verify_payload_digest(consume=False):
+            problems.append(f"payload digest mismatch in {where}")
+    return problems
+
+
+# --- JSONL pointers --------------------------------------------------------------------------
+
+
+def _verify_pointers(storage: Storage, key: str, warc_keys: dict[str, str],
+                     report: VerifyReport) -> None:
+    problems: list[str] = []
+    try:
+        for number, record in _jsonl_records(storage, key, problems):
+            pointer = record.get("warc") if isinstance(record, dict) else None
+            if pointer is None:
+                continue
+            report.pointers += 1
+            problem = _check_pointer(storage, pointer, warc_keys)
+            if problem:
+                problems.append(f"line {number}: {problem}")
+    except (StorageError, OSError, EOFError) as exc:
+        problems.append(f"unreadable JSONL: {exc}")
+    for problem in problems[:MAX_FAILURES_PER_FILE]:
+        report.fail(key, problem)
+    if len(problems) > MAX_FAILURES_PER_FILE:
+        report.fail(key, f"… and {len(problems) - MAX_FAILURES_PER_FILE} more")
+
+
+def _jsonl_records(storage: Storage, key: str, problems: list[str]) -> Iterator[tuple[int, Any]]:
+    with storage.open_read(key) as raw:
+        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                problems.append(f"line {number}: not JSON ({exc})")
+
+
+def _check_pointer(storage: Storage, pointer: Any, warc_keys: dict[str, str]) -> str | None:
+    try:
+        filename, offset, length = pointer["filename"], pointer["offset"], pointer["length"]
+        record_id = pointer["record_id"]
+    except (KeyError, TypeError):
+        return "warc pointer lacks filename, offset, length or record_id"
+    if not (isinstance(offset, int) and isinstance(length, int) and offset >= 0 and length > 0):
+        return f"warc pointer has a bad offset/length ({offset!r}, {length!r})"
+    warc_key = warc_keys.get(PurePosixPath(str(filename)).name)
+    if warc_key is None:
+        return f"warc pointer names {filename!r}, which this crawl's manifest does not list"
+    where = f"{filename} @{offset}+{length}"
+    try:
+        data = storage.read_range(warc_key, offset, length)
+    except ObjectNotFoundError:
+        return f"{where}: the WARC is missing"
+    if len(data) != length:
+        return f"{where}: only {len(data)} bytes there"
+    if warc_key.endswith(".gz"):
+        members = GzipMembers()
+        members.feed(data)
+        if members.problems():
+            return f"{where}: not whole gzip member(s): {members.problems()[0]}"
+    return _check_pointed_record(where, data, record_id, pointer.get("payload_digest"))
+
+
+def _check_pointed_record(where: str, data: bytes, record_id: str,
+                          payload_digest: str | None) -> str | None:
+    from fastwarc import ArchiveIterator, WarcRecordType
+
+    try:
+        record = next(iter(ArchiveIterator(io.BytesIO(data), parse_http=False)), None)
+        if record is None:
+            return f"{where}: no WARC record there"
+        if record.record_type != WarcRecordType.response:
+            return f"{where}: a {record.record_type} record, not a response"
+        if record.record_id != record_id:
+            return f"{where}: record {record.record_id}, not {record_id}"
+        if payload_digest and record.headers.get("WARC-Payload-Digest") != payload_digest:
+            return f"{where}: payload digest {record.headers.get('WARC-Payload-Digest')}, " \
+                   f"pointer says {payload_digest}"
+        problems = check_record(record)
+    except OSError as exc:
+        return f"{where}: unreadable: {exc}"
+    return f"{where}: {problems[0]}" if problems else None
