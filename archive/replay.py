@@ -61,8 +61,18 @@ def _venv_bin(venv: Path, name: str) -> Path:
 def ensure_pywb_venv(
     venv: Path | None = None, say: Callable[[str], None] = print
 ) -> Path:
-    """The pywb venv, created first if needed (under a file lock: safe to race)."""
-    venv = venv or pywb_venv_dir()
+    """The pywb venv, created first if needed."""
+    return ensure_tool_venv(venv or pywb_venv_dir(), PYWB_REQUIREMENT, say, "replay")
+
+
+def ensure_tool_venv(
+    venv: Path, requirement: str, say: Callable[[str], None] = print, purpose: str = ""
+) -> Path:
+    """A venv with ``requirement`` installed, created first if needed.
+
+    Creation runs under a file lock, so parallel first uses (test workers) wait for one
+    another; a ready marker is written last, so an interrupted install is redone.
+    """
     if (venv / READY_MARKER).exists():
         return venv
     venv.parent.mkdir(parents=True, exist_ok=True)
@@ -72,14 +82,15 @@ def ensure_pywb_venv(
             return venv
         if venv.exists():
             shutil.rmtree(venv)  # a half-made venv from an interrupted first run
-        say(f"Setting up pywb for replay (once): creating a virtualenv in {venv} "
-            f"and installing {PYWB_REQUIREMENT} from the package index…")
+        name = requirement.split("=")[0]
+        say(f"Setting up {name}{' for ' + purpose if purpose else ''} (once): creating a "
+            f"virtualenv in {venv} and installing {requirement} from the package index…")
         started = time.monotonic()
-        _run([sys.executable, "-m", "venv", str(venv)], "create the pywb virtualenv")
+        _run([sys.executable, "-m", "venv", str(venv)], f"create the {name} virtualenv")
         pip = [str(_venv_bin(venv, "python")), "-m", "pip", "--disable-pip-version-check"]
-        _run([*pip, "install", "--quiet", PYWB_REQUIREMENT], f"pip install {PYWB_REQUIREMENT}")
-        (venv / READY_MARKER).write_text(f"{PYWB_REQUIREMENT}\n", "utf-8")
-        say(f"pywb ready in {time.monotonic() - started:.0f}s.")
+        _run([*pip, "install", "--quiet", requirement], f"pip install {requirement}")
+        (venv / READY_MARKER).write_text(f"{requirement}\n", "utf-8")
+        say(f"{name} ready in {time.monotonic() - started:.0f}s.")
     return venv
 
 

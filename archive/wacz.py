@@ -1,0 +1,182 @@
+"""WACZ 1.1.1 packages of an archive, for ReplayWeb.page.
+
+Written here rather than with py-wacz: py-wacz pulls in frictionless, which needs
+``chardet>=6`` and would upgrade the chardet that readability-lxml uses in the crawler's
+environment.  ``wacz validate`` (py-wacz) still checks the result, from its own venv.
+
+Layout (every path two levels deep, as py-wacz's validator expects)::
+
+    archive/<name>.warc.gz        the WARCs, stored (not deflated) so readers can seek
+    indexes/index.cdx.gz          compressed CDXJ (cdxj-indexer), stored
+    indexes/index.idx             its block index
+    pages/pages.jsonl             one line per article: url, ts, title, text
+    datapackage.json              every file with size and sha256
+    datapackage-digest.json       sha256 of datapackage.json
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+WACZ_VERSION = "1.1.1"
+WACZ_REQUIREMENT = "wacz==0.6.*"
+PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "Articles"}
+
+
+def archive_warcs(archive: Path) -> list[tuple[str, Path]]:
+    """(name inside the WACZ, path) of every WARC under ``archive/warc``.
+
+    Base names are kept unless two sites of one crawl share one; then the site prefixes it.
+    """
+    warcs = sorted((archive / "warc").glob("*/**/*.warc.gz"))
+    counts: dict[str, int] = {}
+    for warc in warcs:
+        counts[warc.name] = counts.get(warc.name, 0) + 1
+    named = []
+    for warc in warcs:
+        site = warc.relative_to(archive / "warc").parts[0]
+        named.append((warc.name if counts[warc.name] == 1 else f"{site}-{warc.name}", warc))
+    return named
+
+
+def iter_pages(archive: Path, renamed: dict[tuple[str, str], str]) -> Iterator[dict[str, Any]]:
+    """pages.jsonl entries for the articles of the archive's JSONL files."""
+    for path in sorted(archive.glob("articles/*/**/*.jsonl.gz")):
+        site = path.relative_to(archive / "articles").parts[0]
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                pointer = record["warc"]
+                yield {
+                    "id": pointer["record_id"].strip("<>").removeprefix("urn:uuid:"),
+                    "url": record["url"],
+                    "ts": record["fetched_at"],
+                    "title": record["title"],
+                    "text": record["text"],
+                    "filename": renamed.get((site, pointer["filename"]), pointer["filename"]),
+                }
+
+
+def _sha256(data_or_path: bytes | Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    if isinstance(data_or_path, bytes):
+        digest.update(data_or_path)
+        return len(data_or_path), "sha256:" + digest.hexdigest()
+    size = 0
+    with open(data_or_path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            size += len(chunk)
+            digest.update(chunk)
+    return size, "sha256:" + digest.hexdigest()
+
+
+def compressed_index(warcs: list[tuple[str, Path]]) -> tuple[bytes, bytes]:
+    """(index.cdx.gz, index.idx) for the WARCs under their WACZ names (cdxj-indexer)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as tmp:
+        inputs = []
+        for name, path in warcs:  # index under the names the WACZ uses
+            link = Path(tmp) / name
+            link.symlink_to(path.resolve())
+            inputs.append(str(link))
+        idx, data = io.StringIO(), io.BytesIO()
+        CDXJIndexer(idx, inputs, post_append=True, sort=True, compress=data,
+                    data_out_name="index.cdx.gz").process_all()
+    return data.getvalue(), idx.getvalue().encode("utf-8")
+
+
+def write_wacz(
+    archive: Path, output: Path, *, title: str | None = None, software: str = ""
+) -> dict[str, Any]:
+    """Package the archive at ``archive`` as ``output``; returns the datapackage."""
+    archive, output = Path(archive), Path(output)
+    warcs = archive_warcs(archive)
+    if not warcs:
+        raise ValueError(f"no WARC files under {archive}/warc/")
+    renamed = {
+        (path.relative_to(archive / "warc").parts[0], path.name): name
+        for name, path in warcs if name != path.name
+    }
+    pages = list(iter_pages(archive, renamed))
+    pages_bytes = "".join(
+        json.dumps(entry, ensure_ascii=False) + "\n" for entry in [PAGES_HEADER, *pages]
+    ).encode("utf-8")
+    cdx_gz, idx = compressed_index(warcs)
+
+    resources: list[dict[str, Any]] = []
+
+    def resource(path: str, size_hash: tuple[int, str]) -> None:
+        size, digest = size_hash
+        resources.append({"name": os.path.basename(path).lower(), "path": path,
+                          "hash": digest, "bytes": size})
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(output.name + ".part")
+    try:
+        with zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
+            for name, path in warcs:
+                zf.write(path, f"archive/{name}", compress_type=zipfile.ZIP_STORED)
+                resource(f"archive/{name}", _sha256(path))
+            members: list[tuple[str, bytes, int]] = [
+                ("indexes/index.cdx.gz", cdx_gz, zipfile.ZIP_STORED),
+                ("indexes/index.idx", idx, zipfile.ZIP_DEFLATED),
+                ("pages/pages.jsonl", pages_bytes, zipfile.ZIP_DEFLATED),
+            ]
+            for path, data, compression in members:
+                zf.writestr(path, data, compress_type=compression)
+                resource(path, _sha256(data))
+            package: dict[str, Any] = {
+                "profile": "data-package",
+                "resources": resources,
+                "title": title or f"newsarchive: {archive.resolve().name}",
+                "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "wacz_version": WACZ_VERSION,
+                "software": software or _software(),
+            }
+            if pages:
+                package["mainPageURL"] = pages[0]["url"]
+                package["mainPageDate"] = pages[0]["ts"]
+            package_bytes = json.dumps(package, indent=2).encode("utf-8")
+            zf.writestr("datapackage.json", package_bytes, compress_type=zipfile.ZIP_DEFLATED)
+            digest = {"path": "datapackage.json", "hash": _sha256(package_bytes)[1]}
+            zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2),
+                        compress_type=zipfile.ZIP_DEFLATED)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, output)
+    return package
+
+
+def _software() -> str:
+    from crawler import __version__
+
+    return f"newsarchive {__version__}"
+
+
+def validate_wacz(path: Path, say: Callable[[str], None] = print) -> tuple[bool, str]:
+    """Run py-wacz's ``wacz validate`` (from its own venv) on ``path``: (passed, output)."""
+    from archive.replay import _venv_bin, cache_dir, ensure_tool_venv
+
+    venv = Path(os.environ.get("NEWSARCHIVE_WACZ_VENV") or cache_dir() / "wacz-venv")
+    ensure_tool_venv(venv, WACZ_REQUIREMENT, say, "WACZ validation")
+    proc = subprocess.run(
+        [str(_venv_bin(venv, "wacz")), "validate", "-f", str(path)],
+        capture_output=True, text=True,
+    )
+    output = proc.stdout + proc.stderr
+    return proc.returncode == 0 and "Validation succeeded" in output, output
