@@ -197,10 +197,10 @@ def output_options_from_settings(settings: Mapping[str, Any] | Any) -> dict[str,
     options: dict[str, Any] = {"storage_options": s3_options_from_settings(settings)}
     if settings.get("STORAGE_SPOOL_DIR"):
         options["spool_root"] = settings.get("STORAGE_SPOOL_DIR")
-    if settings.get("STORAGE_SPOOL_MIN_FREE"):
-        options["min_free_bytes"] = int(settings.get("STORAGE_SPOOL_MIN_FREE"))
-    if settings.get("STORAGE_UPLOAD_WORKERS"):
-        options["workers"] = int(settings.get("STORAGE_UPLOAD_WORKERS"))
+    if min_free := settings.get("STORAGE_SPOOL_MIN_FREE"):
+        options["min_free_bytes"] = int(min_free)
+    if workers := settings.get("STORAGE_UPLOAD_WORKERS"):
+        options["workers"] = int(workers)
     return options
 
 

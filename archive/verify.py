@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 MAX_FAILURES_PER_FILE = 20
+#: Where crawl files live (DESIGN.md); anything else (e.g. state/) is not an archive file.
+ARCHIVE_PREFIXES = ("warc/", "indexes/", "articles/")
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,11 @@ class VerifyReport:
         self.failures.append(Failure(key, problem))
 
     def summary(self) -> str:
-        lines = [
+        lines = [(
             f"{'OK' if self.ok else 'FAILED'} {self.target}: {len(self.manifests)} crawl "
             f"manifest(s), {self.objects} object(s) ({self.bytes} bytes), {self.records} WARC "
             f"record(s), {self.pointers} JSONL pointer(s) checked"
-        ]
+        )]
         lines += [f"  FAIL {failure}" for failure in self.failures]
         if self.unlisted:
             lines.append(f"  note: {len(self.unlisted)} object(s) in no manifest "
@@ -96,8 +98,8 @@ def verify(target: str | Path | Storage, **storage_options: Any) -> VerifyReport
         report.manifests.append(key)
         listed.update(_verify_crawl(storage, key, report))
     report.unlisted = sorted(
-        info.key for info in storage.list() if info.key not in listed
-        and not info.key.endswith(".open") and not info.key.startswith("crawls/"))
+        info.key for prefix in ARCHIVE_PREFIXES for info in storage.list(prefix)
+        if info.key not in listed and not info.key.endswith(".open"))
     return report
 
 
@@ -272,7 +274,7 @@ class HashingReader(io.RawIOBase):
 # --- WARC records ----------------------------------------------------------------------------
 
 
-def _verify_warc(key: str, stream: BinaryIO, report: VerifyReport) -> None:
+def _verify_warc(key: str, stream: BinaryIO | io.RawIOBase, report: VerifyReport) -> None:
     problems, records = warc_problems(stream)
     report.records += records
     for problem in problems[:MAX_FAILURES_PER_FILE]:
@@ -281,7 +283,7 @@ def _verify_warc(key: str, stream: BinaryIO, report: VerifyReport) -> None:
         report.fail(key, f"… and {len(problems) - MAX_FAILURES_PER_FILE} more record problems")
 
 
-def warc_problems(stream: BinaryIO) -> tuple[list[str], int]:
+def warc_problems(stream: BinaryIO | io.RawIOBase) -> tuple[list[str], int]:
     """(problems, records read) of a whole WARC stream, by FastWARC."""
     from fastwarc import ArchiveIterator, WarcRecordType
 
@@ -346,7 +348,7 @@ def _verify_pointers(storage: Storage, key: str, warc_keys: dict[str, str],
 
 def _jsonl_records(storage: Storage, key: str, problems: list[str]) -> Iterator[tuple[int, Any]]:
     with storage.open_read(key) as raw:
-        stream: BinaryIO = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
+        stream: Any = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
         for number, line in enumerate(stream, 1):
             if not line.strip():
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from archive.storage.s3 import MIB, S3Storage
 from tests.servers.s3 import FaultProxy
 from tests.servers.s3_fixtures import Bucket
 
-FAST_RETRIES = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
+FAST_RETRIES: dict[str, Any] = {"retry_base_delay": 0.01, "retry_max_delay": 0.05}
 
 
 def s3(bucket: Bucket, prefix: str = "arch", **options: object) -> S3Storage:
@@ -241,3 +242,22 @@ def test_retries_through_503_and_refused_connections(moto_bucket: Bucket, fault_
     assert storage.read_range("a", 10, 10) == data[10:20]
     assert fault_proxy.failed == 7
     assert moto_bucket.keys() == ["a"] and moto_bucket.get("a") == data
+
+
+def test_an_empty_file(any_bucket: Bucket, tmp_path: Path) -> None:
+    storage = s3(any_bucket)
+    info = storage.put_file("empty", write(tmp_path / "empty", b""))
+    assert info.size == 0 and storage.read("empty") == b""
+    assert storage.read_range("empty", 0, 10) == b""
+
+
+def test_journaled_multipart_uploads_are_aborted(any_bucket: Bucket) -> None:
+    """Resume aborts what a dead process left, even where uploads cannot be listed."""
+    storage = s3(any_bucket)
+    upload_id = storage.client.create_multipart_upload(
+        Bucket=any_bucket.name, Key="arch/warc/a.warc.gz")["UploadId"]
+    storage.client.upload_part(Bucket=any_bucket.name, Key="arch/warc/a.warc.gz",
+                               UploadId=upload_id, PartNumber=1, Body=b"part")
+    assert storage.abort_uploads("warc/a.warc.gz", [upload_id]) == 1
+    assert storage.abort_uploads("warc/a.warc.gz", [upload_id]) == 0  # already gone
+    assert any_bucket.keys() == []

@@ -31,11 +31,11 @@ from archive.storage.errors import (
 )
 
 __all__ = [
+    "STORE_SCHEMES",
     "IntegrityError",
     "ObjectExistsError",
     "ObjectInfo",
     "ObjectNotFoundError",
-    "STORE_SCHEMES",
     "SpoolBusyError",
     "SpoolFullError",
     "Storage",
@@ -128,7 +128,11 @@ def open_storage(uri: str | Path, **options: Any) -> Storage:
         known = ", ".join(f"{s}://" for s in STORE_SCHEMES if s)
         raise StorageConfigError(f"{uri}: unsupported storage scheme {scheme!r} (use a path, {known})")
     module_name, _, class_name = STORE_SCHEMES[scheme].partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except ImportError as exc:  # an optional client library that is not installed
+        raise StorageConfigError(f"{uri}: {scheme}:// storage needs {exc.name} "
+                                 f"(pip install {exc.name})") from exc
     if scheme in ("", "file"):
         options = {}  # S3 options may be passed along to any target; a directory has none
     storage: Storage = cls.from_uri(str(uri), **options)

@@ -10,8 +10,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from archive.storage import ObjectInfo, check_key, sha256_file, split_uri
-from archive.storage.errors import IntegrityError, ObjectExistsError, ObjectNotFoundError
-from archive.storage.errors import StorageConfigError
+from archive.storage.errors import (
+    IntegrityError,
+    ObjectExistsError,
+    ObjectNotFoundError,
+    StorageConfigError,
+)
 
 CHUNK = 1 << 20
 

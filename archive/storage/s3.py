@@ -21,6 +21,7 @@ stores them.
 from __future__ import annotations
 
 import base64
+import builtins
 import hashlib
 import logging
 import random
@@ -32,6 +33,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from archive.storage import ObjectInfo, check_key, split_uri
 from archive.storage.errors import (
@@ -48,6 +58,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MIB = 1024 * 1024
+MAX_PARTS = 10_000
 #: Error codes worth retrying besides any 5xx.
 TRANSIENT_CODES = frozenset({
     "SlowDown", "RequestTimeout", "RequestTimeTooSkewed", "InternalError", "ServiceUnavailable",
@@ -215,8 +226,6 @@ class S3Storage:
 
     def _call(self, what: str, fn: Callable[..., T], **kwargs: Any) -> T:
         """``fn(**kwargs)``, retried with exponential backoff while the failure is transient."""
-        from botocore.exceptions import NoCredentialsError, PartialCredentialsError
-
         for attempt in range(1, self.retry_attempts + 1):
             try:
                 return fn(**kwargs)
@@ -225,7 +234,7 @@ class S3Storage:
                     f"{self.uri}: no usable AWS credentials ({type(exc).__name__}); they come "
                     "from the AWS credential chain (environment, profile, instance role)"
                 ) from exc
-            except Exception as exc:
+            except (BotoCoreError, ClientError) as exc:
                 reason = transient_reason(exc)
                 if reason is None:
                     raise
@@ -250,7 +259,7 @@ class S3Storage:
             raise StorageConfigError(f"{self.uri}: storage unreachable: {exc}") from exc
         except StorageConfigError:
             raise
-        except Exception as exc:
+        except (BotoCoreError, ClientError) as exc:
             code = _code(exc) or type(exc).__name__
             if code in NOT_FOUND_CODES or code == "NoSuchBucket":
                 raise StorageConfigError(f"{self.uri}: no such bucket {self.bucket!r}") from exc
@@ -261,7 +270,7 @@ class S3Storage:
             response: dict[str, Any] = self._call(
                 f"HeadObject {key}", self.client.head_object, Bucket=self.bucket,
                 Key=self._key(key), ChecksumMode="ENABLED")
-        except Exception as exc:
+        except ClientError as exc:
             if _code(exc) in NOT_FOUND_CODES or _status(exc) == 404:
                 return None
             raise
@@ -293,7 +302,7 @@ class S3Storage:
 
         try:
             return self._call(f"GetObject {key} {rng}", fetch)
-        except Exception as exc:
+        except ClientError as exc:
             if _code(exc) in NOT_FOUND_CODES:
                 raise ObjectNotFoundError(key) from exc
             if _code(exc) == "InvalidRange":
@@ -304,7 +313,7 @@ class S3Storage:
         try:
             response = self._call(f"GetObject {key}", self.client.get_object,
                                   Bucket=self.bucket, Key=self._key(key))
-        except Exception as exc:
+        except ClientError as exc:
             if _code(exc) in NOT_FOUND_CODES:
                 raise ObjectNotFoundError(key) from exc
             raise
@@ -400,7 +409,7 @@ class S3Storage:
                 f"PutObject {key}", self.client.put_object, Bucket=self.bucket,
                 Key=self._key(key), Body=data, IfNoneMatch="*", Metadata={"sha256": sha256},
                 ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(digest), ContentMD5=_b64(md5))
-        except Exception as exc:
+        except ClientError as exc:
             if _code(exc) == "PreconditionFailed" or _status(exc) == 412:
                 # Someone (perhaps our own earlier attempt whose answer was lost) made it.
                 self._existing_or_raise(key, len(data), sha256)
@@ -429,13 +438,15 @@ class S3Storage:
 
     def _send_parts(self, key: str, path: Path, size: int, sha256: str,
                     upload_id: str) -> _Proof | None:
+        # S3 allows 10,000 parts: grow the parts for very large files.
+        part_size = max(self.part_size, -(-size // MAX_PARTS))
         full = hashlib.sha256()
         part_sha: list[bytes] = []
         part_md5: list[bytes] = []
         parts: list[dict[str, Any]] = []
         with open(path, "rb") as handle:
             number = 0
-            while chunk := handle.read(self.part_size):
+            while chunk := handle.read(part_size):
                 number += 1
                 full.update(chunk)
                 digest, md5 = hashlib.sha256(chunk).digest(), hashlib.md5(chunk).digest()
@@ -454,7 +465,7 @@ class S3Storage:
             self._call(f"CompleteMultipartUpload {key}", self.client.complete_multipart_upload,
                        Bucket=self.bucket, Key=self._key(key), UploadId=upload_id,
                        MultipartUpload={"Parts": parts}, IfNoneMatch="*")
-        except Exception as exc:
+        except ClientError as exc:
             if _code(exc) in ("PreconditionFailed", "NoSuchUpload") or _status(exc) == 412:
                 # Made by someone else, or completed by an attempt whose answer was lost.
                 self._existing_or_raise(key, size, sha256)
@@ -506,21 +517,21 @@ class S3Storage:
                 self._call(f"AbortMultipartUpload {key}", self.client.abort_multipart_upload,
                            Bucket=self.bucket, Key=self._key(key), UploadId=upload_id)
                 aborted += 1
-            except Exception as exc:
+            except (ClientError, StorageError) as exc:
                 if _code(exc) != "NoSuchUpload" and _status(exc) != 404:
                     logger.warning("could not abort upload of %s: %s", key,
                                    _code(exc) or type(exc).__name__)
         return aborted
 
-    def _listed_uploads(self, key: str) -> list[str]:
+    def _listed_uploads(self, key: str) -> builtins.list[str]:
         full_key = self._key(key)
         try:
             response = self._call(f"ListMultipartUploads {key}",
                                   self.client.list_multipart_uploads,
                                   Bucket=self.bucket, Prefix=full_key)
-        except StorageError:
+        except StorageConfigError:
             raise
-        except Exception as exc:
+        except (BotoCoreError, ClientError, StorageError) as exc:
             # Minimal S3 implementations lack the listing; journaled ids still get aborted.
             logger.debug("cannot list multipart uploads of %s: %s", key,
                          _code(exc) or type(exc).__name__)
@@ -533,8 +544,8 @@ class RedactCredentials(logging.Filter):
     rewrite those records so credentials never reach a log, whatever the log level."""
 
     PATTERNS = (
-        (re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,}]+", re.I),
-         r"\1[REDACTED]"),
+        (re.compile(r"(x-amz-security-token['\"]?\s*[:=]\s*b?['\"]?)[^'\"\s,}]+",
+                    re.IGNORECASE), r"\1[REDACTED]"),
         (re.compile(r"(Credential=)[^/\s,'\"]+"), r"\1[REDACTED]"),
         (re.compile(r"(Signature=)[0-9a-fA-F]+"), r"\1[REDACTED]"),
     )
@@ -585,13 +596,11 @@ def _botocore_session() -> Any:
 
 def transient_reason(exc: BaseException) -> str | None:
     """A short reason if ``exc`` is worth retrying (connection trouble, 5xx, throttling)."""
-    from botocore.exceptions import ClientError, HTTPClientError
-    from botocore.exceptions import ConnectionError as BotoConnectionError
-
     if isinstance(exc, (BotoConnectionError, HTTPClientError)):
         return type(exc).__name__
     if isinstance(exc, ClientError):
         code, status = _code(exc), _status(exc)
-        if code in TRANSIENT_CODES or status >= 500 or status in (408, 429):
+        if code in TRANSIENT_CODES or (status >= 500 and code != "NotImplemented"
+                                       and status != 501) or status in (408, 429):
             return code if code == str(status) else f"{code} (HTTP {status})"
     return None

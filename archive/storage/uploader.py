@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from archive.storage import ObjectInfo, Storage, open_storage
-from archive.storage.errors import IntegrityError, ObjectExistsError, StorageError
-from archive.storage.errors import TransientStorageError
+from archive.storage.errors import (
+    IntegrityError,
+    ObjectExistsError,
+    StorageError,
+    TransientStorageError,
+)
 from archive.storage.spool import PendingUpload, Spool, find_spools
 
 logger = logging.getLogger(__name__)
@@ -96,7 +100,7 @@ class Uploader:
                 return
             self._failed(key, exc)
             return
-        except Exception as exc:  # recorded and reported by finish(); the thread lives on
+        except Exception as exc:  # noqa: BLE001 - recorded, reported by finish(); the thread lives
             self._failed(key, exc)
             return
         try:
@@ -189,6 +193,10 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
         for entry in pending.values():
             by_target.setdefault(entry.target.get("uri", ""), []).append(entry)
         for uri, entries in by_target.items():
+            if not uri:  # never guess a target: an empty URI would mean the current directory
+                for entry in entries:
+                    report.failed[entry.key] = "the journal does not name the target storage"
+                continue
             _finish_target(spool, uri, entries, report, workers, storage_factory,
                            {**(defaults or {})}, storage_options)
     finally:

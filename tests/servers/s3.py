@@ -164,7 +164,7 @@ class MinimalS3Handler(BaseHTTPRequestHandler):
     server_version = "MinimalS3/1"
     state: MinimalS3State
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     # plumbing
