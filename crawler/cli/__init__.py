@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["demo", "crawl", "extract", "reextract", "replay", "upload"]
+COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload"]
 
 
 def build_parser() -> argparse.ArgumentParser:
