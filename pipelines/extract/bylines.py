@@ -58,6 +58,9 @@ _GENERIC = frozenset(
     agencies agency agenturen posted published veröffentlicht publiziert am on chefredakteur
     chefredakteurin redakteur redakteurin autorin journalist journalistin""".split()
 )
+_COMPANY = re.compile(
+    r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
+    r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.I)
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
 
@@ -70,6 +73,8 @@ def _looks_like_name(name: str, site_keys: set[str]) -> bool:
     if not 1 <= len(words) <= 6:
         return False
     if fold(name) in site_keys:
+        return False
+    if _COMPANY.search(name):  # publishers and agencies' legal names are not bylines
         return False
     if all(w.strip(".,:'’").lower() in _GENERIC for w in words):
         return False
@@ -109,6 +114,8 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
             return []
         text = posted_by.group("rest")
     text = _LABEL.sub("", text)
+    if _COMPANY.search(text):
+        return []
     stop = _STOP.search(text)
     if stop and stop.start() > 0:
         text = text[: stop.start()]

@@ -97,12 +97,12 @@ def _from_meta(data: Structured, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _from_markup(tree: HtmlElement, prop: str) -> str | None:
+def _from_markup(tree: HtmlElement, prop: str, times: bool = True) -> str | None:
     for el in tree.xpath(f".//*[@itemprop='{prop}']"):
         value = normalise_date(el.get("datetime") or el.get("content") or el.text_content())
         if value:
             return value
-    if prop == "datePublished":
+    if prop == "datePublished" and times:
         for el in tree.xpath(".//time[@pubdate] | .//time[contains(@class,'publish')]"
                              " | .//time[contains(@class,'entry-date')]"
                              " | .//article//time[@datetime] | .//time[@datetime]"):
@@ -124,12 +124,24 @@ def _from_htmldate(tree: HtmlElement, url: str) -> str | None:
     return found or None
 
 
+_STRONG_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished",
+                          "article:published", "parsely-pub-date", "sailthru.date")
+
+
 def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
-    published = (_from_ld(data, "datePublished") or _from_meta(data, _PUBLISHED_META)
-                 or _from_markup(tree, "datePublished") or _from_ld(data, "dateCreated")
-                 or _from_ld(data, "uploadDate"))
+    """Strong sources (schema.org datePublished, article:published_time, itemprop) win; weaker
+    ones (generic date metas, the first <time>) only lend their time to htmldate's day, which
+    weighs all the page's date evidence."""
+    published = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
+                 or _from_markup(tree, "datePublished", times=False))
+    if published is None:
+        weak = (_from_meta(data, _PUBLISHED_META) or _from_markup(tree, "datePublished")
+                or _from_ld(data, "dateCreated") or _from_ld(data, "uploadDate"))
+        day = _from_htmldate(tree, url)
+        if weak and (day is None or weak[:10] == day):
+            published = weak
+        else:
+            published = day or weak
     modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
                 or _from_markup(tree, "dateModified"))
-    if published is None:
-        published = _from_htmldate(tree, url)
     return published, modified
