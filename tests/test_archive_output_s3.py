@@ -196,7 +196,7 @@ out = open_output(sys.argv[1], spool_dir=sys.argv[2], min_free_bytes=0, storage_
     "endpoint_url": sys.argv[3], "addressing_style": "path",
     "multipart_threshold": 5 << 20, "part_size": 5 << 20})
 with open(out.local_path(sys.argv[4]), "wb") as handle:
-    handle.write(bytes(range(256)) * (16 << 12))
+    handle.write(bytes(range(256)) * (11 << 12))
 out.file_closed(sys.argv[4])
 print("CLOSED", flush=True)
 out.finish()
@@ -206,7 +206,7 @@ out.finish()
 def test_kill_9_during_a_multipart_upload_then_resume(moto_bucket: Bucket, fault_proxy: FaultProxy,
                                                       tmp_path: Path) -> None:
     spool = tmp_path / "spool"
-    fault_proxy.throttle(8 * MIB)  # slow enough to be caught mid-upload
+    fault_proxy.throttle(6 * MIB)  # slow enough to be caught mid-upload
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLED_UPLOAD, moto_bucket.uri, str(spool), fault_proxy.url,
          WARC_A], cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -234,11 +234,11 @@ def test_kill_9_during_a_multipart_upload_then_resume(moto_bucket: Bucket, fault
 
     assert moto_bucket.keys() == []  # an incomplete multipart upload is never an object
     assert len(moto_bucket.client.list_multipart_uploads(Bucket=moto_bucket.name)["Uploads"]) == 1
-    assert (spool / "files" / WARC_A).stat().st_size == 16 * MIB
+    assert (spool / "files" / WARC_A).stat().st_size == 11 * MIB
     assert [r["op"] for r in journal(spool)] == ["pending", "multipart"]
 
     assert upload_pending_cli(spool, "--endpoint-url", moto_bucket.endpoint_url) == 0
-    data = bytes(range(256)) * (16 << 12)
+    data = bytes(range(256)) * (11 << 12)
     assert moto_bucket.get(WARC_A) == data
     head = moto_bucket.client.head_object(Bucket=moto_bucket.name, Key=WARC_A)
     assert head["Metadata"]["sha256"] == hashlib.sha256(data).hexdigest()

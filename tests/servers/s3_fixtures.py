@@ -86,15 +86,22 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
-def _client(endpoint_url: str) -> Any:
-    import boto3
-    from botocore.config import Config
+_CLIENTS: dict[str, Any] = {}
 
-    return boto3.session.Session().client(
-        "s3", endpoint_url=endpoint_url, region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
-                      request_checksum_calculation="when_required",
-                      response_checksum_validation="when_required"))
+
+def _client(endpoint_url: str) -> Any:
+    """The test's own client for a server (made once: clients are slow to build)."""
+    if endpoint_url not in _CLIENTS:
+        import boto3
+        from botocore.config import Config
+
+        _CLIENTS[endpoint_url] = boto3.session.Session().client(
+            "s3", endpoint_url=endpoint_url, region_name="us-east-1",
+            aws_access_key_id=FAKE_ACCESS_KEY_ID, aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+            config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1},
+                          request_checksum_calculation="when_required",
+                          response_checksum_validation="when_required"))
+    return _CLIENTS[endpoint_url]
 
 
 def _new_bucket(server: ServerProcess, kind: str, **create: Any) -> Bucket:
