@@ -30,7 +30,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from archive.cdxj import index_key_for, write_index
 
@@ -95,7 +95,7 @@ def ensure_tool_venv(
 
 
 def _run(cmd: list[str], what: str) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ReplayError(f"could not {what} (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
 
@@ -213,7 +213,7 @@ class ReplayServer:
                 self.process.wait()
         self._cleanup.close()
 
-    def __enter__(self) -> ReplayServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -237,7 +237,7 @@ def start_replay(
         (root / "config.yaml").write_text("# newsarchive replay root: pywb defaults\n", "utf-8")
         port = port or free_port()
         log_path = root / "wayback.log"
-        log = cleanup.enter_context(open(log_path, "wb"))
+        log = cleanup.enter_context(open(log_path, "wb"))  # noqa: SIM115 (closed by the stack)
         process = subprocess.Popen(
             [str(_venv_bin(venv, "wayback")), "-b", "127.0.0.1", "-p", str(port), "-d", str(root)],
             stdout=log, stderr=subprocess.STDOUT, cwd=root,

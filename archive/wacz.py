@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,14 +136,14 @@ def write_wacz(
                 ("indexes/index.idx", idx, zipfile.ZIP_DEFLATED),
                 ("pages/pages.jsonl", pages_bytes, zipfile.ZIP_DEFLATED),
             ]
-            for path, data, compression in members:
-                zf.writestr(path, data, compress_type=compression)
-                resource(path, _sha256(data))
+            for member, data, compression in members:
+                zf.writestr(member, data, compress_type=compression)
+                resource(member, _sha256(data))
             package: dict[str, Any] = {
                 "profile": "data-package",
                 "resources": resources,
                 "title": title or f"newsarchive: {archive.resolve().name}",
-                "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "wacz_version": WACZ_VERSION,
                 "software": software or _software(),
             }
@@ -176,7 +176,7 @@ def validate_wacz(path: Path, say: Callable[[str], None] = print) -> tuple[bool,
     ensure_tool_venv(venv, WACZ_REQUIREMENT, say, "WACZ validation")
     proc = subprocess.run(
         [str(_venv_bin(venv, "wacz")), "validate", "-f", str(path)],
-        capture_output=True, text=True,
+        capture_output=True, text=True, check=False,
     )
     output = proc.stdout + proc.stderr
     return proc.returncode == 0 and "Validation succeeded" in output, output

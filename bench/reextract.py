@@ -22,7 +22,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-
 # CPU seconds of the single-process runs: steadier than wall time on a shared machine
 CPU: dict[str, float] = {}
 

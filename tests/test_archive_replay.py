@@ -39,9 +39,9 @@ def get(server: ReplayServer, path: str, **headers: str) -> tuple[int, dict[str,
         connection.close()
 
 
-def archived(crawl: Crawl, pointer: dict[str, Any]) -> tuple[dict[str, str], bytes, bytes]:
+def archived(done: Crawl, pointer: dict[str, Any]) -> tuple[dict[str, str], bytes, bytes]:
     """HTTP headers, raw payload (as on the wire) and decoded payload of a record."""
-    path = next(p for p in crawl.warcs if p.name == pointer["filename"])
+    path = next(p for p in done.warcs if p.name == pointer["filename"])
     with open(path, "rb") as f:
         f.seek(pointer["offset"])
         record = next(iter(ArchiveIterator(f)))

@@ -89,10 +89,12 @@ def summary(counts: Counter[str], files: int, elapsed: float, output: Path) -> s
     responses = counts["records/response"] + counts["revisits/resolved"]
     articles = counts["articles/extracted"]
     lines = [
-        f"{files} WARC files, {responses} responses, {articles} articles, "
-        f"{total('pages/non_articles/')} non-articles, {total('skipped/')} skipped, "
-        f"{counts['articles/extract_failed']} failed in {elapsed:.1f}s "
-        f"({articles / elapsed if elapsed else 0:.1f} articles/s)",
+        (
+            f"{files} WARC files, {responses} responses, {articles} articles, "
+            f"{total('pages/non_articles/')} non-articles, {total('skipped/')} skipped, "
+            f"{counts['articles/extract_failed']} failed in {elapsed:.1f}s "
+            f"({articles / elapsed if elapsed else 0:.1f} articles/s)"
+        ),
     ]
     if counts["records/revisit"]:
         lines.append(f"revisits: {counts['revisits/resolved']} resolved, "

@@ -64,9 +64,8 @@ def run(args: argparse.Namespace) -> int:
     lines = [
         f"pywb is replaying {archive} at {server.base_url}/ (collections: {colls})",
         "  browse:   " + " ".join(f"{server.base_url}/{c}/*/<url>" for c in server.collections),
-        "  raw:      {base}/<collection>/<YYYYMMDDhhmmss>id_/<url>  (the archived bytes)".format(
-            base=server.base_url),
-        "  index:    {base}/<collection>/cdx?url=<url>".format(base=server.base_url),
+        f"  raw:      {server.base_url}/<collection>/<YYYYMMDDhhmmss>id_/<url>  (archived bytes)",
+        f"  index:    {server.base_url}/<collection>/cdx?url=<url>",
     ]
     links = article_links(archive, server)
     if links:
