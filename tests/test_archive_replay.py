@@ -13,8 +13,20 @@ from urllib.parse import quote
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.replay import ReplayServer, ensure_pywb_venv, pywb_venv_dir, start_replay
+from archive.replay import (
+    ReplayServer,
+    ensure_pywb_venv,
+    fetch_s3_archive,
+    pywb_venv_dir,
+    start_replay,
+)
 from tests.servers.newssite import GZIP_PATH
+from tests.servers.s3_fixtures import (  # noqa: F401  (fixtures)
+    Bucket,
+    fake_aws_env,
+    moto_bucket,
+    moto_server,
+)
 from tests.test_archive_reextract import Crawl, crawl  # noqa: F401  (session fixture)
 
 pytestmark = pytest.mark.replay
@@ -107,3 +119,19 @@ def test_the_venv_is_reused(tmp_path: Path) -> None:
     started = time.monotonic()
     assert ensure_pywb_venv(say=lambda m: pytest.fail(f"venv rebuilt: {m}")) == pywb_venv_dir()
     assert time.monotonic() - started < 1
+
+
+def test_s3_archive_is_copied_to_a_local_cache(crawl: Crawl, moto_bucket: Bucket,  # noqa: F811
+                                               tmp_path: Path) -> None:
+    for path in sorted(crawl.out.rglob("*")):
+        if path.is_file() and path.relative_to(crawl.out).parts[0] in ("warc", "crawls"):
+            moto_bucket.put(path.relative_to(crawl.out).as_posix(), path.read_bytes())
+    target = tmp_path / "cache"
+    fetch_s3_archive(moto_bucket.uri, target, endpoint_url=moto_bucket.endpoint_url)
+    for warc in crawl.warcs:
+        copy = target / warc.relative_to(crawl.out)
+        assert copy.read_bytes() == warc.read_bytes()
+    stamps = {p: p.stat().st_mtime_ns for p in target.rglob("*.warc.gz")}
+    fetch_s3_archive(moto_bucket.uri, target, endpoint_url=moto_bucket.endpoint_url)
+    assert stamps == {p: p.stat().st_mtime_ns for p in target.rglob("*.warc.gz")}
+    assert not list(target.rglob("*.part"))
