@@ -108,7 +108,9 @@ def request_block(request: Request) -> bytes:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     lines = []
     if b"Host" not in request.headers:
-        lines.append(b"Host: " + parts.netloc.encode("idna" if not parts.netloc.isascii() else "ascii"))
+        lines.append(
+            b"Host: " + parts.netloc.encode("idna" if not parts.netloc.isascii() else "ascii")
+        )
     for name, values in request.headers.items():
         for value in values:
             lines.append(bytes(name) + b": " + bytes(value))
@@ -119,7 +121,9 @@ def request_block(request: Request) -> bytes:
     return block
 
 
-def warcinfo_fields(crawl_id: str, site: str, operator: str, robots: bool, user_agent: str) -> dict[str, str]:
+def warcinfo_fields(
+    crawl_id: str, site: str, operator: str, robots: bool, user_agent: str
+) -> dict[str, str]:
     from importlib.metadata import version
 
     return {
@@ -234,16 +238,21 @@ class WarcCaptureMiddleware:
         """A download cut short (size limit, lost connection): archive what arrived."""
         wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
         if self.writer is None or wire is None or wire.truncated is None:
-            return None
+            return
         if wire.partial_body is None:
-            return None
+            return
         status_line, header_lines = wire_head(wire)
         self._archive(
-            request, request.url, status_line, header_lines, wire.partial_body,
-            wire.truncated, wire.ip_address,
+            request,
+            request.url,
+            status_line,
+            header_lines,
+            wire.partial_body,
+            wire.truncated,
+            wire.ip_address,
         )
         self._stats().inc_value(f"warc/truncated/{wire.truncated}")
-        return None
+        return
 
     def _stats(self) -> Any:
         assert self.crawler.stats is not None
@@ -268,14 +277,25 @@ class WarcCaptureMiddleware:
         if original is not None:
             block, _ = http_block(status_line, header_lines, b"")
             record = self.factory.revisit(
-                url, block, digest, original.url, original.date,
-                refers_to=original.record_id, date=fetched, ip_address=ip,
+                url,
+                block,
+                digest,
+                original.url,
+                original.date,
+                refers_to=original.record_id,
+                date=fetched,
+                ip_address=ip,
             )
         else:
             block, payload_offset = http_block(status_line, header_lines, body)
             extra = [("WARC-Truncated", truncated)] if truncated else []
             record = self.factory.response(
-                url, block, payload_offset, date=fetched, ip_address=ip, extra=extra,
+                url,
+                block,
+                payload_offset,
+                date=fetched,
+                ip_address=ip,
+                extra=extra,
                 payload_digest=digest,
             )
         request_record = self.factory.request(

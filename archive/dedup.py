@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 DEDUP_STATE_KEY = "state/dedup.sqlite"
 
@@ -79,7 +80,7 @@ class DedupIndex:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> DedupIndex:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

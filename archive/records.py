@@ -15,7 +15,7 @@ import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 WARC_VERSION = b"WARC/1.1"
 CRLF = b"\r\n"
@@ -32,12 +32,12 @@ def new_record_id() -> str:
 
 def warc_date(moment: datetime) -> str:
     """WARC/1.1 date with microseconds, always UTC (``2026-11-27T01:02:03.456789Z``)."""
-    moment = moment.astimezone(timezone.utc)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class Record:
         """The WARC header section, up to and including the blank line."""
         lines = [WARC_VERSION]
         for name, value in self.headers:
-            lines.append(f"{name}: {value}".encode("utf-8"))
+            lines.append(f"{name}: {value}".encode())
         lines.append(f"Content-Length: {len(self.block)}".encode("ascii"))
         return CRLF.join(lines) + CRLF + CRLF
 
@@ -99,7 +99,7 @@ class RecordFactory:
     make_id: Callable[[], str] = new_record_id
 
     def warcinfo(self, filename: str, fields: dict[str, str]) -> Record:
-        block = b"".join(f"{k}: {v}\r\n".encode("utf-8") for k, v in fields.items() if v)
+        block = b"".join(f"{k}: {v}\r\n".encode() for k, v in fields.items() if v)
         return Record(
             headers=[
                 ("WARC-Type", "warcinfo"),

@@ -143,7 +143,11 @@ def recover_open_warc(open_path: Path) -> RecoveredFile:
     if kept_end < size:
         logger.warning(
             "Recovered %s: kept %d records (%d bytes), cut %d bytes: %s",
-            target, len(record_ids), kept_end, size - kept_end, problem,
+            target,
+            len(record_ids),
+            kept_end,
+            size - kept_end,
+            problem,
         )
     else:
         logger.info("Recovered %s: %d complete records", target, len(record_ids))

@@ -88,9 +88,7 @@ class RotatingWarcWriter:
         return self._key.rsplit("/", 1)[-1] if self._handle else None
 
     def key_for(self, serial: int, moment: datetime) -> str:
-        return (
-            f"warc/{self.site}/{moment:%Y/%m/%d}/{self.crawl_id}-{serial:05d}.warc.gz"
-        )
+        return f"warc/{self.site}/{moment:%Y/%m/%d}/{self.crawl_id}-{serial:05d}.warc.gz"
 
     def _open(self) -> None:
         moment = self.factory.clock()
@@ -104,7 +102,7 @@ class RotatingWarcWriter:
             if self._path.exists():
                 continue
             try:
-                self._handle = open(open_path, "xb")
+                self._handle = open(open_path, "xb")  # noqa: SIM115 (held across calls)
             except FileExistsError:
                 continue
             break

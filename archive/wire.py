@@ -66,7 +66,7 @@ class _HeadRecorder:
         self._transport = transport
         self._request = request
 
-    def writeSequence(self, data: list[bytes]) -> None:  # noqa: N802 (Twisted's name)
+    def writeSequence(self, data: list[bytes]) -> None:
         self._request.wire_head = b"".join(data)
         self._transport.writeSequence(data)
 
@@ -79,7 +79,7 @@ class _RecordingTxRequest(TxRequest):
 
     wire_head: bytes | None = None
 
-    def _writeHeaders(self, transport: Any, TEorCL: bytes | None) -> None:  # noqa: N802,N803
+    def _writeHeaders(self, transport: Any, TEorCL: bytes | None) -> None:
         super()._writeHeaders(_HeadRecorder(transport, self), TEorCL)
 
 
@@ -89,7 +89,7 @@ class WireHTTPClientParser(_LenientHTTPClientParser):
     _wire_status: bytes = b""
     _wire_lines: list[bytes]
 
-    def lineReceived(self, line: bytes) -> None:  # noqa: N802
+    def lineReceived(self, line: bytes) -> None:
         # Set up here, not in connectionMade: the class is swapped in after the
         # connection was made (see WireHTTP11ClientProtocol.request).
         if self.state == STATUS:
@@ -100,7 +100,7 @@ class WireHTTPClientParser(_LenientHTTPClientParser):
             self._wire_lines.append(line.removesuffix(b"\r"))
         super().lineReceived(line)
 
-    def allHeadersReceived(self) -> None:  # noqa: N802
+    def allHeadersReceived(self) -> None:
         code = self.response.code
         if not 100 <= code < 200:  # an interim 1xx response is skipped, as Twisted does
             head = getattr(self.request, "wire_head", None)
@@ -135,16 +135,16 @@ class WireHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
 
 
 class WireHTTP11ClientFactory(_LenientHTTP11ClientFactory):
-    def buildProtocol(self, addr: IAddress | None) -> WireHTTP11ClientProtocol:  # noqa: N802
+    def buildProtocol(self, addr: IAddress | None) -> WireHTTP11ClientProtocol:
         return WireHTTP11ClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
 
 
 class _PrefixKeepingReader(_ResponseReader):
     """Scrapy's body reader that hands over what it had when a body is cut short."""
 
-    _wire: WireExchange
+    _wire: WireExchange  # set right after the class is swapped in
 
-    def dataReceived(self, data: bytes) -> None:  # noqa: N802
+    def dataReceived(self, data: bytes) -> None:
         if (
             not self._finished.called
             and self._maxsize
@@ -155,19 +155,17 @@ class _PrefixKeepingReader(_ResponseReader):
             self._wire.truncated = "length"
         super().dataReceived(data)
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:  # noqa: N802
-        if (
-            not self._finished.called
-            and self._fail_on_dataloss
-            and reason.check(ResponseFailed)
-        ):
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        if not self._finished.called and self._fail_on_dataloss and reason.check(ResponseFailed):
             self._wire.partial_body = self._bodybuf.getvalue()
             self._wire.truncated = "disconnect"
         super().connectionLost(reason)
 
 
 class _WireScrapyAgent(_ScrapyAgent):
-    def _cb_bodyready(self, txresponse: TxResponse, request: Request) -> _ResultT | Deferred[_ResultT]:
+    def _cb_bodyready(
+        self, txresponse: TxResponse, request: Request
+    ) -> _ResultT | Deferred[_ResultT]:
         wire: WireExchange | None = getattr(txresponse, _WIRE_ATTRIBUTE, None)
         if wire is not None:
             ip = getattr(txresponse, "_scrapy_ip_address", None)
@@ -185,7 +183,7 @@ class _WireScrapyAgent(_ScrapyAgent):
                 def deliver_keeping(protocol: Any) -> None:
                     if type(protocol) is _ResponseReader:
                         protocol.__class__ = _PrefixKeepingReader
-                        protocol._wire = wire
+                        protocol._wire = wire  # type: ignore[attr-defined]
                     deliver(protocol)
 
                 txresponse.deliverBody = deliver_keeping  # type: ignore[method-assign]
@@ -220,4 +218,3 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
                 logger.warning(get_dataloss_msg(request.url))
                 self._fail_on_dataloss_warned = True
             raise
-

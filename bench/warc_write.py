@@ -41,7 +41,10 @@ def make_pages(count: int, size: int) -> list[bytes]:
     """HTML-like pages: markup around text from a Zipf-weighted vocabulary (gzip ~3x)."""
     rng = random.Random(7)
     letters = "etaoinshrdlucmfwypvbgkqjxz"
-    words = ["".join(rng.choices(letters, weights=range(26, 0, -1), k=rng.randint(2, 9))) for _ in range(3000)]
+    words = [
+        "".join(rng.choices(letters, weights=range(26, 0, -1), k=rng.randint(2, 9)))
+        for _ in range(3000)
+    ]
     weights = [1 / (rank + 1) for rank in range(len(words))]
     pages = []
     for n in range(count):
@@ -72,9 +75,13 @@ class Sink:
 
 def newsarchive_writer(pages: list[bytes], level: int, root: Path) -> int:
     factory = RecordFactory()
-    writer = RotatingWarcWriter(Sink(root), "bench", f"na{level}", {"software": "bench"}, gzip_level=level, factory=factory)
+    writer = RotatingWarcWriter(
+        Sink(root), "bench", f"na{level}", {"software": "bench"}, gzip_level=level, factory=factory
+    )
     for n, page in enumerate(pages):
-        block, offset = http_block(b"HTTP/1.1 200 OK", HEADERS + [b"Content-Length: %d" % len(page)], page)
+        block, offset = http_block(
+            b"HTTP/1.1 200 OK", HEADERS + [b"Content-Length: %d" % len(page)], page
+        )
         writer.write(factory.response(f"https://example.org/{n}", block, offset))
     writer.close()
     return sum(p.stat().st_size for p in root.rglob(f"na{level}-*.warc.gz"))
@@ -107,7 +114,11 @@ def warcio_writer(pages: list[bytes], level: int, root: Path) -> int:
             headers.append(("Content-Length", str(len(page))))
             http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
             record = writer.create_warc_record(
-                f"https://example.org/{n}", "response", payload=io.BytesIO(page), length=len(page), http_headers=http
+                f"https://example.org/{n}",
+                "response",
+                payload=io.BytesIO(page),
+                length=len(page),
+                http_headers=http,
             )
             writer.write_record(record)
     return path.stat().st_size
@@ -137,11 +148,15 @@ def main() -> None:
     pages = make_pages(args.records, args.page_kb * 1000)
     raw = sum(map(len, pages))
     print(f"{args.records} response records of {args.page_kb} KB ({raw / 1e6:.1f} MB of payload)")
-    print(f"{'writer':<12} {'gzip':>4} {'records/s':>10} {'CPU s/1000':>11} {'MB out':>8} {'ratio':>6}")
+    print(
+        f"{'writer':<12} {'gzip':>4} {'records/s':>10} {'CPU s/1000':>11} {'MB out':>8} {'ratio':>6}"
+    )
     for level in (1, 6, 9):
         for name, run in (("newsarchive", newsarchive_writer), ("warcio", warcio_writer)):
             rate, cpu, size = measure(run, pages, level, args.repeat)
-            print(f"{name:<12} {level:>4} {rate:>10.0f} {cpu:>11.2f} {size / 1e6:>8.1f} {raw / size:>6.2f}")
+            print(
+                f"{name:<12} {level:>4} {rate:>10.0f} {cpu:>11.2f} {size / 1e6:>8.1f} {raw / size:>6.2f}"
+            )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from archive.capture import (
 from archive.records import RecordFactory, sha1_digest
 from tests.test_archive_records import fastwarc_verify, members, warcio_check
 
-MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
 
 
 def make_middleware(out: Path, crawl_id: str = "c1", **settings: object) -> WarcCaptureMiddleware:
@@ -59,7 +59,9 @@ def records(out: Path) -> list[tuple[str, dict[str, str], bytes]]:
     for path in sorted(out.rglob("*.warc.gz")):
         with open(path, "rb") as handle:
             for record in ArchiveIterator(handle, no_record_parse=True):
-                found.append((record.rec_type, dict(record.rec_headers.headers), record.raw_stream.read()))
+                found.append(
+                    (record.rec_type, dict(record.rec_headers.headers), record.raw_stream.read())
+                )
     return found
 
 
@@ -86,7 +88,9 @@ def test_wire_exchange_used_as_sent(middleware: WarcCaptureMiddleware, tmp_path:
     response = Response(request.url, status=200, body=b"hello", request=request)
     assert middleware.process_response(request, response) is response
     middleware.spider_closed(middleware.crawler.spider)
-    (_, _, req_block), (_, headers, resp_block) = [r for r in records(tmp_path) if r[0] != "warcinfo"]
+    (_, _, req_block), (_, headers, resp_block) = [
+        r for r in records(tmp_path) if r[0] != "warcinfo"
+    ]
     assert resp_block == (
         b"HTTP/1.1 200 Fine Thanks\r\nset-cookie: a=1\r\n"
         b"X-Archive-Orig-Transfer-Encoding: chunked\r\nSet-Cookie: b=2\r\n\r\nhello"
@@ -103,7 +107,9 @@ def test_wire_exchange_used_as_sent(middleware: WarcCaptureMiddleware, tmp_path:
     warcio_check(path)
 
 
-def test_without_wire_rebuilt_from_response(middleware: WarcCaptureMiddleware, tmp_path: Path) -> None:
+def test_without_wire_rebuilt_from_response(
+    middleware: WarcCaptureMiddleware, tmp_path: Path
+) -> None:
     request = Request("http://example.org/", headers={"User-Agent": "t/1"})
     fetch(middleware, request, Response(request.url, status=404, headers={"X-A": "b"}, body=b"no"))
     middleware.spider_closed(middleware.crawler.spider)
@@ -112,7 +118,9 @@ def test_without_wire_rebuilt_from_response(middleware: WarcCaptureMiddleware, t
     assert req_block.startswith(b"GET / HTTP/1.1\r\nHost: example.org\r\n")
 
 
-def test_stale_wire_from_redirect_is_not_reused(middleware: WarcCaptureMiddleware, tmp_path: Path) -> None:
+def test_stale_wire_from_redirect_is_not_reused(
+    middleware: WarcCaptureMiddleware, tmp_path: Path
+) -> None:
     first = Request("http://example.org/old")
     middleware.process_request(first)
     first.meta[WIRE_META_KEY] = WireExchange(b"HTTP/1.1 301 Gone Over There", [b"Location: /new"])
@@ -139,15 +147,17 @@ def test_truncated_download_archived_and_exception_kept(
     # Failures with no wire exchange (DNS, refused connection) leave no record.
     assert middleware.process_exception(Request("http://example.org/x"), exception) is None
     middleware.spider_closed(middleware.crawler.spider)
-    (_, headers, block), = [r for r in records(tmp_path) if r[0] == "response"]
+    ((_, headers, block),) = [r for r in records(tmp_path) if r[0] == "response"]
     assert headers["WARC-Truncated"] == "length"
     assert block == b"HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\nabc"
     assert middleware.crawler.stats.get_value("warc/truncated/length") == 1
 
 
-def test_download_stopped_flag_marks_truncated(middleware: WarcCaptureMiddleware, tmp_path: Path) -> None:
+def test_download_stopped_flag_marks_truncated(
+    middleware: WarcCaptureMiddleware, tmp_path: Path
+) -> None:
     request = Request("http://example.org/s")
     fetch(middleware, request, Response(request.url, body=b"ab", flags=["download_stopped"]))
     middleware.spider_closed(middleware.crawler.spider)
-    (_, headers, _), = [r for r in records(tmp_path) if r[0] == "response"]
+    ((_, headers, _),) = [r for r in records(tmp_path) if r[0] == "response"]
     assert headers["WARC-Truncated"] == "length"

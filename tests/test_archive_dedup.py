@@ -21,7 +21,9 @@ PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
 def original(n: int, filename: str = "a-00000.warc.gz", url: str = "http://x/") -> Original:
-    return Original(url, "sha1:AAAA", f"<urn:uuid:{n}>", f"2026-01-0{n}T00:00:00.000000Z", filename, 10 * n, 5)
+    return Original(
+        url, "sha1:AAAA", f"<urn:uuid:{n}>", f"2026-01-0{n}T00:00:00.000000Z", filename, 10 * n, 5
+    )
 
 
 def test_index_entries_usable_once_their_file_is_closed(tmp_path: Path) -> None:
@@ -79,9 +81,17 @@ def test_middleware_revisit_across_crawls(tmp_path: Path) -> None:
     by_file = {p.name: p for p in tmp_path.rglob("*.warc.gz")}
     assert sorted(by_file) == ["c1-00000.warc.gz", "c2-00000.warc.gz"]
     found = records(tmp_path)
-    originals = {h["WARC-Target-URI"]: h for t, h, _ in found if t == "response" and h["WARC-Record-ID"].find("c1") > 0}
+    originals = {
+        h["WARC-Target-URI"]: h
+        for t, h, _ in found
+        if t == "response" and h["WARC-Record-ID"].find("c1") > 0
+    }
     revisits = [(h, block) for t, h, block in found if t == "revisit"]
-    assert sorted(h["WARC-Target-URI"] for h, _ in revisits) == ["http://x/gone", "http://x/robots.txt", "http://x/same"]
+    assert sorted(h["WARC-Target-URI"] for h, _ in revisits) == [
+        "http://x/gone",
+        "http://x/robots.txt",
+        "http://x/same",
+    ]
     for headers, block in revisits:
         source = originals[headers["WARC-Target-URI"]]
         assert headers["WARC-Profile"] == PROFILE
@@ -127,8 +137,11 @@ def test_two_real_crawls_second_is_revisits(tmp_path: Path) -> None:
     assert len(files) == 2
     found = exchanges(tmp_path)  # the later crawl wins per URL
     assert {k: v.response_type for k, v in found.items()} == {
-        "robots.txt": "revisit", "same": "revisit", "gzip": "revisit",
-        "chunked": "revisit", "status/500": "revisit",
+        "robots.txt": "revisit",
+        "same": "revisit",
+        "gzip": "revisit",
+        "chunked": "revisit",
+        "status/500": "revisit",
     }
     same = found["same"]
     assert same.warc_headers["WARC-Payload-Digest"] == sha1_digest(SAME_BODY)
@@ -145,7 +158,10 @@ def assert_pywb_index_resolves_revisits(files: list[Path]) -> None:
     original, mime ``warc/revisit``.  cdxj-indexer is pywb's own indexer."""
     result = subprocess.run(
         [sys.executable, "-c", "from cdxj_indexer.main import main; main()", *map(str, files)],
-        capture_output=True, text=True, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line.split(" ", 2)[2]) for line in result.stdout.splitlines()]

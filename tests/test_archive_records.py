@@ -12,7 +12,7 @@ import random
 import subprocess
 import sys
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.records import Record, RecordFactory, http_block, sha1_digest, warc_date
 from archive.warc_writer import RotatingWarcWriter, WarcPointer
 
-MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
 DATE = "2026-11-27T01:02:03.456789Z"
 
 
@@ -66,7 +66,10 @@ def members(data: bytes) -> list[bytes]:
 def warcio_check(path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
-        capture_output=True, text=True, timeout=120,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "digest failed" not in result.stdout
@@ -94,7 +97,9 @@ def test_sha1_digest_and_date_format() -> None:
 
 
 def test_http_block_keeps_bytes_as_given() -> None:
-    block, offset = http_block(b"HTTP/1.1 200 Fine Thanks", [b"X-A:  b ", b"set-cookie: c"], b"\xff\x00")
+    block, offset = http_block(
+        b"HTTP/1.1 200 Fine Thanks", [b"X-A:  b ", b"set-cookie: c"], b"\xff\x00"
+    )
     assert block == b"HTTP/1.1 200 Fine Thanks\r\nX-A:  b \r\nset-cookie: c\r\n\r\n\xff\x00"
     assert block[offset:] == b"\xff\x00"
 
@@ -120,14 +125,21 @@ def expected_record(headers: list[tuple[str, str]], block: bytes) -> bytes:
 
 def build_records(factory: RecordFactory) -> tuple[Record, Record, Record]:
     response = factory.response(
-        URL, RESPONSE_HEAD + PAYLOAD, len(RESPONSE_HEAD), ip_address="192.0.2.7",
+        URL,
+        RESPONSE_HEAD + PAYLOAD,
+        len(RESPONSE_HEAD),
+        ip_address="192.0.2.7",
         extra=[("WARC-Truncated", "length")],
     )
     request = factory.request(
         URL, REQUEST_BLOCK, concurrent_to=response.record_id, date=DATE, ip_address="192.0.2.7"
     )
     revisit = factory.revisit(
-        URL, RESPONSE_HEAD, sha1_digest(PAYLOAD), URL, "2026-01-01T00:00:00.000000Z",
+        URL,
+        RESPONSE_HEAD,
+        sha1_digest(PAYLOAD),
+        URL,
+        "2026-01-01T00:00:00.000000Z",
         refers_to="<urn:uuid:00000000-0000-4000-8000-000000000099>",
     )
     return response, request, revisit
@@ -188,8 +200,12 @@ def test_written_file_golden_and_independent_readers(tmp_path: Path) -> None:
     sink = Sink(tmp_path)
     closed: list[tuple[str, Path]] = []
     writer = RotatingWarcWriter(
-        sink, "demo", "c1", {"software": "newsarchive/test", "empty": ""},
-        factory=factory, on_closed=lambda key, path: closed.append((key, path)),
+        sink,
+        "demo",
+        "c1",
+        {"software": "newsarchive/test", "empty": ""},
+        factory=factory,
+        on_closed=lambda key, path: closed.append((key, path)),
     )
     response, request, revisit = build_records(factory)
     pointers = writer.write(request, response, revisit)
@@ -221,9 +237,17 @@ def test_written_file_golden_and_independent_readers(tmp_path: Path) -> None:
     assert members(data) == expected
 
     # Pointers: each (offset, length) is exactly one member holding that record.
-    assert [p.record_id for p in pointers] == [request.record_id, response.record_id, revisit.record_id]
+    assert [p.record_id for p in pointers] == [
+        request.record_id,
+        response.record_id,
+        revisit.record_id,
+    ]
     assert pointers[1] == WarcPointer(
-        "c1-00000.warc.gz", pointers[1].offset, pointers[1].length, response.record_id, digest(PAYLOAD)
+        "c1-00000.warc.gz",
+        pointers[1].offset,
+        pointers[1].length,
+        response.record_id,
+        digest(PAYLOAD),
     )
     for pointer, record in zip(pointers, (request, response, revisit)):
         chunk = data[pointer.offset : pointer.offset + pointer.length]
@@ -231,7 +255,9 @@ def test_written_file_golden_and_independent_readers(tmp_path: Path) -> None:
 
     # warcio reads the HTTP headers as sent, and the payload (un-gzipped by warcio).
     with open(path, "rb") as handle:
-        records = [(r.rec_type, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(handle)]
+        records = [
+            (r.rec_type, r.http_headers, r.content_stream().read()) for r in ArchiveIterator(handle)
+        ]
     assert [r[0] for r in records] == ["warcinfo", "request", "response", "revisit"]
     http = records[2][1]
     assert http.statusline == "200 Fine Thanks"
@@ -244,7 +270,9 @@ def test_written_file_golden_and_independent_readers(tmp_path: Path) -> None:
 def test_rotation_and_no_overwrite(tmp_path: Path) -> None:
     factory = fixed_factory()
     body = b"HTTP/1.1 200 OK\r\n\r\n" + random.Random(1).randbytes(3_000)
-    writer = RotatingWarcWriter(Sink(tmp_path), "s", "c", {"a": "b"}, max_size=5_000, factory=factory, gzip_level=1)
+    writer = RotatingWarcWriter(
+        Sink(tmp_path), "s", "c", {"a": "b"}, max_size=5_000, factory=factory, gzip_level=1
+    )
     for _ in range(5):
         writer.write(factory.response("http://x/", body, 19))
     writer.close()

@@ -44,7 +44,9 @@ def body(n: int) -> bytes:
 def test_kill_9_mid_crawl_then_recover(tmp_path: Path) -> None:
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER_LOOP, str(tmp_path)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     with child.stdout:
@@ -72,8 +74,8 @@ def test_kill_9_mid_crawl_then_recover(tmp_path: Path) -> None:
     with DedupIndex(tmp_path / DEDUP_STATE_KEY) as index:
         assert index.lookup("http://x/0", _digest(body(0))) is not None
     with sqlite3.connect(tmp_path / DEDUP_STATE_KEY) as db:
-        pending, = db.execute("SELECT count(*) FROM payloads WHERE pending = 1").fetchone()
-        kept, = db.execute("SELECT count(*) FROM payloads").fetchone()
+        (pending,) = db.execute("SELECT count(*) FROM payloads WHERE pending = 1").fetchone()
+        (kept,) = db.execute("SELECT count(*) FROM payloads").fetchone()
     db.close()
     assert pending == 0 and kept >= 21
     next_crawl = make_middleware(tmp_path, "next")
@@ -97,7 +99,9 @@ def write_open_file(tmp_path: Path, count: int) -> tuple[Path, list[bytes]]:
     path.parent.mkdir(parents=True)
     with open(path, "wb") as handle:
         for n in range(count):
-            record = factory.response(f"http://x/{n}", b"HTTP/1.1 200 OK\r\n\r\n" + b"%d" % n * 500, 19)
+            record = factory.response(
+                f"http://x/{n}", b"HTTP/1.1 200 OK\r\n\r\n" + b"%d" % n * 500, 19
+            )
             data = gzip_member(record.to_bytes())
             members_written.append(data)
             handle.write(data)
@@ -127,8 +131,10 @@ def test_member_with_bad_record_and_everything_after_is_cut(tmp_path: Path) -> N
 
 
 def test_garbage_and_short_block_are_cut(tmp_path: Path) -> None:
-    path, written = write_open_file(tmp_path, 1)
-    short = RecordFactory().response("http://x/s", b"HTTP/1.1 200 OK\r\n\r\nabc", 19).to_bytes()[:-6]
+    path, _ = write_open_file(tmp_path, 1)
+    short = (
+        RecordFactory().response("http://x/s", b"HTTP/1.1 200 OK\r\n\r\nabc", 19).to_bytes()[:-6]
+    )
     with open(path, "ab") as handle:
         handle.write(gzip_member(short) + b"\x1f\x8b garbage")
     result = recover_open_warc(path)

@@ -25,6 +25,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import urlsplit
 
 GZIP_TEXT = b"<html><body>" + b"<p>compressed news</p>" * 200 + b"</body></html>"
@@ -38,7 +39,7 @@ COOKIES_BODY = b"<html><body>cookies</body></html>"
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status_line: bytes, headers: list[bytes], body: bytes) -> None:
@@ -52,10 +53,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(head + framed)
         self.wfile.flush()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         ok = b"HTTP/1.1 200 OK"
-        length = lambda body: b"Content-Length: %d" % len(body)  # noqa: E731
+        length = lambda body: b"Content-Length: %d" % len(body)
         if path == "/cookies":
             self._send(
                 b"HTTP/1.1 200 Fine Thanks",
@@ -103,7 +104,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
             body = b"status %d" % code
-            self._send(b"HTTP/1.1 %d Custom" % code, [b"Content-Type: text/plain", length(body)], body)
+            self._send(
+                b"HTTP/1.1 %d Custom" % code, [b"Content-Type: text/plain", length(body)], body
+            )
         else:
             body = b"not found"
             self._send(b"HTTP/1.1 404 Not Found", [length(body)], body)
@@ -137,7 +140,7 @@ class WireServer:
     def url(self, path: str) -> str:
         return self.base_url + path
 
-    def __enter__(self) -> WireServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
