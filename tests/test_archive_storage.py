@@ -14,6 +14,7 @@ from archive.storage import (
     ObjectExistsError,
     ObjectNotFoundError,
     StorageConfigError,
+    TransientStorageError,
     open_storage,
     s3_options_from_settings,
 )
@@ -261,3 +262,25 @@ def test_journaled_multipart_uploads_are_aborted(any_bucket: Bucket) -> None:
     assert storage.abort_uploads("warc/a.warc.gz", [upload_id]) == 1
     assert storage.abort_uploads("warc/a.warc.gz", [upload_id]) == 0  # already gone
     assert any_bucket.keys() == []
+
+
+def test_a_failed_multipart_upload_is_never_an_object(moto_bucket: Bucket,
+                                                       fault_proxy: FaultProxy,
+                                                       tmp_path: Path) -> None:
+    """Storage goes down mid-upload: the abort cannot reach it either, so the upload is
+    left incomplete (invisible) until a resume clears it."""
+    storage = S3Storage(moto_bucket.name, endpoint_url=fault_proxy.url, retry_attempts=2,
+                        multipart_threshold=5 * MIB, part_size=5 * MIB, part_concurrency=2,
+                        **FAST_RETRIES)
+
+    def storage_goes_down(params: dict[str, Any], **_: Any) -> None:
+        if params["PartNumber"] == 3:
+            fault_proxy.set_mode("503")
+
+    storage.client.meta.events.register("provide-client-params.s3.UploadPart", storage_goes_down)
+    with pytest.raises(TransientStorageError, match="UploadPart"):
+        storage.put_file("big", write(tmp_path / "big", os.urandom(16 * MIB)))
+    fault_proxy.set_mode("pass")
+    assert moto_bucket.keys() == []
+    assert storage.abort_uploads("big") == 1  # found by listing, as on resume
+    assert not moto_bucket.client.list_multipart_uploads(Bucket=moto_bucket.name).get("Uploads")

@@ -29,6 +29,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -122,12 +123,13 @@ class S3Storage:
         profile: str | None = None,
         multipart_threshold: int = 64 * MIB,
         part_size: int = 16 * MIB,
+        part_concurrency: int = 4,
         retry_attempts: int = 8,
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 20.0,
         connect_timeout: float = 10.0,
         read_timeout: float = 120.0,
-        max_pool_connections: int = 10,
+        max_pool_connections: int = 16,
         verify_read: str = "auto",
     ):
         if not bucket:
@@ -151,6 +153,7 @@ class S3Storage:
         self.profile = profile
         self.multipart_threshold = max(multipart_threshold, 1)
         self.part_size = part_size
+        self.part_concurrency = max(part_concurrency, 1)
         self.retry_attempts = max(retry_attempts, 1)
         self.retry_base_delay = retry_base_delay
         self.retry_max_delay = retry_max_delay
@@ -443,22 +446,32 @@ class S3Storage:
         full = hashlib.sha256()
         part_sha: list[bytes] = []
         part_md5: list[bytes] = []
-        parts: list[dict[str, Any]] = []
-        with open(path, "rb") as handle:
-            number = 0
-            while chunk := handle.read(part_size):
-                number += 1
-                full.update(chunk)
-                digest, md5 = hashlib.sha256(chunk).digest(), hashlib.md5(chunk).digest()
-                part_sha.append(digest)
-                part_md5.append(md5)
-                response = self._call(
-                    f"UploadPart {key} #{number}", self.client.upload_part, Bucket=self.bucket,
-                    Key=self._key(key), UploadId=upload_id, PartNumber=number, Body=chunk,
-                    ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(digest), ContentMD5=_b64(md5))
-                parts.append({"PartNumber": number, "ETag": response["ETag"],
-                              "ChecksumSHA256": _b64(digest)})
-                logger.debug("uploaded %s part %d (%d bytes)", key, number, len(chunk))
+        pending: list[Future[dict[str, Any]]] = []
+        in_flight: set[Future[dict[str, Any]]] = set()
+        # Parts go up ``part_concurrency`` at a time; at most that many are held in memory.
+        # Leaving the ``with`` waits for parts in flight, so an abort after an error is final.
+        with open(path, "rb") as handle, \
+                ThreadPoolExecutor(self.part_concurrency, "newsarchive-part") as pool:
+            try:
+                number = 0
+                while chunk := handle.read(part_size):
+                    number += 1
+                    full.update(chunk)
+                    digest, md5 = hashlib.sha256(chunk).digest(), hashlib.md5(chunk).digest()
+                    part_sha.append(digest)
+                    part_md5.append(md5)
+                    future = pool.submit(self._upload_part, key, upload_id, number, chunk,
+                                         digest, md5)
+                    pending.append(future)
+                    in_flight.add(future)
+                    while len(in_flight) >= self.part_concurrency:
+                        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                        for finished in done:
+                            finished.result()  # a failed part fails the upload now
+                parts = [future.result() for future in pending]
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
         if full.hexdigest() != sha256:
             raise IntegrityError(key, "the local file changed since it was closed")
         try:
@@ -474,6 +487,15 @@ class S3Storage:
         count = len(parts)
         return _Proof(size, sha256, _b64(hashlib.sha256(b"".join(part_sha)).digest()),
                       f"{hashlib.md5(b''.join(part_md5)).hexdigest()}-{count}")
+
+    def _upload_part(self, key: str, upload_id: str, number: int, chunk: bytes, digest: bytes,
+                     md5: bytes) -> dict[str, Any]:
+        response = self._call(
+            f"UploadPart {key} #{number}", self.client.upload_part, Bucket=self.bucket,
+            Key=self._key(key), UploadId=upload_id, PartNumber=number, Body=chunk,
+            ChecksumAlgorithm="SHA256", ChecksumSHA256=_b64(digest), ContentMD5=_b64(md5))
+        logger.debug("uploaded %s part %d (%d bytes)", key, number, len(chunk))
+        return {"PartNumber": number, "ETag": response["ETag"], "ChecksumSHA256": _b64(digest)}
 
     def _verify(self, key: str, proof: _Proof) -> ObjectInfo:
         response = self._head_raw(key)
