@@ -56,9 +56,17 @@ class Output(Protocol):
 
     def local_path(self, key: str) -> Path: ...
 
-    def file_closed(self, key: str) -> StoredFile: ...
+    def file_closed(self, key: str, *, size: int | None = None,
+                    sha256: str | None = None) -> StoredFile: ...
 
     def finish(self) -> list[str]: ...
+
+
+def _closed(key: str, path: Path, size: int | None, sha256: str | None) -> StoredFile:
+    actual = path.stat().st_size
+    if size is not None and size != actual:
+        raise ValueError(f"{key}: closed with {actual} bytes on disk, the writer says {size}")
+    return StoredFile(key=key, size=actual, sha256=sha256 or sha256_file(path))
 
 
 class LocalOutput:
@@ -74,9 +82,12 @@ class LocalOutput:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def file_closed(self, key: str) -> StoredFile:
+    def file_closed(self, key: str, *, size: int | None = None,
+                    sha256: str | None = None) -> StoredFile:
+        """``size``/``sha256``: what a writer that hashed as it wrote already knows (saves
+        re-reading a large file on the crawl's thread)."""
         path = self.root / key
-        stored = StoredFile(key=key, size=path.stat().st_size, sha256=sha256_file(path))
+        stored = _closed(key, path, size, sha256)
         self.files.append(stored)
         return stored
 
@@ -145,10 +156,13 @@ class SpoolOutput:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def file_closed(self, key: str) -> StoredFile:
+    def file_closed(self, key: str, *, size: int | None = None,
+                    sha256: str | None = None) -> StoredFile:
+        """Journal and queue ``key``; ``size``/``sha256`` as for :class:`LocalOutput` (the
+        upload re-hashes the file anyway and refuses it if they disagree)."""
         uploader = self._open()
         path = self.spool.path(key)
-        stored = StoredFile(key=key, size=path.stat().st_size, sha256=sha256_file(path))
+        stored = _closed(key, path, size, sha256)
         entry = PendingUpload(key, stored.size, stored.sha256, self.target)
         self.spool.mark_pending(entry)  # SpoolFullError here: not closed, not reported stored
         self.files.append(stored)

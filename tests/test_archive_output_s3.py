@@ -68,6 +68,19 @@ def test_local_output_keeps_its_api(tmp_path: Path) -> None:
     assert output.finish() == [] and [f.key for f in output.files] == [WARC_A]
 
 
+def test_a_writer_may_pass_the_hash_it_computed(moto_bucket: Bucket, tmp_path: Path) -> None:
+    output = output_for(moto_bucket, tmp_path)
+    output.local_path(WARC_A).write_bytes(b"abc")
+    output.local_path(WARC_B).write_bytes(b"def")
+    output.file_closed(WARC_A, size=3, sha256=hashlib.sha256(b"abc").hexdigest())
+    output.file_closed(WARC_B, size=3, sha256=hashlib.sha256(b"not def").hexdigest())
+    with pytest.raises(ValueError, match="the writer says 4"):
+        output.file_closed(WARC_B, size=4)
+    assert output.finish() == [WARC_B]  # the upload re-hashes and refuses the mismatch
+    assert output.stats["s3/upload_failed/integrity"] == 1
+    assert moto_bucket.keys() == [WARC_A]
+
+
 def test_output_options_from_settings(tmp_path: Path) -> None:
     settings = {"STORAGE_S3_ENDPOINT_URL": "http://127.0.0.1:9", "STORAGE_SPOOL_DIR": "/sp",
                 "STORAGE_SPOOL_MIN_FREE": "1000", "STORAGE_UPLOAD_WORKERS": 3}
