@@ -19,6 +19,7 @@ from __future__ import annotations
 import http
 import logging
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from archive.crawl_output import crawl_output
+from archive.cdxj import index_key_for, write_index
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.warc_writer import RotatingWarcWriter
@@ -150,6 +152,7 @@ class WarcCaptureMiddleware:
         gzip_level: int,
         operator: str,
         dedup: bool = True,
+        cdxj: bool = True,
         factory: RecordFactory | None = None,
     ):
         self.crawler = crawler
@@ -157,6 +160,9 @@ class WarcCaptureMiddleware:
         self.gzip_level = gzip_level
         self.operator = operator
         self.dedup_enabled = dedup
+        # Closed WARCs are indexed on one background thread so rotation never stalls the
+        # reactor; spider_closed waits for the last index before the manifest is written.
+        self.indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdxj") if cdxj else None
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
         self.dedup: DedupIndex | None = None
@@ -172,6 +178,7 @@ class WarcCaptureMiddleware:
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
             operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
             dedup=settings.getbool("WARC_DEDUP", True),
+            cdxj=settings.getbool("WARC_CDXJ", True),
         )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -206,10 +213,14 @@ class WarcCaptureMiddleware:
             self.dedup.file_closed(key.rsplit("/", 1)[-1])
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/files_closed")
+        if self.indexer is not None:
+            self.indexer.submit(index_closed_warc, crawl_output(self.crawler), key, self.crawler.stats)
 
     def spider_closed(self, spider: Any) -> None:
         if self.writer is not None:
             self.writer.close()
+        if self.indexer is not None:
+            self.indexer.shutdown(wait=True)
         if self.dedup is not None:
             self.dedup.close()
             self.dedup = None
@@ -329,6 +340,22 @@ class WarcCaptureMiddleware:
                     )
                 )
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
+
+
+def index_closed_warc(output: Any, warc_key: str, stats: Any = None) -> str | None:
+    """Write the CDXJ index of a closed WARC beside it in the output; return its key."""
+    index_key = index_key_for(warc_key)
+    try:
+        write_index(output.local_path(warc_key), output.local_path(index_key))
+    except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
+        logger.exception("Could not index %s", warc_key)
+        if stats is not None:
+            stats.inc_value("warc/index_failed")
+        return None
+    output.file_closed(index_key)
+    if stats is not None:
+        stats.inc_value("warc/indexes_written")
+    return index_key
 
 
 def fetched_iso(moment: datetime) -> str:

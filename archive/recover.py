@@ -13,6 +13,7 @@ files there.
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import logging
 import os
@@ -156,6 +157,17 @@ def recover_open_warc(open_path: Path) -> RecoveredFile:
     )
 
 
+def held_by_a_writer(path: Path) -> bool:
+    """True while a live writer (this or another process) holds the file's lock."""
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        return False
+
+
 def recover_open_warcs(root: Path) -> list[RecoveredFile]:
     """Recover every ``*.warc.gz.open`` under ``root`` (an output directory).
 
@@ -166,7 +178,7 @@ def recover_open_warcs(root: Path) -> list[RecoveredFile]:
     recovered = [
         recover_open_warc(path)
         for path in sorted(root.rglob("*.warc.gz" + OPEN_SUFFIX))
-        if path.is_file()
+        if path.is_file() and not held_by_a_writer(path)
     ]
     state = root / DEDUP_STATE_KEY
     if recovered and state.exists():

@@ -7,6 +7,7 @@ the ``.open`` suffix says the file was never closed (``archive.recover`` repairs
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 from collections.abc import Callable
@@ -105,6 +106,8 @@ class RotatingWarcWriter:
                 self._handle = open(open_path, "xb")  # noqa: SIM115 (held across calls)
             except FileExistsError:
                 continue
+            # Held until close: recovery skips .open files a live writer still holds.
+            fcntl.flock(self._handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         filename = self._key.rsplit("/", 1)[-1]
         self._append(self.factory.warcinfo(filename, self.warcinfo_fields))

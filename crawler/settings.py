@@ -37,6 +37,13 @@ LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
+# Records the status line, header lines and request head exactly as on the wire
+# (archive.wire); the capture middleware writes them into the WARC.
+DOWNLOAD_HANDLERS = {
+    "http": "archive.wire.WireHTTP11DownloadHandler",
+    "https": "archive.wire.WireHTTP11DownloadHandler",
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # Refuses loopback/private hosts unless the site allows them.
     "crawler.middlewares.PrivateAddressMiddleware": 60,
@@ -67,6 +74,11 @@ NEWSARCHIVE_OPERATOR = ""
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000
 WARC_GZIP_LEVEL = 6
+# Payloads already archived for the same URL (this or an earlier crawl into the same output)
+# become identical-payload-digest revisit records (index: state/dedup.sqlite).
+WARC_DEDUP = True
+# Write a CDXJ index beside every WARC when it is closed.
+WARC_CDXJ = True
 
 # --- Extraction (EXTRACT_) -----------------------------------------------------------------
 # Pages larger than this (decoded bytes) are archived but not extracted (counted skip).

@@ -170,3 +170,16 @@ def test_closed_files_untouched(tmp_path: Path) -> None:
     assert recover_open_warcs(tmp_path) == []
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.warc.gz")} == before
     assert records(tmp_path)
+
+
+def test_a_file_held_by_a_live_writer_is_left_alone(tmp_path: Path) -> None:
+    from archive.output import LocalOutput
+    from archive.warc_writer import RotatingWarcWriter
+
+    writer = RotatingWarcWriter(LocalOutput(tmp_path), "site", "20260101T000000Z-abcdef", {"software": "t"})
+    writer.write(writer.factory.warcinfo("x", {"a": "b"}))
+    assert list(tmp_path.rglob("*.open"))
+    assert recover_open_warcs(tmp_path) == []
+    assert list(tmp_path.rglob("*.open"))
+    writer.close()
+    assert not list(tmp_path.rglob("*.open")) and list(tmp_path.rglob("*.warc.gz"))

@@ -7,7 +7,7 @@ import hashlib
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ class Crawl:
     manifest: dict[str, Any]
     records: list[dict[str, Any]]
     warcs: list[Path]
+    # The server's request log while this crawl ran (the server is shared by the session).
+    requests: list[Any] = field(default_factory=list)
 
 
 def run_cli_crawl(site_config: dict[str, Any], out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -53,8 +55,11 @@ def load_crawl(out: Path, proc: subprocess.CompletedProcess[str]) -> Crawl:
 @pytest.fixture(scope="session")
 def crawl(news_site: Any, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     out = tmp_path_factory.mktemp("e2e") / "out"
+    first = len(news_site.request_log)
     proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out)
-    return load_crawl(out, proc)
+    crawl = load_crawl(out, proc)
+    crawl.requests = list(news_site.request_log[first:])
+    return crawl
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +82,12 @@ def test_crawl_exits_0_with_complete_manifest(crawl: Crawl) -> None:
     assert "Traceback" not in crawl.proc.stderr
     assert crawl.manifest["status"] == "complete"
     kinds = {f["kind"] for f in crawl.manifest["files"]}
-    assert {"warc", "jsonl"} <= kinds
+    assert {"warc", "cdxj", "jsonl"} <= kinds
+    keys = {f["key"] for f in crawl.manifest["files"]}
+    for warc in crawl.warcs:  # a CDXJ index beside every WARC
+        key = str(warc.relative_to(crawl.out))
+        assert key in keys
+        assert "indexes/" + key[len("warc/"):].replace(".warc.gz", ".cdxj") in keys
     for entry in crawl.manifest["files"]:
         path = crawl.out / entry["key"]
         assert path.stat().st_size == entry["size"]
@@ -131,7 +141,7 @@ def test_seed_article(crawl: Crawl) -> None:
 
 
 def test_robots_fetched_first_and_obeyed(crawl: Crawl, news_site: Any) -> None:
-    targets = [entry[2] for entry in news_site.request_log]
+    targets = [entry[2] for entry in crawl.requests]
     assert targets[0] == "/robots.txt"
     for path in news_site.site.disallowed_paths():
         assert not any(t.startswith(path) for t in targets), path
@@ -139,7 +149,7 @@ def test_robots_fetched_first_and_obeyed(crawl: Crawl, news_site: Any) -> None:
 
 def test_non_articles_fetched_but_not_emitted(crawl: Crawl, news_site: Any) -> None:
     emitted = {urlsplit(r["url"]).path for r in crawl.records}
-    fetched = {urlsplit(entry[2]).path for entry in news_site.request_log}
+    fetched = {urlsplit(entry[2]).path for entry in crawl.requests}
     for path in news_site.site.non_article_paths():
         assert path not in emitted
     assert crawl.manifest["counts"]["non_articles"] >= 1
