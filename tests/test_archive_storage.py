@@ -270,7 +270,8 @@ def test_a_failed_multipart_upload_is_never_an_object(moto_bucket: Bucket,
     """Storage goes down mid-upload: the abort cannot reach it either, so the upload is
     left incomplete (invisible) until a resume clears it."""
     storage = S3Storage(moto_bucket.name, endpoint_url=fault_proxy.url, retry_attempts=2,
-                        multipart_threshold=5 * MIB, part_size=5 * MIB, part_concurrency=2,
+                        client_attempts=1, multipart_threshold=5 * MIB, part_size=5 * MIB,
+                        part_concurrency=2,
                         **FAST_RETRIES)
 
     def storage_goes_down(params: dict[str, Any], **_: Any) -> None:

@@ -125,6 +125,7 @@ class S3Storage:
         part_size: int = 16 * MIB,
         part_concurrency: int = 4,
         retry_attempts: int = 8,
+        client_attempts: int = 3,
         retry_base_delay: float = 0.5,
         retry_max_delay: float = 20.0,
         connect_timeout: float = 10.0,
@@ -155,6 +156,7 @@ class S3Storage:
         self.part_size = part_size
         self.part_concurrency = max(part_concurrency, 1)
         self.retry_attempts = max(retry_attempts, 1)
+        self.client_attempts = max(client_attempts, 1)
         self.retry_base_delay = retry_base_delay
         self.retry_max_delay = retry_max_delay
         self.connect_timeout = connect_timeout
@@ -200,7 +202,7 @@ class S3Storage:
         install_log_redaction()
         config = Config(
             s3={"addressing_style": self.addressing_style} if self.addressing_style else {},
-            retries={"mode": "standard", "total_max_attempts": 3},
+            retries={"mode": "standard", "total_max_attempts": self.client_attempts},
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             max_pool_connections=self.max_pool_connections,
