@@ -6,7 +6,8 @@
 A folder whose truth has ``articleBody`` is scored with its ``score.py`` for body
 precision/recall/F1; one with title/author/date is scored with its ``score.py`` for the four
 metadata figures, plus a body check from the ``with``/``without`` snippets.  Prints the worst
-10 pages of ours and docs/second (extraction time only, summed over workers) for both.
+10 pages of ours and docs/second (extraction CPU time per process, so other load on the
+machine does not skew the comparison) for both.
 """
 
 from __future__ import annotations
@@ -140,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'':24s}" + "".join(f"{n:>14s}" for n in names))
     for key in keys:
         print(f"{key:24s}" + "".join(f"{results[n][1][key]:>14.4f}" for n in names))
-    print(f"{'docs/s (per process)':24s}" + "".join(f"{results[n][0]['docs_per_s']:>14.1f}" for n in names))
-    print(f"{'ms/page':24s}" + "".join(f"{1000 / max(results[n][0]['docs_per_s'], 1e-9):>14.1f}" for n in names))
+    print(f"{'docs/s (CPU, 1 process)':24s}" + "".join(f"{results[n][0]['docs_per_s']:>14.1f}" for n in names))
+    print(f"{'CPU ms/page':24s}" + "".join(f"{1000 / max(results[n][0]['docs_per_s'], 1e-9):>14.1f}" for n in names))
     if len(names) == 2:
         ratio = results[names[0]][0]["busy"] / max(results[names[1]][0]["busy"], 1e-9)
         print(f"time ratio {names[0]}/{names[1]}: {ratio:.2f}")
