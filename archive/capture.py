@@ -16,26 +16,34 @@ fails the download, but what arrived is still archived, marked ``WARC-Truncated`
 
 from __future__ import annotations
 
+import contextlib
 import http
 import logging
+import re
 import socket
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.http import Response
 
 from archive.crawl_output import crawl_output
+from archive.output import LocalOutput
+from archive.storage.spool import default_spool_root
 from archive.cdxj import index_key_for, write_index
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.warc_writer import RotatingWarcWriter
 from crawler import __version__
+from crawler.errors import StorageError
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +173,7 @@ class WarcCaptureMiddleware:
         self.indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdxj") if cdxj else None
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
+        self.failed = False
         self.dedup: DedupIndex | None = None
 
     @classmethod
@@ -190,7 +199,7 @@ class WarcCaptureMiddleware:
         crawl_id = getattr(spider, "crawl_id", "") or settings.get("NEWSARCHIVE_CRAWL_ID")
         output = crawl_output(self.crawler)
         if self.dedup_enabled:
-            self.dedup = DedupIndex(output.local_path(DEDUP_STATE_KEY))
+            self.dedup = DedupIndex(dedup_state_path(output, settings))
         self.writer = RotatingWarcWriter(
             output,
             site=site,
@@ -210,11 +219,36 @@ class WarcCaptureMiddleware:
 
     def _file_closed(self, key: str, path: Any) -> None:
         if self.dedup is not None:
-            self.dedup.file_closed(key.rsplit("/", 1)[-1])
+            self._dedup("file_closed", key.rsplit("/", 1)[-1])
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/files_closed")
         if self.indexer is not None:
             self.indexer.submit(index_closed_warc, crawl_output(self.crawler), key, self.crawler.stats)
+
+    def _dedup(self, method: str, *args: Any) -> Any:
+        """Call the revisit index; if its database fails (disk full…), go on without it."""
+        if self.dedup is None:
+            return None
+        try:
+            return getattr(self.dedup, method)(*args)
+        except sqlite3.Error as exc:
+            logger.warning("Revisit index disabled for the rest of the crawl: %s", exc)
+            self._stats().inc_value("warc/dedup_failed")
+            dedup, self.dedup = self.dedup, None
+            with contextlib.suppress(sqlite3.Error):
+                dedup.close()
+            return None
+
+    def _stop_on_write_failure(self, exc: Exception) -> None:
+        """A WARC that cannot be written stops the crawl: nothing fetched goes unarchived."""
+        self._stats().inc_value("warc/write_failed")
+        if self.failed:
+            return
+        self.failed = True
+        logger.error("Stopping the crawl: %s", exc)
+        engine = self.crawler.engine
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
 
     def spider_closed(self, spider: Any) -> None:
         if self.writer is not None:
@@ -222,7 +256,7 @@ class WarcCaptureMiddleware:
         if self.indexer is not None:
             self.indexer.shutdown(wait=True)
         if self.dedup is not None:
-            self.dedup.close()
+            self._dedup("close")
             self.dedup = None
 
     def process_request(self, request: Request) -> None:
@@ -284,7 +318,7 @@ class WarcCaptureMiddleware:
         digest = sha1_digest(body)
         original = None
         if self.dedup is not None and truncated is None:
-            original = self.dedup.lookup(url, digest)
+            original = self._dedup("lookup", url, digest)
         if original is not None:
             block, _ = http_block(status_line, header_lines, b"")
             record = self.factory.revisit(
@@ -316,7 +350,11 @@ class WarcCaptureMiddleware:
             date=record.header("WARC-Date") or warc_date(fetched),
             ip_address=ip,
         )
-        _, pointer = self.writer.write(request_record, record)
+        try:
+            _, pointer = self.writer.write(request_record, record)
+        except StorageError as exc:
+            self._stop_on_write_failure(exc)
+            raise IgnoreRequest(f"{url}: not archived ({exc})") from exc
         stats = self._stats()
         stats.inc_value("warc/records_written", 2)
         stats.set_value("warc/bytes_written", self.writer.bytes_written)
@@ -328,7 +366,8 @@ class WarcCaptureMiddleware:
         else:
             request.meta[POINTER_META_KEY] = pointer.to_dict()
             if self.dedup is not None and truncated is None:
-                self.dedup.add(
+                self._dedup(
+                    "add",
                     Original(
                         url=url,
                         digest=digest,
@@ -340,6 +379,21 @@ class WarcCaptureMiddleware:
                     )
                 )
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
+
+
+def dedup_state_path(output: Any, settings: Any) -> Path:
+    """Where the revisit index lives: in a local output, else in a per-target state dir.
+
+    A storage output's spool is removed once uploaded, so its index lives beside the spools
+    (``STORAGE_SPOOL_DIR`` or ``~/.cache/newsarchive``), keyed by the storage URI.
+    """
+    if isinstance(output, LocalOutput):
+        return output.local_path(DEDUP_STATE_KEY)
+    base = Path(settings.get("STORAGE_SPOOL_DIR") or default_spool_root()).parent
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(getattr(output, "uri", "storage")))
+    path = base / "state" / name / Path(DEDUP_STATE_KEY).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def index_closed_warc(output: Any, warc_key: str, stats: Any = None) -> str | None:

@@ -60,6 +60,9 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "warc_records": stats.get("warc/records_written", 0),
         "warc_bytes": stats.get("warc/bytes_written", 0),
         "warc_files": stats.get("warc/files_closed", 0),
+        "warc_revisits": stats.get("warc/revisits_written", 0),
+        "warc_write_failed": stats.get("warc/write_failed", 0),
+        "uploaded": stats.get("s3/uploaded", 0),
         "finish_reason": stats.get("finish_reason"),
     }
 
@@ -90,6 +93,7 @@ class CrawlManifest:
             if output.local_path(key).exists():
                 output.file_closed(key)
         failed = output.finish()
+        stats.update(getattr(output, "stats", None) or {})
         counts = crawl_counts(stats)
         self.problems = problems_of(counts, failed)
         self.manifest = {
@@ -130,6 +134,8 @@ def problems_of(counts: dict[str, Any], failed: list[str]) -> list[str]:
     problems = []
     if counts["finish_reason"] not in NORMAL_FINISH:
         problems.append(f"crawl ended early: {counts['finish_reason']}")
+    if counts.get("warc_write_failed"):
+        problems.append("WARC writing failed (disk full?): the crawl was stopped, nothing truncated")
     if counts["responses"] == 0:
         problems.append("no responses at all: is the site reachable?")
     if counts["extract_failed"]:

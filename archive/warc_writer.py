@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from crawler.errors import StorageError
 from archive.records import Record, RecordFactory
 
 logger = logging.getLogger(__name__)
@@ -103,7 +104,7 @@ class RotatingWarcWriter:
             if self._path.exists():
                 continue
             try:
-                self._handle = open(open_path, "xb")  # noqa: SIM115 (held across calls)
+                self._handle = open(open_path, "xb", buffering=0)  # noqa: SIM115 (held across calls)
             except FileExistsError:
                 continue
             # Held until close: recovery skips .open files a live writer still holds.
@@ -115,11 +116,20 @@ class RotatingWarcWriter:
     def _append(self, record: Record) -> tuple[int, int]:
         assert self._handle is not None
         parts = record.gzip_parts(self.gzip_level)
-        length = sum(len(part) for part in parts)
-        offset = self._handle.tell()
-        self._handle.writelines(parts)
-        # Each member reaches the OS at once: a killed process loses at most this record.
-        self._handle.flush()
+        fd = self._handle.fileno()
+        offset = os.lseek(fd, 0, os.SEEK_CUR)
+        try:
+            # Unbuffered: each member reaches the OS at once, so a killed process loses at
+            # most this record, and a failed write can be undone exactly.
+            for part in parts:
+                view = memoryview(part)
+                while view:
+                    view = view[os.write(fd, view):]
+        except OSError as exc:
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+            raise StorageError(f"cannot write {self._key}: {exc.strerror or exc}") from exc
+        length = os.lseek(fd, 0, os.SEEK_CUR) - offset
         self.records_written += 1
         self.bytes_written += length
         return offset, length

@@ -9,7 +9,10 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
+from archive.crawl_output import attach_output, open_crawl_output
+from archive.interrupted import recover_interrupted_crawls
 from archive.manifest import CrawlManifest
+from archive.output import LocalOutput
 from crawler.config import SiteConfig
 from crawler.spiders.sections import SectionSpider
 
@@ -20,6 +23,7 @@ class CrawlResult:
     crawl_id: str
     manifest: dict[str, Any] | None
     problems: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -34,17 +38,35 @@ def crawl_settings(overrides: dict[str, Any] | None = None) -> Settings:
     return settings
 
 
+def prepare_outputs(settings: Settings, count: int) -> tuple[list[Any], list[str]]:
+    """One output per crawl, opened (and so checked) before anything is fetched.
+
+    A local output first gets back what an interrupted crawl left in it.  Raises
+    ``StorageError`` when the target cannot be used.
+    """
+    outputs = [open_crawl_output(settings) for _ in range(count)]
+    messages = []
+    if outputs and isinstance(outputs[0], LocalOutput):
+        messages = recover_interrupted_crawls(LocalOutput(outputs[0].root))
+    return outputs, messages
+
+
 def run_crawls(sites: list[SiteConfig], overrides: dict[str, Any] | None = None) -> list[CrawlResult]:
     """Crawl every site (concurrently, one Scrapy crawler each) and wait for the end."""
     settings = crawl_settings(overrides)
+    outputs, recovered = prepare_outputs(settings, len(sites))
     process = CrawlerProcess(settings)
     crawlers: list[Crawler] = []
-    for site in sites:
+    for site, output in zip(sites, outputs):
         crawler = process.create_crawler(SectionSpider)
+        attach_output(crawler, output)
         crawlers.append(crawler)
         process.crawl(crawler, site=site)
     process.start()
-    return [result_of(crawler) for crawler in crawlers]
+    results = [result_of(crawler) for crawler in crawlers]
+    for result in results:
+        result.recovered = recovered
+    return results
 
 
 def result_of(crawler: Crawler) -> CrawlResult:

@@ -91,3 +91,16 @@ LOG_FORMATTER = "crawler.logformatter.NewsArchiveLogFormatter"
 # --- Terminal progress (NEWSARCHIVE_PROGRESS) ------------------------------------------------
 NEWSARCHIVE_PROGRESS = False
 NEWSARCHIVE_PROGRESS_INTERVAL = 10.0
+
+# --- Object storage (STORAGE_) ---------------------------------------------------------------
+# For NEWSARCHIVE_OUTPUT = s3://bucket/prefix.  Credentials come only from the AWS credential
+# chain (environment, profile, instance role), never from settings or site configs.
+STORAGE_S3_ENDPOINT_URL = None  # MinIO, Ceph RGW, R2…; AWS_ENDPOINT_URL works too
+STORAGE_S3_REGION = None
+STORAGE_S3_ADDRESSING_STYLE = None  # "path" or "virtual"
+STORAGE_S3_PROFILE = None
+# Files are written to a local spool and uploaded when closed; default ~/.cache/newsarchive/spool
+STORAGE_SPOOL_DIR = None
+# Stop the crawl cleanly (no truncated WARC) when the spool's disk has less free than this.
+STORAGE_SPOOL_MIN_FREE = None
+STORAGE_UPLOAD_WORKERS = 2

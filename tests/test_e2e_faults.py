@@ -98,3 +98,34 @@ def test_private_addresses_refused_unless_allowed(tmp_path: Path, news_site: Any
     assert proc.returncode == 1
     manifest = json.loads(next((tmp_path / "out").glob("crawls/*.json")).read_text())
     assert manifest["counts"]["responses"] == 0
+
+
+def test_full_disk_stops_the_crawl_cleanly(tmp_path: Path, news_site: Any) -> None:
+    """Writes beyond 200 kB fail (RLIMIT_FSIZE, as on a full disk): the crawl stops with exit 1
+    and the WARC it leaves ends on a whole record."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    import yaml
+
+    def limit_file_size() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    config = tmp_path / "site.yaml"
+    config.write_text(yaml.safe_dump(news_site.site.site_config(news_site.base_url)))
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler", "crawl", str(config), "--out", str(out)],
+        capture_output=True, text=True, timeout=600, preexec_fn=limit_file_size,
+    )
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "WARC writing failed" in proc.stdout
+    assert "Traceback" not in proc.stderr
+    warcs = list(out.glob("warc/**/*.warc.gz"))
+    assert warcs and not list(out.rglob("*.open"))
+    for path in warcs:
+        assert path.stat().st_size <= 200_000
+        check_warc(path)

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from crawler.config import load_site_config
-from crawler.errors import ConfigError
+from crawler.errors import ConfigError, StorageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"newsarchive: bad config: {exc}", file=sys.stderr)
         return 2
-    results = run_crawls(sites, overrides)
+    try:
+        results = run_crawls(sites, overrides)
+    except StorageError as exc:
+        print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}", file=sys.stderr)
+        return 2
     print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]))
     return 0 if all(r.ok for r in results) else 1

@@ -6,7 +6,7 @@ from crawler.run import CrawlResult
 
 
 def summarize(results: list[CrawlResult], where: str) -> str:
-    lines = []
+    lines = [f"Note: {line}" for line in (results[0].recovered if results else [])]
     for result in results:
         manifest = result.manifest or {}
         counts = manifest.get("counts", {})
@@ -25,4 +25,8 @@ def summarize(results: list[CrawlResult], where: str) -> str:
             lines.append(f"  manifest {where.rstrip('/')}/crawls/{result.crawl_id}.json")
         for problem in result.problems:
             lines.append(f"  problem: {problem}")
+        not_stored = manifest.get("not_stored") or []
+        if not_stored:
+            lines.append(f"  {len(not_stored)} file(s) wait in the local spool; when storage is back run:")
+            lines.append("    newsarchive upload --pending")
     return "\n".join(lines)
