@@ -31,7 +31,7 @@ def seed_html() -> bytes:
 
 
 def strip_structured(html: str) -> str:
-    html = re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.S)
+    html = re.sub(r'<script type="application/ld\+json">.*?</script>', "", html, flags=re.DOTALL)
     return re.sub(r'<meta (?:property|name)="(?:article|og|author)[^>]*>', "", html)
 
 
@@ -142,8 +142,8 @@ def test_jsonld_author_reference_in_graph() -> None:
     ("byline_html", "expected"),
     [
         ("<a rel='author' href='/author/jd'>Jane Doe</a>", ["Jane Doe"]),
-        ("<span itemprop='author' itemscope itemtype='https://schema.org/Person'>"
-         "<span itemprop='name'>Jane Doe</span></span>", ["Jane Doe"]),
+        (("<span itemprop='author' itemscope itemtype='https://schema.org/Person'>"
+         "<span itemprop='name'>Jane Doe</span></span>"), ["Jane Doe"]),
         ("<div class='byline'>By Jane Doe and John Smith</div>", ["Jane Doe", "John Smith"]),
         ("<p class='byline'>Von Anna Müller</p>", ["Anna Müller"]),
     ],
@@ -206,8 +206,8 @@ def test_imageobject_credit() -> None:
     [
         ("<meta property='article:published_time' content='2024-05-03T08:15:00+02:00'>", "",
          "2024-05-03T08:15:00+02:00"),
-        ("<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":\"x\","
-         "\"datePublished\":\"2024-05-03T06:15:00Z\"}</script>", "", "2024-05-03T06:15:00+00:00"),
+        (("<script type='application/ld+json'>{\"@type\":\"NewsArticle\",\"headline\":\"x\","
+         "\"datePublished\":\"2024-05-03T06:15:00Z\"}</script>"), "", "2024-05-03T06:15:00+00:00"),
         ("", "<time datetime='2024-05-03T08:15:00-04:00'>May 3</time>", "2024-05-03T08:15:00-04:00"),
         ("<meta itemprop='datePublished' content='2024-05-03'>", "", "2024-05-03"),
     ],

@@ -64,8 +64,8 @@ def body_figures(predictor: Predictor) -> dict[str, float]:
 def metadata_figures(predictor: Predictor) -> dict[str, float]:
     folder = SHARED / "metadata-dev"
     scorer = _load_scorer(folder)
-    c = dict(author_pages=0, author_ok=0, noauthor_pages=0, noauthor_ok=0, title_pages=0,
-             title_ok=0, date_pages=0, date_ok=0)
+    c = {"author_pages": 0, "author_ok": 0, "noauthor_pages": 0, "noauthor_ok": 0, "title_pages": 0,
+             "title_ok": 0, "date_pages": 0, "date_ok": 0}
     for row in _rows(folder, METADATA_STRIDE):
         p = predictor(_page(folder, row), row["url"])
         gold = scorer.gold_authors(row.get("author"))

@@ -13,8 +13,8 @@ wording rules in ``boilerplate``), ``page_type`` (article or not) and ``record``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .record import EXTRACTOR_NAME, EXTRACTOR_VERSION, build
 

@@ -36,8 +36,8 @@ _BOILERPLATE_CLASS = (
 # Never a container of the article itself (class soup on <body> often says "cookies" or
 # "newsletter"): no body/html/main/article, nothing holding the h1 or the articleBody.
 PRUNE_XPATH = [
-    f"//*[not(self::body or self::html or self::main or self::article)][{_BOILERPLATE_CLASS}]"
-    "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"
+    (f"//*[not(self::body or self::html or self::main or self::article)][{_BOILERPLATE_CLASS}]"
+    "[not(.//h1) and not(.//*[@itemprop='articleBody'])]")
 ]
 
 
@@ -157,9 +157,10 @@ def readability_paragraphs(tree: HtmlElement) -> list[str]:
     for el in root.iter(*_BLOCKS):
         if el.tag == "div" and el.find(".//p") is not None:
             continue
-        if any(child.tag in _BLOCKS for child in el.iterdescendants()):
-            if el.tag not in ("p", "li", "blockquote"):
-                continue
+        if el.tag not in ("p", "li", "blockquote") and any(
+            child.tag in _BLOCKS for child in el.iterdescendants()
+        ):
+            continue
         text = clean(el.text_content())
         if text and (not out or out[-1] != text):
             out.append(text)

@@ -28,7 +28,7 @@ END_MARKERS = re.compile(
     r"about the author|sobre el autor|über den autor|à propos de l[’']auteur|"
     r"subscribe to (?:our|the) newsletter|sign up for (?:our|the) newsletter)"
     r"\s*[:.!]?$",
-    re.I,
+    re.IGNORECASE,
 )
 # Cross-link labels: the label line goes, and a short link-like line right after it too.
 CROSS_LINK = re.compile(
@@ -38,7 +38,7 @@ CROSS_LINK = re.compile(
     r"lee (?:también|más)|ver también|leer más|"
     r"leggi (?:anche|di più)|vedi anche|"
     r"lees ook|zie ook)\s*[:：»>–—-]",
-    re.I,
+    re.IGNORECASE,
 )
 # Lines that are furniture wherever they sit.
 NOISE_LINE = re.compile(
@@ -49,7 +49,7 @@ NOISE_LINE = re.compile(
     r"follow us on .*|sign up for .*newsletter.*|subscribe(?: now)?[.!]?|"
     r"we use cookies.*|this (?:web)?site uses cookies.*|accept(?: all)?(?: cookies)?|"
     r"all rights reserved\.?.*|©\s*\d{4}.*)$",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -81,7 +81,7 @@ TAIL_PROMO = re.compile(
     r"we[’']d (?:like|love) to hear|the .{0,60} is committed to|"
     r"folgen sie uns|abonnieren sie|melden sie sich|suivez-nous|abonnez-vous|síguenos|"
     r"suscríbete|seguici|iscriviti|volg ons)",
-    re.I,
+    re.IGNORECASE,
 )
 
 

@@ -26,15 +26,15 @@ _LABEL = re.compile(
     r"author(?:s)?|articolo|redacción)\s*)?"
     r"(?:by|von|par|por|di|door|texte?|text|autor(?:in)?|auteurs?|authors?|"
     r"author)\b\s*[:.]?\s*",
-    re.I,
+    re.IGNORECASE,
 )
 # "Posted on 3 May 2024 by X" / "Veröffentlicht am 8. Februar 2022 von X": the name is after
 # the date; without a "by"/"von" part such a line names nobody.
 _POSTED = re.compile(r"^(?:posted|published|veröffentlicht|publiziert|erstellt|publié|"
-                     r"pubblicato|publicado|gepubliceerd)\b", re.I)
-_POSTED_BY = re.compile(r"\b(?:by|von|par|por|da|door)\s+(?P<rest>.+)$", re.I)
+                     r"pubblicato|publicado|gepubliceerd)\b", re.IGNORECASE)
+_POSTED_BY = re.compile(r"\b(?:by|von|par|por|da|door)\s+(?P<rest>.+)$", re.IGNORECASE)
 _LEAD_JUNK = re.compile(r"^(?:view|see|read|more|all)\b.*?\b(?:posts?|articles?|stories)\s+(?:by|from|von)\s+",
-                        re.I)
+                        re.IGNORECASE)
 # Where a byline stops being names: separators, dates, "Updated", e-mail, Twitter handles.
 _STOP = re.compile(
     r"\s*(?:\||•|·|—|–|\s-\s|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+modified\b|"
@@ -43,31 +43,24 @@ _STOP = re.compile(
     r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\b)",
-    re.I,
+    re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bwith\b|\bmit\b|"
-                    r"\bavec\b|\bcon\b|\bmet\b|\bim gespräch mit\b|\bin conversation with\b)\s*", re.I)
+                    r"\bavec\b|\bcon\b|\bmet\b|\bim gespräch mit\b|\bin conversation with\b)\s*", re.IGNORECASE)
 # Words that on their own name a role or an account, not a person or desk.
 _GENERIC = frozenset(
-    """admin administrator wordpressadmin webmaster root user guest anonymous unknown author
-    authors editor editors editorial redaktion rédaction redacción redazione redactie staff team
-    writer writers senior chief contributor contributing contributors correspondent
-    correspondents reporter reporters columnist political foreign news desk online web digital
-    the our and by of de del der des la le el il site blog post posts article articles
-    freelance guest-author press release office system moderator member publisher super
-    agencies agency agenturen posted published veröffentlicht publiziert am on chefredakteur
-    chefredakteurin redakteur redakteurin autorin journalist journalistin""".split()
+    ["admin", "administrator", "wordpressadmin", "webmaster", "root", "user", "guest", "anonymous", "unknown", "author", "authors", "editor", "editors", "editorial", "redaktion", "rédaction", "redacción", "redazione", "redactie", "staff", "team", "writer", "writers", "senior", "chief", "contributor", "contributing", "contributors", "correspondent", "correspondents", "reporter", "reporters", "columnist", "political", "foreign", "news", "desk", "online", "web", "digital", "the", "our", "and", "by", "of", "de", "del", "der", "des", "la", "le", "el", "il", "site", "blog", "post", "posts", "article", "articles", "freelance", "guest-author", "press", "release", "office", "system", "moderator", "member", "publisher", "super", "agencies", "agency", "agenturen", "posted", "published", "veröffentlicht", "publiziert", "am", "on", "chefredakteur", "chefredakteurin", "redakteur", "redakteurin", "autorin", "journalist", "journalistin"]
 )
 _COMPANY = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
-    r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.I)
+    r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.IGNORECASE)
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
 
 def _looks_like_name(name: str, site_keys: set[str]) -> bool:
     if not (2 <= len(name) <= 70):
         return False
-    if re.search(r"\d|https?:|www\.|@|\.com\b|\.html?\b|[<>{}=]", name, re.I):
+    if re.search(r"\d|https?:|www\.|@|\.com\b|\.html?\b|[<>{}=]", name, re.IGNORECASE):
         return False
     words = name.split()
     if not 1 <= len(words) <= 6:
@@ -78,9 +71,7 @@ def _looks_like_name(name: str, site_keys: set[str]) -> bool:
         return False
     if all(w.strip(".,:'’").lower() in _GENERIC for w in words):
         return False
-    if not any(ch.isalpha() for ch in name):
-        return False
-    return True
+    return any(ch.isalpha() for ch in name)
 
 
 def clean_name(raw: str, site_keys: set[str]) -> str | None:
@@ -105,7 +96,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
     """"By X and Y | 18 Feb 2025" → ["X", "Y"]."""
     text = clean(text)
     text = text.lstrip(" |·•-–—:~")
-    if re.match(r"^(?:https?:|www\.)", text, re.I):
+    if re.match(r"^(?:https?:|www\.)", text, re.IGNORECASE):
         return []
     text = _LEAD_JUNK.sub("", text)
     if _POSTED.match(text):

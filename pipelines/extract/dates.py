@@ -49,7 +49,7 @@ def normalise_date(raw: str | None) -> str | None:
         except (OverflowError, OSError, ValueError):
             return None
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text)
     except ValueError:
         try:
             with warnings.catch_warnings():

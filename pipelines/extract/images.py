@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
-from .structured import Structured, type_names
+from .structured import Structured
 from .text_utils import clean, first_str
 
 # Labels that introduce an image credit (English, German, French, Spanish, Italian, Dutch…).
@@ -25,20 +25,20 @@ CREDIT_LABEL = (
     r"bildquelle|bildnachweis|bilder|bild|fotos?|quelle\s+bild|crédits?(?:\s+photo)?|"
     r"photographie|fotograf[íi]a|imagen|immagine|afbeelding|beeld|source\s+image|illustration"
 )
-_LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.I)
-_INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.I)
+_LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE)
+_INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.IGNORECASE)
 _TRAILING = re.compile(rf"(?:^|(?<=[.!?)])\s+|\s[|–—-]\s|\s{{2,}})(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^.]+?)\s*\.?\s*$",
-                       re.I)
-_COPYRIGHT = re.compile(r"(?:^|\s)(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.I)
+                       re.IGNORECASE)
+_COPYRIGHT = re.compile(r"(?:^|\s)(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
 _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "attribution",
                    "author")
 
 
 def clean_credit(raw: str) -> str | None:
     name = clean(raw).strip(" .,;:|–—-")
-    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*[:：]\s*", "", name, flags=re.I)
-    name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.I).strip(" .,;:")
-    name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.I)
+    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*[:：]\s*", "", name, flags=re.IGNORECASE)
+    name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.IGNORECASE).strip(" .,;:")
+    name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.IGNORECASE)
     if not name or len(name) > 120:
         return None
     return name

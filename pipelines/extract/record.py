@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import urljoin
 
 import trafilatura
@@ -107,4 +107,4 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     return record, is_article, reason
 
 
-__all__ = ["build", "EXTRACTOR_NAME", "EXTRACTOR_VERSION"]
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "build"]

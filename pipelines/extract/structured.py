@@ -8,8 +8,9 @@ flattened into plain dicts in JSON-LD shape so the field rules read one form.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from extruct.jsonld import JsonLdExtractor
 from extruct.opengraph import OpenGraphExtractor

@@ -88,7 +88,7 @@ _INVISIBLE = frozenset({"script", "style", "noscript", "template"})
 _NOT_HEADLINE = re.compile(
     r"kicker|overline|topline|toptitle|top-title|topic|dachzeile|roofline|eyebrow|"
     r"sub-?heading|subtitle|titleheader|visually-hidden|sr-only|screen-reader|aural|"
-    r"hiddendash|\bdate\b|label", re.I)
+    r"hiddendash|\bdate\b|label", re.IGNORECASE)
 
 
 def _is_aside(el: HtmlElement) -> bool:
