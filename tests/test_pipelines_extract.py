@@ -92,7 +92,7 @@ def test_extract_returns_record(seed_html: bytes) -> None:
         ("By admin", []),
         ("wordpressadmin", []),
         ("Staff", []),
-        ("By Staff Writer", []),
+        ("By Staff Writer", ["Staff Writer"]),  # a desk credit as printed
         ("https://example.com/author/jane", []),
         ("18.02.2025", []),
     ],

@@ -19,48 +19,79 @@ from .text_utils import clean, fold
 
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
-    r"^(?:[~©]\s*)?(?:about the author\s*[-–—:]?\s*)?"
+    r"^(?:[~©]\s*)?(?:about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
     r"(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|recipe|"
-    r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|beitrag|artikel|rezept|"
-    r"publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
+    r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|gespeichert|eingetragen|"
+    r"beitrag|artikel|rezept|submitted|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
     r"author(?:s)?|articolo|redacción)\s*)?"
     r"(?:by|von|par|por|di|door|texte?|text|autor(?:in)?|auteurs?|authors?|"
-    r"author)\b\s*[:.]?\s*",
+    r"author)\b\s*[:.]?\s*)",
     re.IGNORECASE,
 )
 # "Posted on 3 May 2024 by X" / "Veröffentlicht am 8. Februar 2022 von X": the name is after
 # the date; without a "by"/"von" part such a line names nobody.
 _POSTED = re.compile(r"^(?:posted|published|veröffentlicht|publiziert|erstellt|publié|"
-                     r"pubblicato|publicado|gepubliceerd)\b", re.IGNORECASE)
+                     r"pubblicato|publicado|gepubliceerd|gespeichert|eingetragen|submitted)\b",
+                     re.IGNORECASE)
 _POSTED_BY = re.compile(r"\b(?:by|von|par|por|da|door)\s+(?P<rest>.+)$", re.IGNORECASE)
-_LEAD_JUNK = re.compile(r"^(?:view|see|read|more|all)\b.*?\b(?:posts?|articles?|stories)\s+(?:by|from|von)\s+",
-                        re.IGNORECASE)
+# Link texts around a name: "View all posts by X", "Zum Profil von X".
+_LEAD_JUNK = re.compile(
+    r"^(?:(?:view|see|read|more|all)\b.*?\b(?:posts?|articles?|stories|beiträge|artikel)\s+"
+    r"(?:by|from|von)\s+|(?:zum\s+)?profil\s+(?:von\s+)?|(?:view|see)\s+(?:the\s+)?profile\s+"
+    r"(?:of\s+)?|(?:alle\s+)?(?:beiträge|artikel)\s+von\s+)",
+    re.IGNORECASE)
 # Where a byline stops being names: separators, dates, "Updated", e-mail, Twitter handles.
 _STOP = re.compile(
-    r"\s*(?:\||•|·|—|–|\s-\s|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+modified\b|"
+    r"\s*(?:\||•|·|—|–|»|\s-\s|\s-$|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+modified\b|"
     r"\baktualisiert\b|\bveröffentlicht\b|\bmis à jour\b|\bpublié\b|\bactualizado\b|"
-    r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|"
-    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|"
+    r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|\bum\s+\d|"
+    r"\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+\d|"
+    r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\b)",
     re.IGNORECASE,
 )
 _SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\ben\b|\bwith\b|\bmit\b|"
                     r"\bavec\b|\bcon\b|\bmet\b|\bim gespräch mit\b|\bin conversation with\b)\s*", re.IGNORECASE)
-# Words that on their own name a role or an account, not a person or desk.
-_GENERIC = frozenset(
-    ["admin", "administrator", "wordpressadmin", "webmaster", "root", "user", "guest", "anonymous", "unknown", "author", "authors", "editor", "editors", "editorial", "redaktion", "rédaction", "redacción", "redazione", "redactie", "staff", "team", "writer", "writers", "senior", "chief", "contributor", "contributing", "contributors", "correspondent", "correspondents", "reporter", "reporters", "columnist", "political", "foreign", "news", "desk", "online", "web", "digital", "the", "our", "and", "by", "of", "de", "del", "der", "des", "la", "le", "el", "il", "site", "blog", "post", "posts", "article", "articles", "freelance", "guest-author", "press", "release", "office", "system", "moderator", "member", "publisher", "super", "agencies", "agency", "agenturen", "posted", "published", "veröffentlicht", "publiziert", "am", "on", "chefredakteur", "chefredakteurin", "redakteur", "redakteurin", "autorin", "journalist", "journalistin"]
+# Account and placeholder names: never an author, alone or after "By".
+_ACCOUNT = frozenset(
+    ["admin", "administrator", "wordpressadmin", "webmaster", "root", "user", "guest", "anonymous",
+     "unknown", "author", "authors", "autor", "autorin", "auteur", "system", "moderator", "member",
+     "super", "publisher", "site", "blog", "post", "posts", "article", "articles", "posted", "published",
+     "veröffentlicht", "publiziert", "am", "on", "the", "our", "and", "by", "of", "de", "del", "der",
+     "des", "la", "le", "el", "il", "guest-author", "null", "none", "n/a"]
 )
+# Person roles: dropped after a name ("Christoph Hein Chefredakteur", "Jane Doe, Political
+# Correspondent"), and a part made only of them is dropped when a real name stands beside it.
+_ROLE = frozenset(
+    ["editor", "editors", "senior", "chief", "contributor", "contributing", "contributors",
+     "correspondent", "correspondents", "reporter", "reporters", "columnist", "political",
+     "foreign", "freelance", "chefredakteur", "chefredakteurin", "redakteur", "redakteurin",
+     "journalist", "journalistin", "writer", "writers", "staff", "photographer", "photos",
+     "fotograf", "fotografin", "editor-in-chief", "managing", "deputy", "at", "large"]
+)
+# Desks, teams and agencies' generic words: valid as a byline ("Harbourside Culture Desk",
+# "Redaktion", "Staff Writer"), but never stripped from a longer name.
+_DESK = frozenset(
+    ["desk", "team", "redaktion", "rédaction", "redacción", "redazione", "redactie", "editorial",
+     "newsroom", "news", "online", "web", "digital", "agencies", "agency", "agenturen", "press",
+     "release", "office", "services", "service"]
+)
+_GENERIC = _ACCOUNT | _ROLE | _DESK
 _COMPANY = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
     r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<=\s)@\w+")
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
 
 def _looks_like_name(name: str, site_keys: set[str]) -> bool:
     if not (2 <= len(name) <= 70):
         return False
-    if re.search(r"\d|https?:|www\.|@|\.com\b|\.html?\b|[<>{}=]", name, re.IGNORECASE):
+    if re.search(r"https?:|www\.|@|\.com\b|\.html?\b|[<>{}=]", name, re.IGNORECASE):
+        return False
+    # digits only inside a user name ("r23"), never a date or a number on its own
+    if re.search(r"\d", name) and (len(name.split()) > 1 or not re.fullmatch(r"[^\W\d_]+[\w.-]*", name)):
         return False
     words = name.split()
     if not 1 <= len(words) <= 6:
@@ -69,7 +100,8 @@ def _looks_like_name(name: str, site_keys: set[str]) -> bool:
         return False
     if _COMPANY.search(name):  # publishers and agencies' legal names are not bylines
         return False
-    if all(w.strip(".,:'’").lower() in _GENERIC for w in words):
+    folded = [w.strip(".,:'’").lower() for w in words]
+    if all(w in _ACCOUNT for w in folded) or (len(words) == 1 and folded[0] in _ROLE):
         return False
     return any(ch.isalpha() for ch in name)
 
@@ -78,12 +110,17 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
     name = clean(raw)
     name = _LEAD_JUNK.sub("", name)
     name = _LABEL.sub("", name)
+    name = _LEAD_JUNK.sub("", name)
     name = _ROLE_TAIL.sub("", name)
+    name = _HANDLE.sub("", name).strip()  # "Williams Perdomo @wperdomod"
     name = name.strip(" ,;:-–—|·•'\"“”")
     words = name.split()
     # a trailing role word after a full name: "Christoph Hein Chefredakteur"
-    while len(words) > 2 and words[-1].lower().strip(".,") in _GENERIC:
+    while len(words) > 2 and words[-1].lower().strip(".,") in _ROLE:
         words.pop()
+    half = len(words) // 2
+    if len(words) % 2 == 0 and half and words[:half] == words[half:]:  # "jesusfreak jesusfreak"
+        words = words[:half]
     name = " ".join(words)
     if not re.search(r"(?:^|\s)\w\.$", name):  # keep the dot of a final initial ("C.")
         name = name.rstrip(".")
@@ -105,6 +142,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
             return []
         text = posted_by.group("rest")
     text = _LABEL.sub("", text)
+    text = _LEAD_JUNK.sub("", text)
     if _COMPANY.search(text):
         return []
     stop = _STOP.search(text)
@@ -115,7 +153,13 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
         name = clean_name(part, site_keys)
         if name and name not in names:
             names.append(name)
-    return names
+    real = [n for n in names if not _is_generic(n)]
+    return real or names
+
+
+def _is_generic(name: str) -> bool:
+    """Only role/desk words ("Political Correspondent", "Staff"): kept only when alone."""
+    return all(w.strip(".,:'’").lower() in _GENERIC for w in name.split())
 
 
 def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int = 0) -> list[str]:
@@ -151,35 +195,128 @@ def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int
 
 _BYLINE_XPATH = (
     ".//*[@rel='author' or contains(@rel,'author') or @itemprop='author' or "
-    "contains(concat(' ', normalize-space(@class), ' '), 'byline') or "
-    "contains(@class,'author') or contains(@id,'byline') or contains(@class,'Byline') or "
-    "contains(@class,'Author') or contains(@class,'contributor')]"
+    "contains(@class,'byline') or contains(@class,'Byline') or contains(@id,'byline') or "
+    "contains(@class,'author') or contains(@class,'Author') or contains(@class,'contributor') or "
+    "contains(@class,'username') or contains(@class,'posted-by') or contains(@class,'submitted')]"
 )
-_NOT_BYLINE = ("comment", "bio", "about-author", "author-box", "authorbox", "author-info",
-               "author-description", "avatar", "author-image", "author-img", "author-photo",
-               "related", "sidebar", "widget", "footer")
+# Class/id words of blocks whose names are not the article's author: comments, author boxes
+# (bio, avatar), teasers of other articles, sidebars and footers.  Matched on whole
+# hyphen/underscore-separated parts of a class, so "right-sidebar" on a layout wrapper counts
+# but only when that wrapper does not also hold the headline.
+_NOT_BYLINE = re.compile(
+    r"(?:^|[-_\s])(?:comments?|commentlist|comment-author|respond|reply|bio|biography|"
+    r"about-?author|author-?box|authorbox|author-?info|author-?description|author-?bio|"
+    r"author-?image|author-?img|author-?photo|author-?avatar|avatar|related|recent|popular|"
+    r"sidebar|widget|footer|teaser|slider|carousel|share|sharing|newsletter|reviewer|"
+    r"image-author|media-license|copyright|credit|caption|menu|breadcrumb)(?:$|[-_\s])",
+    re.IGNORECASE,
+)
+_NOT_BYLINE_TAGS = frozenset({"aside", "footer", "nav", "form", "figure", "figcaption"})
+_SKIP_TAGS = frozenset({"meta", "link", "script", "style", "img", "body", "html", "article",
+                        "main", "section", "ul", "ol", "form", "input", "textarea", "label",
+                        "button", "select", "option", "svg"})
+# Short text that starts like a byline, for themes without byline classes.
+_TEXT_BYLINE = re.compile(
+    r"^\s*(?:(?:written|posted|published|submitted|geschrieben|verfasst|veröffentlicht|"
+    r"gespeichert|eingetragen|beitrag|publié|escrito|publicado|scritto|pubblicato)\s+)?"
+    r"(?:by|von|par|por|di|door)\s*:?\s+(?P<name>\S)|"
+    r"^\s*(?:autor(?:in)?|author|auteur|text)\s*:\s*(?P<labelled>\S)",
+    re.IGNORECASE,
+)
+_TEXT_BYLINE_TAGS = ("p", "span", "div", "small", "address", "li", "em", "strong", "b", "h4",
+                     "h5", "h6", "td")
+
+
+def _text_byline(el: HtmlElement) -> bool:
+    """A short line "By Jane Doe …", not a sentence of the article that starts with
+    "Von den …"/"By clicking …": a capitalised name follows, and the line is short."""
+    match = _TEXT_BYLINE.match(el.text or "")
+    if not match or (match.group("name") and not match.group("name").isupper()):
+        return False
+    text = clean(el.text_content())
+    return len(text) <= 100 and not re.search(r"\w{3,}[.!?]\s+\w", text)
+
+
+def _blocked_classes(el: HtmlElement) -> bool:
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(attrs.strip()) and bool(_NOT_BYLINE.search(attrs))
+
+
+def _headline_holders(tree: HtmlElement) -> set[HtmlElement]:
+    """Elements that contain the page's headline: layout wrappers, never a sidebar or a
+    comment list, whatever their classes say."""
+    holders: set[HtmlElement] = set()
+    for h1 in tree.iter("h1"):
+        holders.update(h1.iterancestors())
+    return holders
+
+
+def _outside_article(el: HtmlElement, holders: set[HtmlElement]) -> bool:
+    for anc in el.iterancestors():
+        if anc.tag in ("body", "html"):
+            break
+        if anc in holders:
+            continue
+        if anc.tag in _NOT_BYLINE_TAGS or _blocked_classes(anc):
+            return True
+    return False
 
 
 def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
+    """Byline-like elements in document order: marked up ones (class/rel/itemprop) and short
+    lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars."""
+    holders = _headline_holders(tree)
+    marked = set(tree.xpath(_BYLINE_XPATH))
     found = []
-    for el in tree.xpath(_BYLINE_XPATH):
-        if el.tag in ("meta", "link", "script", "style", "img", "body", "html", "article"):
+    for el in tree.iter(*_TEXT_BYLINE_TAGS, "a", "h3", "h2", "h1", "cite", "header", "dd", "dt"):
+        if el in marked:
+            pass
+        elif el.tag in _TEXT_BYLINE_TAGS and _text_byline(el):
+            pass
+        else:
             continue
-        skip = False
-        for anc in el.iterancestors():
-            if anc.tag in ("aside", "footer", "nav") or any(
-                n in f"{anc.get('class') or ''} {anc.get('id') or ''}".lower() for n in _NOT_BYLINE
-            ):
-                skip = True
-                break
-        own = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if skip or any(n in own for n in _NOT_BYLINE):
+        if el.tag in _SKIP_TAGS or _blocked_classes(el) or el in holders:
             continue
         text = clean(el.text_content())
         if not text or len(text) > 200:
             continue
+        if _outside_article(el, holders):
+            continue
         found.append(el)
     return found
+
+
+def _printed_byline(visible: list[HtmlElement]) -> str | None:
+    for el in visible:
+        text = clean(el.text_content())
+        if _LABEL.match(text) and len(text) < 150:
+            return text
+    return clean(visible[0].text_content()) if visible else None
+
+
+def _printed_names(visible: list[HtmlElement], declared: set[str]) -> list[str]:
+    """Names of the first byline element that has any (all rel/itemprop=author ones in a
+    row).  The site's own name counts when the page prints it as the byline ("von creeny"
+    on a blog named Creeny, "Von Presse Augsburg"): that is the credit the page gives."""
+    names: list[str] = []
+    for el in visible:
+        for name in split_byline(el.text_content(), declared):
+            if name not in names:
+                names.append(name)
+        if names and (el.get("rel") == "author" or el.get("itemprop") == "author"):
+            continue
+        if names:
+            break
+    return names
+
+
+def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
+    for raw in data.all_meta("author", "article:author", "parsely-author", "sailthru.author",
+                             "dc.creator", "dcterms.creator", "byl", "byline"):
+        names = split_byline(raw, site_keys)
+        if names:
+            return names
+    return []
 
 
 def extract_authors(
@@ -187,36 +324,11 @@ def extract_authors(
 ) -> tuple[list[str], str | None]:
     """Return ``(authors, byline_as_printed)``."""
     visible = _visible_bylines(tree)
-    byline = None
-    for el in visible:
-        text = clean(el.text_content())
-        if _LABEL.match(text) and len(text) < 150:
-            byline = text
-            break
-    if byline is None and visible:
-        byline = clean(visible[0].text_content())
-
+    byline = _printed_byline(visible)
     article = data.article()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
         if names:
             return names, byline
-
-    names: list[str] = []
-    for el in visible:
-        for name in split_byline(el.text_content(), site_keys):
-            if name not in names:
-                names.append(name)
-        if names and (el.get("rel") == "author" or el.get("itemprop") == "author"):
-            continue
-        if names:
-            break
-    if names:
-        return names, byline
-
-    for raw in data.all_meta("author", "article:author", "parsely-author", "sailthru.author",
-                             "dc.creator", "dcterms.creator", "byl", "byline"):
-        names = [n for n in split_byline(raw, site_keys)]
-        if names:
-            return names, byline
-    return [], byline
+    names = _printed_names(visible, set()) or _meta_names(data, site_keys)
+    return names, byline

@@ -15,8 +15,9 @@ from .text_utils import clean, first_str, fold
 _SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+")
 
 
-def site_names(data: Structured, url: str) -> set[str]:
-    """Folded names the site goes by: og:site_name, publisher, WebSite, application-name, host."""
+def declared_site_names(data: Structured) -> set[str]:
+    """Folded names the page declares for its site: og:site_name, publisher, WebSite,
+    application-name."""
     names: set[str] = set()
     for value in data.og.get("og:site_name", []) + data.all_meta("application-name",
                                                                 "apple-mobile-web-app-title"):
@@ -30,6 +31,13 @@ def site_names(data: Structured, url: str) -> set[str]:
             name = first_str(node.get("name"))
             if name:
                 names.add(fold(name))
+    names.discard("")
+    return names
+
+
+def site_names(data: Structured, url: str) -> set[str]:
+    """Declared site names plus the host's own labels."""
+    names = declared_site_names(data)
     host = urlsplit(url).hostname or ""
     labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "org", "net"}]
     if labels:
