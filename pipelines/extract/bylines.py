@@ -319,16 +319,36 @@ def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
     return []
 
 
+def _page_text(tree: HtmlElement) -> str:
+    """Folded visible text of the page body (no scripts, styles or templates)."""
+    body = tree.find(".//body")
+    if body is None:
+        return ""
+    return fold(" ".join(body.xpath(
+        ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
+        "or ancestor::template)]")))
+
+
+def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
+    """Structured names the page also prints.  A name only in the markup is often the CMS
+    account that uploaded the page (a web agency, a press office clerk), not the author."""
+    return [n for n in names if fold(n) and fold(n) in page_text]
+
+
 def extract_authors(
     tree: HtmlElement, data: Structured, site_keys: set[str]
 ) -> tuple[list[str], str | None]:
     """Return ``(authors, byline_as_printed)``."""
     visible = _visible_bylines(tree)
     byline = _printed_byline(visible)
+    page_text = _page_text(tree)
     article = data.article()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
+        names = _printed_somewhere(names, page_text)
         if names:
             return names, byline
-    names = _printed_names(visible, set()) or _meta_names(data, site_keys)
+    names = _printed_names(visible, set())
+    if not names:
+        names = _printed_somewhere(_meta_names(data, site_keys), page_text)
     return names, byline
