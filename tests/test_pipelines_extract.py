@@ -132,10 +132,22 @@ def test_jsonld_authors(author: object, expected: list[str]) -> None:
 
 def test_jsonld_author_reference_in_graph() -> None:
     ld = {"@context": "https://schema.org", "@graph": [
-        {"@type": "Article", "headline": "Council Settles Budget", "author": [{"@id": "#p1"}]},
+        {"@type": "NewsArticle", "headline": "Council Settles Budget", "author": [{"@id": "#p1"}]},
         {"@type": "Person", "@id": "#p1", "name": "Jane Doe"}]}
     record = _article_with(f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
     assert record["authors"] == ["Jane Doe"]
+
+
+def test_seo_plugin_article_author_needs_the_page_to_print_it() -> None:
+    # Yoast-style graph: generic Article, author = the CMS account that saved the post
+    ld = {"@context": "https://schema.org", "@graph": [
+        {"@type": "Article", "headline": "Council Settles Budget", "author": {"@id": "#p1"}},
+        {"@type": "Person", "@id": "#p1", "name": "Web Agency Account"}]}
+    script = f"<script type='application/ld+json'>{json.dumps(ld)}</script>"
+    assert _article_with(script)["authors"] == []
+    assert _article_with(script + "<meta name='author' content='Web Agency Account'>")["authors"] == []
+    printed = _article_with(script, "<p class='meta'>Web Agency Account</p>")
+    assert printed["authors"] == ["Web Agency Account"]
 
 
 @pytest.mark.parametrize(

@@ -329,9 +329,13 @@ def _page_text(tree: HtmlElement) -> str:
         "or ancestor::template)]")))
 
 
+# The types SEO plugins stamp on every post (Yoast, Rank Math): their author is the CMS
+# account that saved the page (a web agency, a press-office clerk) unless the page prints it.
+_CMS_DEFAULT_TYPES = frozenset({"article", "blogposting", "posting", "creativework_article"})
+
+
 def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
-    """Structured names the page also prints.  A name only in the markup is often the CMS
-    account that uploaded the page (a web agency, a press office clerk), not the author."""
+    """The names the page also prints somewhere in its body."""
     return [n for n in names if fold(n) and fold(n) in page_text]
 
 
@@ -343,12 +347,18 @@ def extract_authors(
     byline = _printed_byline(visible)
     page_text = _page_text(tree)
     article = data.article()
+    unprinted: set[str] = set()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
-        names = _printed_somewhere(names, page_text)
+        if not type_names(article) - _CMS_DEFAULT_TYPES:
+            printed = _printed_somewhere(names, page_text)
+            unprinted = {fold(n) for n in names if n not in printed}
+            names = printed
         if names:
             return names, byline
     names = _printed_names(visible, set())
-    if not names:
-        names = _printed_somewhere(_meta_names(data, site_keys), page_text)
+    if not names:  # <meta name=author> alone is trusted, unless it only repeats that account
+        names = [n for n in _meta_names(data, site_keys) if fold(n) not in unprinted]
+    return names, byline
+    names = _printed_names(visible, set()) or _meta_names(data, site_keys)
     return names, byline
