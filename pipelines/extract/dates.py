@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 
 from dateutil import parser as dateutil_parser
 from lxml.html import HtmlElement
@@ -112,16 +112,60 @@ def _from_markup(tree: HtmlElement, prop: str, times: bool = True) -> str | None
     return None
 
 
-def _from_htmldate(tree: HtmlElement, url: str) -> str | None:
+# Wayback copies: the archive's own timestamp is not the article's date.
+_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(?=https?://|www\.)", re.I)
+_URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
+
+
+def original_url(url: str) -> str:
+    return _ARCHIVED.sub("", url)
+
+
+def _from_htmldate(tree: HtmlElement, url: str, extensive: bool = True) -> str | None:
     from htmldate import find_date
 
     try:
-        found = find_date(tree, url=url, original_date=True, extensive_search=True,
-                          outputformat="%Y-%m-%d")
+        found = find_date(tree, url=original_url(url), original_date=True,
+                          extensive_search=extensive, outputformat="%Y-%m-%d")
     except (ValueError, TypeError) as exc:
         logger.debug("htmldate failed on %s: %s", url, exc)
         return None
     return found or None
+
+
+def url_day(url: str) -> str | None:
+    """The /2024/05/03/ day in an article URL, if any."""
+    match = _URL_DAY.search(original_url(url))
+    if not match:
+        return None
+    try:
+        return date(*map(int, match.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def to_local_day(published: str, day: str | None) -> str:
+    """A UTC timestamp one day off the page's own day (its URL's /2019/01/01/) was stored in
+    UTC by a site in another zone: re-express the same instant with the smallest whole-hour
+    offset that lands on that day.  A UTC 22:00 or 23:00 sharp with no other evidence is a
+    central-European midnight (a date-only value the CMS converted)."""
+    try:
+        value = datetime.fromisoformat(published)
+    except ValueError:
+        return published
+    if value.utcoffset() != timedelta(0) or "T" not in published:
+        return published
+    target = date.fromisoformat(day) if day else None
+    minutes = value.hour * 60 + value.minute
+    if target == value.date() + timedelta(days=1) and value.hour >= 12:
+        shift = -(-(24 * 60 - minutes) // 60)  # hours to reach the next midnight, rounded up
+    elif target == value.date() - timedelta(days=1) and value.hour < 12:
+        shift = -(minutes // 60 + 1)
+    elif target is None and value.minute == value.second == 0 and value.hour in (22, 23):
+        shift = 24 - value.hour
+    else:
+        return published
+    return value.astimezone(timezone(timedelta(hours=shift))).isoformat()
 
 
 _STRONG_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished",
@@ -134,6 +178,8 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
     weighs all the page's date evidence."""
     published = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
                  or _from_markup(tree, "datePublished", times=False))
+    modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
+                or _from_markup(tree, "dateModified"))
     if published is None:
         weak = (_from_meta(data, _PUBLISHED_META) or _from_markup(tree, "datePublished")
                 or _from_ld(data, "dateCreated") or _from_ld(data, "uploadDate"))
@@ -142,6 +188,12 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
             published = weak
         else:
             published = day or weak
-    modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
-                or _from_markup(tree, "dateModified"))
+        return published, modified
+    from_url = url_day(url)
+    published = to_local_day(published, from_url)
+    if from_url is None and modified and modified[:10] == published[:10]:
+        # re-stamped on update: an earlier date the page shows is the original one
+        day = _from_htmldate(tree, url, extensive=False)
+        if day and day < published[:10]:
+            published = day
     return published, modified
