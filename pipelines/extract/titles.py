@@ -15,6 +15,9 @@ from .text_utils import clean, first_str, fold
 _SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+")
 
 
+_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
+
+
 def declared_site_names(data: Structured) -> set[str]:
     """Folded names the page declares for its site: og:site_name, publisher, WebSite,
     application-name."""
@@ -38,12 +41,14 @@ def declared_site_names(data: Structured) -> set[str]:
 def site_names(data: Structured, url: str) -> set[str]:
     """Declared site names plus the host's own labels."""
     names = declared_site_names(data)
-    host = urlsplit(url).hostname or ""
+    host = urlsplit(_WAYBACK.sub("", url)).hostname or ""  # an archived copy: the original host
     labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "org", "net"}]
     if labels:
         names.add(fold(labels[0]))
         names.add(fold("".join(labels)))
         names.add(fold(host.removeprefix("www.")))
+        if len(labels) >= 3:  # foren.example.de: the registrable name, not the subdomain
+            names.add(fold(labels[-2]))
     names.discard("")
     return names
 
@@ -53,9 +58,16 @@ _GENERIC_PARTS = frozenset(fold(p) for p in (
     "homepage", "blog", "news", "accueil", "inicio"))
 
 
+_SITE_WORDS = re.compile(r"\b(?:community|forum|forums|blog|magazin|magazine|online|news)\b",
+                         re.IGNORECASE)
+
+
 def _is_site_part(part: str, names: set[str]) -> bool:
     key = fold(part)
     if not key or key in _GENERIC_PARTS:
+        return True
+    bare = fold(_SITE_WORDS.sub("", part))  # "MyOOS Community Forum" → "myoos"
+    if bare and bare != key and bare in names:
         return True
     return any(key == n or (len(n) >= 4 and (n in key or key in n) and len(key) <= len(n) + 12)
                for n in names)
@@ -149,6 +161,26 @@ def _agreement(heading: str, candidate: str) -> float:
     return 2 * len(h & c) / (len(h) + len(c))
 
 
+def _strip_dangling(text: str) -> str:
+    """": Headline" left when a kicker before the colon was hidden markup."""
+    return re.sub(r"^[:|–—·•]\s*", "", text).strip()
+
+
+def _without_label(heading: str, candidates: list[str]) -> str:
+    """"Politics | Headline" when the page's own titles say "Headline": the extra segment is
+    a section label printed in the heading."""
+    for cand in candidates:
+        if cand == heading or len(cand) < 15:
+            continue
+        for sep in _SEPARATORS.finditer(heading):
+            if sep.group().strip() in ("-", "–", "—"):  # "Welpen kaufen – Tipps …" is one title
+                continue
+            before, after = heading[: sep.start()], heading[sep.end():]
+            if after == cand and len(before) <= 30 or before == cand and len(after) <= 30:
+                return cand
+    return heading
+
+
 def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
     """The printed headline (an <h1> or headline-classed heading) when the structured titles
     agree with it, else the first structured title without its site affix."""
@@ -170,14 +202,15 @@ def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
         value = strip_site(clean(html.unescape(value)), names)
         if value and value not in candidates:
             candidates.append(value)
-    headings = _headings(tree)
+    headings = [_strip_dangling(h) for h in _headings(tree)]
+    headings = [h for h in headings if h]
     best, best_score = None, 0.0
     for heading in headings:
         score = max((_agreement(heading, c) for c in candidates), default=0.0)
         if score > best_score:
             best, best_score = heading, score
     if best is not None and best_score >= 0.5:
-        return best
+        return _without_label(best, candidates)
     if candidates:
         return candidates[0]
     return headings[0] if headings else None
