@@ -207,7 +207,7 @@ _NOT_BYLINE = re.compile(
     r"(?:^|[-_\s])(?:comments?|commentlist|comment-author|respond|reply|bio|biography|"
     r"about-?author|author-?box|authorbox|author-?info|author-?description|author-?bio|"
     r"author-?image|author-?img|author-?photo|author-?avatar|avatar|related|recent|popular|"
-    r"sidebar|widget|footer|teaser|slider|carousel|share|sharing|newsletter|reviewer|"
+    r"sidebar|widget|footer|slider|carousel|share|sharing|newsletter|reviewer|"
     r"image-author|media-license|copyright|credit|caption|menu|breadcrumb)(?:$|[-_\s])",
     re.IGNORECASE,
 )
@@ -225,6 +225,10 @@ _TEXT_BYLINE = re.compile(
 )
 _TEXT_BYLINE_TAGS = ("p", "span", "div", "small", "address", "li", "em", "strong", "b", "h4",
                      "h5", "h6", "td")
+
+
+_BARE_LABEL = re.compile(r"^\s*(?:by|von|par|por|di|door|autor(?:in)?|author|auteur|autore|"
+                         r"text|texte|verfasser(?:in)?|redaktion)\s*:?\s*$", re.IGNORECASE)
 
 
 def _text_byline(el: HtmlElement) -> bool:
@@ -267,6 +271,13 @@ def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
     lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars."""
     holders = _headline_holders(tree)
     marked = set(tree.xpath(_BYLINE_XPATH))
+    for label in tree.iter("dt", "th", "span", "strong", "b", "div", "p"):
+        # <dt>Auteur</dt><dd>Name</dd>, <span>Por</span><a>Name</a>
+        if label.text and len(label.text) <= 12 and _BARE_LABEL.match(label.text) \
+                and not len(label) and _BARE_LABEL.match(clean(label.text_content())):
+            sibling = label.getnext()
+            if sibling is not None:
+                marked.add(sibling)
     found = []
     for el in tree.iter(*_TEXT_BYLINE_TAGS, "a", "h3", "h2", "h1", "cite", "header", "dd", "dt"):
         if el in marked:
