@@ -200,8 +200,11 @@ class WarcCaptureMiddleware:
         output = crawl_output(self.crawler)
         if self.dedup_enabled:
             self.dedup = DedupIndex(dedup_state_path(output, settings))
+        # With indexing on, the indexer reports a closed WARC to the output, after reading
+        # it: a storage output uploads a reported file and removes it from the spool.
+        sink = _IndexBeforeClose(output) if self.indexer is not None else output
         self.writer = RotatingWarcWriter(
-            output,
+            sink,
             site=site,
             crawl_id=crawl_id,
             warcinfo=warcinfo_fields(
@@ -223,7 +226,16 @@ class WarcCaptureMiddleware:
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/files_closed")
         if self.indexer is not None:
-            self.indexer.submit(index_closed_warc, crawl_output(self.crawler), key, self.crawler.stats)
+            self.indexer.submit(self._index_and_close, key)
+
+    def _index_and_close(self, key: str) -> None:
+        """On the indexer thread: index the closed WARC, then report both to the output."""
+        try:
+            index_closed_warc(crawl_output(self.crawler), key, self.crawler.stats,
+                              close_warc=True)
+        except StorageError as exc:  # the spool journal failed: not reported as stored
+            logger.error("Could not record %s as closed: %s", key, exc)
+            self._stats().inc_value("warc/write_failed")
 
     def _dedup(self, method: str, *args: Any) -> Any:
         """Call the revisit index; if its database fails (disk full…), go on without it."""
@@ -396,8 +408,28 @@ def dedup_state_path(output: Any, settings: Any) -> Path:
     return path
 
 
-def index_closed_warc(output: Any, warc_key: str, stats: Any = None) -> str | None:
-    """Write the CDXJ index of a closed WARC beside it in the output; return its key."""
+class _IndexBeforeClose:
+    """The output as the WARC writer sees it when closed WARCs are indexed: closing is left
+    to :func:`index_closed_warc` (``close_warc=True``), which reads the file first."""
+
+    def __init__(self, output: Any):
+        self.output = output
+
+    def local_path(self, key: str) -> Path:
+        path: Path = self.output.local_path(key)
+        return path
+
+    def file_closed(self, key: str) -> None:
+        return None
+
+
+def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
+                      close_warc: bool = False) -> str | None:
+    """Write the CDXJ index of a closed WARC beside it in the output; return its key.
+
+    ``close_warc``: also report the WARC itself closed (after indexing: a storage output
+    may upload and remove a file as soon as it is reported).
+    """
     index_key = index_key_for(warc_key)
     try:
         write_index(output.local_path(warc_key), output.local_path(index_key))
@@ -405,7 +437,11 @@ def index_closed_warc(output: Any, warc_key: str, stats: Any = None) -> str | No
         logger.exception("Could not index %s", warc_key)
         if stats is not None:
             stats.inc_value("warc/index_failed")
+        if close_warc:
+            output.file_closed(warc_key)
         return None
+    if close_warc:
+        output.file_closed(warc_key)
     output.file_closed(index_key)
     if stats is not None:
         stats.inc_value("warc/indexes_written")

@@ -96,13 +96,16 @@ class CrawlManifest:
         stats.update(getattr(output, "stats", None) or {})
         counts = crawl_counts(stats)
         self.problems = problems_of(counts, failed)
-        self.manifest = {
+        # Storage sees the manifest only once every other file is stored (it is held back
+        # in the spool until then), so what it says is written as if all were stored.
+        stored_problems = problems_of(counts, [])
+        written = {
             "manifest_version": MANIFEST_VERSION,
             "crawl_id": crawl_id,
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "status": "finished-with-errors" if self.problems else "complete",
-            "problems": self.problems,
+            "status": "finished-with-errors" if stored_problems else "complete",
+            "problems": stored_problems,
             "sites": [site.to_dict()] if site is not None else [],
             "software": software_versions(),
             "counts": counts,
@@ -110,18 +113,22 @@ class CrawlManifest:
                 {"key": f.key, "kind": file_kind(f.key), "size": f.size, "sha256": f.sha256}
                 for f in output.files
             ],
-            "not_stored": failed,
+            "not_stored": [],
         }
+        self.manifest = {**written, "problems": self.problems, "not_stored": failed,
+                         "status": "finished-with-errors" if self.problems else "complete"}
         if failed:
             logger.error("Files not stored (left in the spool for `upload --pending`): %s", failed)
-            return  # no manifest: the crawl's output is not complete in storage
+        # Written and handed to the output even then: a storage output holds it back until
+        # the rest is stored, by `upload --pending` if not now.
         key = manifest_key(crawl_id)
         path = output.local_path(key)
-        path.write_text(json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        path.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", "utf-8")
         output.file_closed(key)
         failed = output.finish()
-        if failed:
+        if failed and not self.manifest["not_stored"]:
             self.problems.append(f"manifest not stored: {failed}")
+        self.manifest["not_stored"] = failed
         logger.info("Crawl %s: manifest %s", crawl_id, key)
 
 

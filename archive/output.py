@@ -135,6 +135,7 @@ class SpoolOutput:
         """The live uploader, (re)acquiring the spool: files may follow a ``finish()``."""
         if self._uploader is None:
             self.spool.acquire()
+            self.spool.write_target(self.target)
             self._uploader = Uploader(self.storage, self.spool, workers=self.workers)
         return self._uploader
 

@@ -7,8 +7,9 @@ For every crawl manifest under ``crawls/``:
   warcio both stop quietly at a short last member), its first record is ``warcinfo``, and
   FastWARC confirms every block digest and every response payload digest;
 * every JSONL record's ``warc`` pointer, read as a byte range of the WARC named by
-  ``filename`` (resolved through the same manifest), is complete gzip and holds the
-  response record with that ``record_id`` (and ``payload_digest``).
+  ``filename`` (resolved through the same manifest, else through any crawl manifest of the
+  archive: a revisit's pointer leads to the original in an earlier crawl), is complete gzip
+  and holds the response record with that ``record_id`` (and ``payload_digest``).
 
 Each object is read once: the hash, the gzip walk and the WARC parse share one stream.
 """
@@ -94,9 +95,15 @@ def verify(target: str | Path | Storage, **storage_options: Any) -> VerifyReport
     if not manifest_keys:
         report.fail("crawls/", "no crawl manifest found: nothing to verify")
     listed: set[str] = set(manifest_keys)
-    for key in manifest_keys:
+    crawls = {key: _read_manifest(storage, key, report) for key in manifest_keys}
+    # A revisit's JSONL pointer leads to the original record, in an earlier crawl's WARC.
+    archive_warcs: dict[str, str] = {}
+    for files in crawls.values():
+        archive_warcs.update(_warc_names(files or []))
+    for key, files in crawls.items():
         report.manifests.append(key)
-        listed.update(_verify_crawl(storage, key, report))
+        if files is not None:
+            listed.update(_verify_crawl(storage, files, archive_warcs, report))
     report.unlisted = sorted(
         info.key for prefix in ARCHIVE_PREFIXES for info in storage.list(prefix)
         if info.key not in listed and not info.key.endswith(".open"))
@@ -114,15 +121,20 @@ def _require_local_dir(storage: Storage) -> None:
 # --- one crawl -----------------------------------------------------------------------------
 
 
-def _verify_crawl(storage: Storage, manifest_key: str, report: VerifyReport) -> set[str]:
-    """Check the crawl described by ``manifest_key``; return the keys it lists."""
-    files = _read_manifest(storage, manifest_key, report)
-    if files is None:
-        return set()
-    warc_keys: dict[str, str] = {}
+def _warc_names(files: list[dict[str, Any]]) -> dict[str, str]:
+    """WARC file name → key, for the WARCs among a manifest's files."""
+    names: dict[str, str] = {}
     for entry in files:
         if _is_warc(entry["key"]):
-            warc_keys.setdefault(PurePosixPath(entry["key"]).name, entry["key"])
+            names.setdefault(PurePosixPath(entry["key"]).name, entry["key"])
+    return names
+
+
+def _verify_crawl(storage: Storage, files: list[dict[str, Any]], archive_warcs: dict[str, str],
+                  report: VerifyReport) -> set[str]:
+    """Check one crawl's listed ``files``; return their keys.  JSONL pointers resolve to
+    this crawl's WARCs, else to those of any crawl in the archive (``archive_warcs``)."""
+    warc_keys = {**archive_warcs, **_warc_names(files)}
     for entry in files:
         _verify_object(storage, entry, report)
     for entry in files:
@@ -368,7 +380,7 @@ def _check_pointer(storage: Storage, pointer: Any, warc_keys: dict[str, str]) ->
         return f"warc pointer has a bad offset/length ({offset!r}, {length!r})"
     warc_key = warc_keys.get(PurePosixPath(str(filename)).name)
     if warc_key is None:
-        return f"warc pointer names {filename!r}, which this crawl's manifest does not list"
+        return f"warc pointer names {filename!r}, which no crawl manifest lists"
     where = f"{filename} @{offset}+{length}"
     try:
         data = storage.read_range(warc_key, offset, length)

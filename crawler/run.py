@@ -9,7 +9,7 @@ from typing import Any
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from archive.crawl_output import attach_output, open_crawl_output
+from archive.crawl_output import attach_output, crawl_output, open_crawl_output
 from archive.interrupted import recover_interrupted_crawls
 from archive.manifest import CrawlManifest
 from archive.output import LocalOutput
@@ -24,6 +24,8 @@ class CrawlResult:
     manifest: dict[str, Any] | None
     problems: list[str] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
+    # The local spool of a storage output (where unstored files wait), else None.
+    spool: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -75,12 +77,14 @@ def result_of(crawler: Crawler) -> CrawlResult:
     )
     spider = crawler.spider
     manifest = manifest_ext.manifest if manifest_ext else None
+    spool = getattr(crawl_output(crawler), "spool_dir", None)
     problems = list(manifest_ext.problems) if manifest_ext else ["manifest extension disabled"]
     return CrawlResult(
         site=getattr(spider, "site_name", "?"),
         crawl_id=getattr(spider, "crawl_id", "?"),
         manifest=manifest,
         problems=problems,
+        spool=str(spool) if spool is not None else None,
     )
 
 

@@ -190,7 +190,7 @@ def test_a_wrong_digest_is_caught(tmp_path: Path, tamper: str) -> None:
 @pytest.mark.parametrize("edit, problem", [
     ({"record_id": "<urn:uuid:00000000-0000-0000-0000-000000000000>"},
      "not <urn:uuid:00000000-0000-0000-0000-000000000000>"),
-    ({"filename": "other.warc.gz"}, "which this crawl's manifest does not list"),
+    ({"filename": "other.warc.gz"}, "which no crawl manifest lists"),
     ({"offset": 1}, "not whole gzip member"),
     ({"length": 40}, "not whole gzip member"),
     ({"payload_digest": "sha1:BBBB"}, "pointer says sha1:BBBB"),

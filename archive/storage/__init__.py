@@ -31,6 +31,8 @@ from archive.storage.errors import (
 )
 
 __all__ = [
+    "S3_SETTINGS",
+    "S3_TUNING_SETTINGS",
     "STORE_SCHEMES",
     "IntegrityError",
     "ObjectExistsError",
@@ -60,6 +62,20 @@ S3_SETTINGS = {
     "STORAGE_S3_REGION": "region",
     "STORAGE_S3_ADDRESSING_STYLE": "addressing_style",
     "STORAGE_S3_PROFILE": "profile",
+}
+
+#: Tuning settings → ``S3Storage`` arguments and their type (``-s NAME=VALUE`` gives strings).
+#: Not journaled: ``upload --pending`` uses the defaults (or the project's settings).
+S3_TUNING_SETTINGS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "STORAGE_S3_MULTIPART_THRESHOLD": ("multipart_threshold", int),
+    "STORAGE_S3_PART_SIZE": ("part_size", int),
+    "STORAGE_S3_PART_CONCURRENCY": ("part_concurrency", int),
+    "STORAGE_S3_RETRY_ATTEMPTS": ("retry_attempts", int),
+    "STORAGE_S3_CLIENT_ATTEMPTS": ("client_attempts", int),
+    "STORAGE_S3_RETRY_BASE_DELAY": ("retry_base_delay", float),
+    "STORAGE_S3_RETRY_MAX_DELAY": ("retry_max_delay", float),
+    "STORAGE_S3_CONNECT_TIMEOUT": ("connect_timeout", float),
+    "STORAGE_S3_READ_TIMEOUT": ("read_timeout", float),
 }
 
 
@@ -146,6 +162,14 @@ def s3_options_from_settings(settings: Mapping[str, Any] | Any) -> dict[str, Any
         value = settings.get(name)
         if value:
             options[argument] = value
+    for name, (argument, kind) in S3_TUNING_SETTINGS.items():
+        value = settings.get(name)
+        if value is None or value == "":
+            continue
+        try:
+            options[argument] = kind(value)
+        except (TypeError, ValueError) as exc:
+            raise StorageConfigError(f"{name}: {value!r} is not a {kind.__name__}") from exc
     return options
 
 

@@ -37,6 +37,9 @@ logger = logging.getLogger(__name__)
 JOURNAL = "journal.jsonl"
 FILES = "files"
 LOCK = ".lock"
+#: The target's public description, written when the spool is made: a crawl killed before
+#: it closed any file has no journal, but ``upload --pending`` can still recover it.
+TARGET = "target.json"
 NO_SPACE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 DEFAULT_MIN_FREE_BYTES = 128 * 1024 * 1024
 
@@ -65,11 +68,15 @@ def new_spool_dir(root: str | Path | None = None) -> Path:
 def find_spools(root: str | Path) -> list[Path]:
     """``root`` if it is a spool, else the spools directly inside it."""
     root = Path(root)
-    if (root / JOURNAL).exists():
+    if is_spool(root):
         return [root]
     if not root.is_dir():
         return []
-    return sorted(child for child in root.iterdir() if (child / JOURNAL).exists())
+    return sorted(child for child in root.iterdir() if is_spool(child))
+
+
+def is_spool(path: Path) -> bool:
+    return (path / JOURNAL).exists() or (path / TARGET).exists()
 
 
 class Spool:
@@ -158,6 +165,49 @@ class Spool:
             except OSError as exc:
                 raise _as_storage_error(exc, f"cannot write the spool journal {self.journal_path}") \
                     from exc
+
+    def write_target(self, target: dict[str, Any]) -> None:
+        """Record the target once (atomically); public configuration only."""
+        path = self.root / TARGET
+        if path.exists():
+            return
+        partial = path.with_name(TARGET + ".part")
+        try:
+            partial.write_text(json.dumps(target, sort_keys=True) + "\n", "utf-8")
+            os.replace(partial, path)
+        except OSError as exc:
+            raise _as_storage_error(exc, f"cannot write {path}") from exc
+
+    def read_target(self) -> dict[str, Any] | None:
+        """The recorded target: ``target.json``, else that of the first journaled file."""
+        try:
+            target = json.loads((self.root / TARGET).read_text("utf-8"))
+            if isinstance(target, dict) and target.get("uri"):
+                return target
+        except (OSError, ValueError):
+            pass
+        for entry in self.closed_files().values():
+            if entry.target.get("uri"):
+                return entry.target
+        return None
+
+    def closed_files(self) -> dict[str, PendingUpload]:
+        """Every file ever journaled as closed (stored since or not), by key."""
+        entries: dict[str, PendingUpload] = {}
+        try:
+            lines = self.journal_path.read_bytes().splitlines()
+        except FileNotFoundError:
+            return entries
+        for line in lines:
+            try:
+                record = json.loads(line)
+                if record["op"] == "pending":
+                    entries[record["key"]] = PendingUpload(
+                        record["key"], int(record["size"]), record["sha256"],
+                        dict(record.get("target") or {}))
+            except (ValueError, KeyError, TypeError):
+                continue
+        return entries
 
     def mark_pending(self, entry: PendingUpload) -> None:
         self._append({"op": "pending", "key": entry.key, "size": entry.size,

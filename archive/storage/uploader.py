@@ -24,6 +24,7 @@ from archive.storage.errors import (
     TransientStorageError,
 )
 from archive.storage.spool import PendingUpload, Spool, find_spools
+from archive.storage.spool_recovery import recover_spool
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,8 @@ class PendingReport:
     failed: dict[str, str] = field(default_factory=dict)
     unjournaled: list[str] = field(default_factory=list)
     aborted_uploads: int = 0
+    # One line per interrupted crawl recovered in the spool (``spool_recovery``).
+    recovered: list[str] = field(default_factory=list)
 
 
 def upload_pending(spool_dir: str | Path, *, workers: int = 2,
@@ -176,7 +179,9 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
                    **storage_options: Any) -> PendingReport:
     """Finish the uploads a crashed or failed run left in ``spool_dir``.
 
-    Stale multipart uploads are aborted and files uploaded again (verified; a copy already
+    A crawl killed mid-WARC is recovered first (:mod:`archive.storage.spool_recovery`: its
+    ``.open`` WARCs cut to whole records, indexed, a ``recovered`` manifest).  Stale
+    multipart uploads are aborted and files uploaded again (verified; a copy already
     stored counts as done).  Storage options: ``defaults`` < what the journal recorded <
     ``storage_options``.
     """
@@ -184,6 +189,7 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
     spool.acquire()
     report = PendingReport(Path(spool_dir))
     try:
+        report.recovered = recover_spool(spool)
         pending, done = spool.read_journal()
         report.unjournaled = sorted(
             k for k in spool.spooled_keys() if k not in pending and k not in done)

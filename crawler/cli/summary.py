@@ -27,6 +27,8 @@ def summarize(results: list[CrawlResult], where: str) -> str:
             lines.append(f"  problem: {problem}")
         not_stored = manifest.get("not_stored") or []
         if not_stored:
-            lines.append(f"  {len(not_stored)} file(s) wait in the local spool; when storage is back run:")
-            lines.append("    newsarchive upload --pending")
+            spool = f" {result.spool}" if result.spool else ""
+            lines.append(f"  {len(not_stored)} file(s) wait in the local spool{spool}; "
+                         "when storage is back run:")
+            lines.append(f"    newsarchive upload --pending{spool}")
     return "\n".join(lines)

@@ -2,7 +2,9 @@
 
 SPOOL is one spool directory or a directory of them (default: the default spool root,
 ``~/.cache/newsarchive/spool``).  The journal in each spool names the target and what is
-left; stale multipart uploads are aborted, files uploaded and verified, manifests last.
+left; a crawl killed mid-WARC is recovered first (its ``.warc.gz.open`` files cut to whole
+records, indexed, listed in a manifest with status ``recovered``); stale multipart uploads
+are aborted, files uploaded and verified, manifests last.
 Exit 0 when everything is stored, 1 when something is still pending, 2 on bad usage.
 """
 
@@ -86,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"newsarchive: {spool}: {exc}", file=sys.stderr)
             status = 1
             continue
+        for line in report.recovered:
+            print(f"{spool}: {line}")
         print(f"{spool}: {len(report.stored)} stored, {len(report.failed)} not stored"
               + (f", {report.aborted_uploads} stale multipart upload(s) aborted"
                  if report.aborted_uploads else ""))

@@ -1,0 +1,199 @@
+"""Recover, in a spool, what a crawl killed mid-WARC left there (``upload --pending``).
+
+The spool counterpart of :mod:`archive.interrupted`: each ``.warc.gz.open`` file is cut
+back to its last whole record (:mod:`archive.recover`) and indexed; a WARC closed but never
+journaled (the kill came between the rename and the journal) is adopted and indexed; the
+crawl's JSONL, torn by the kill, is cut to its whole lines whose WARC pointers survived;
+and a manifest with status ``recovered`` lists every file of the crawl, those already stored
+included.  All of it is journaled as pending, so the ordinary upload (manifest last)
+follows.  Nothing partial is ever uploaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from archive.storage import sha256_file
+from archive.storage.spool import PendingUpload, Spool
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+
+
+@dataclass
+class _Crawl:
+    crawl_id: str
+    recovered: list[Any] = field(default_factory=list)  # archive.recover.RecoveredFile
+    adopted: list[str] = field(default_factory=list)  # closed WARC keys never journaled
+
+
+def crawl_id_of(name: str) -> str:
+    """``<crawl_id>-<serial>.warc.gz[.open]`` → ``<crawl_id>``."""
+    return name.split(".warc", 1)[0].rsplit("-", 1)[0]
+
+
+def belongs_to(key: str, crawl_id: str) -> bool:
+    name = PurePosixPath(key).name
+    return name.startswith((f"{crawl_id}-", f"{crawl_id}."))
+
+
+def recover_spool(spool: Spool) -> list[str]:
+    """Recover every interrupted crawl in ``spool`` (owned by the caller); one line each."""
+    from archive.recover import recover_open_warcs
+
+    files_dir = spool.files_dir
+    if not files_dir.is_dir():
+        return []
+    journaled = spool.closed_files()
+    crawls: dict[str, _Crawl] = {}
+    for result in recover_open_warcs(files_dir):
+        crawl_id = crawl_id_of(result.open_path.name)
+        crawls.setdefault(crawl_id, _Crawl(crawl_id)).recovered.append(result)
+    recovered = {r.path for c in crawls.values() for r in c.recovered}
+    for path in sorted(files_dir.glob(f"warc/**/*{WARC_SUFFIX}")):
+        key = path.relative_to(files_dir).as_posix()
+        if key not in journaled and path not in recovered:
+            crawl_id = crawl_id_of(path.name)
+            crawls.setdefault(crawl_id, _Crawl(crawl_id)).adopted.append(key)
+    if not crawls:
+        return []
+    target = spool.read_target()
+    if target is None:
+        logger.error("%s: interrupted crawl(s) %s but no record of the target storage",
+                     spool.root, ", ".join(sorted(crawls)))
+        return []
+    _confirm_in_revisit_index(spool, target, crawls.values())
+    messages = []
+    for crawl in sorted(crawls.values(), key=lambda c: c.crawl_id):
+        message = _recover_crawl(spool, crawl, journaled, target)
+        if message:
+            messages.append(message)
+    return messages
+
+
+def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUpload],
+                   target: dict[str, Any]) -> str | None:
+    from archive.cdxj import index_key_for, write_index
+    from archive.manifest import MANIFEST_VERSION, file_kind, manifest_key, software_versions
+
+    files_dir = spool.files_dir
+    key = manifest_key(crawl.crawl_id)
+    if key in journaled:  # the crawl got as far as its manifest: nothing to add
+        return None
+    new: list[str] = []
+    kept_sizes: dict[str, int] = {}  # recovered WARC name → bytes kept
+    for result in crawl.recovered:
+        if result.path is not None:
+            new.append(result.path.relative_to(files_dir).as_posix())
+            kept_sizes[result.path.name] = result.bytes_kept
+    new += crawl.adopted
+    ours = {k: e for k, e in journaled.items() if belongs_to(k, crawl.crawl_id)}
+    for warc_key in [*new, *(k for k in ours if k.endswith(WARC_SUFFIX))]:
+        index_key = index_key_for(warc_key)
+        if index_key in ours or not spool.path(warc_key).exists():
+            continue
+        write_index(spool.path(warc_key), spool.path(index_key))
+        new.append(index_key)
+    for path in sorted(files_dir.glob(f"articles/**/{crawl.crawl_id}.jsonl.gz")):
+        jsonl_key = path.relative_to(files_dir).as_posix()
+        if jsonl_key in ours:
+            continue
+        if cut_jsonl(path, kept_sizes):
+            new.append(jsonl_key)
+        else:
+            path.unlink()
+    entries = [PendingUpload(k, spool.path(k).stat().st_size, sha256_file(spool.path(k)), target)
+               for k in new]
+    listed = sorted([*ours.values(), *entries], key=lambda e: e.key)
+    cut = sum(r.bytes_cut for r in crawl.recovered)
+    problem = (f"crawl was interrupted; {len(crawl.recovered)} open WARC file(s) recovered, "
+               f"{cut} bytes of torn records cut; its JSONL kept only whole records (rebuild "
+               "it with reextract)")
+    manifest = {
+        "manifest_version": MANIFEST_VERSION,
+        "crawl_id": crawl.crawl_id,
+        "started_at": None,
+        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "status": "recovered",
+        "problems": [problem],
+        "sites": [],
+        "software": software_versions(),
+        "counts": {"warc_records": sum(r.records_kept for r in crawl.recovered)},
+        "files": [{"key": e.key, "kind": file_kind(e.key), "size": e.size, "sha256": e.sha256}
+                  for e in listed],
+        "not_stored": [],
+    }
+    path = spool.path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    entries.append(PendingUpload(key, path.stat().st_size, sha256_file(path), target))
+    for entry in entries:
+        spool.mark_pending(entry)
+    logger.warning("Recovered interrupted crawl %s in %s: %s", crawl.crawl_id, spool.root,
+                   problem)
+    return f"recovered interrupted crawl {crawl.crawl_id}: {problem}"
+
+
+def cut_jsonl(path: Path, kept_sizes: dict[str, int]) -> int:
+    """Cut a torn ``.jsonl.gz`` to its whole lines, less those pointing past what a
+    recovered WARC kept (``kept_sizes``: WARC name → bytes); return the lines kept."""
+    data = _inflate_prefix(path.read_bytes())
+    lines = data[:data.rfind(b"\n") + 1].splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        try:
+            pointer = json.loads(line).get("warc") or {}
+        except (ValueError, AttributeError):
+            continue
+        name = str(pointer.get("filename", ""))
+        end = int(pointer.get("offset", 0)) + int(pointer.get("length", 0))
+        if name in kept_sizes and end > kept_sizes[name]:
+            continue
+        kept.append(line)
+    if kept:
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(gzip.compress(b"".join(kept), compresslevel=6, mtime=0))
+        os.replace(partial, path)
+    return len(kept)
+
+
+def _inflate_prefix(data: bytes) -> bytes:
+    """As much of a (possibly torn) gzip stream as decompresses."""
+    out = []
+    while data:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        try:
+            out.append(inflater.decompress(data))
+        except zlib.error:
+            break
+        if not inflater.eof:
+            break
+        data = inflater.unused_data
+    return b"".join(out)
+
+
+def _confirm_in_revisit_index(spool: Spool, target: dict[str, Any], crawls: Any) -> None:
+    """Tell a storage target's revisit index (``archive.capture.dedup_state_path``: beside
+    the spools, under ``state/``) which records of the recovered files survived."""
+    from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+
+    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(target.get("uri", "storage")))
+    state = spool.root.parent.parent / "state" / name / PurePosixPath(DEDUP_STATE_KEY).name
+    if not state.exists():
+        return
+    with DedupIndex(state) as index:
+        for crawl in crawls:
+            for result in crawl.recovered:
+                index.confirm_recovered(result.open_path.name.removesuffix(OPEN_SUFFIX),
+                                        result.record_ids)
