@@ -9,6 +9,7 @@ candidate goes through :func:`split_byline` and :func:`clean_name`, which drop l
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -47,6 +48,7 @@ _STOP = re.compile(
     r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|\bum\s+\d|"
     r"\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+\d|"
     r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"\bhace\s+\d|\bvor\s+\d|\b\d+\s+(?:min|minutes?|hours?|stunden?|horas?|heures?)\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\b)",
     re.IGNORECASE,
@@ -88,7 +90,7 @@ _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 def _looks_like_name(name: str, site_keys: set[str]) -> bool:
     if not (2 <= len(name) <= 70):
         return False
-    if re.search(r"https?:|www\.|@|\.com\b|\.html?\b|[<>{}=]", name, re.IGNORECASE):
+    if re.search(r"https?:|www\.|@|\.com\b|\.html?\b|[<>{}=()]", name, re.IGNORECASE):
         return False
     # digits only inside a user name ("r23"), never a date or a number on its own
     if re.search(r"\d", name) and (len(name.split()) > 1 or not re.fullmatch(r"[^\W\d_]+[\w.-]*", name)):
@@ -131,7 +133,7 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
 
 def split_byline(text: str, site_keys: set[str]) -> list[str]:
     """"By X and Y | 18 Feb 2025" → ["X", "Y"]."""
-    text = clean(text)
+    text = clean(html.unescape(text))  # JSON-LD strings with "Redacci&oacute;n"
     text = text.lstrip(" |·•-–—:~")
     if re.match(r"^(?:https?:|www\.)", text, re.IGNORECASE):
         return []
@@ -297,6 +299,12 @@ def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
+def _spaced_text(el: HtmlElement) -> str:
+    """Text with a space between child elements: "Jane Doe<span>Published …" must not glue
+    into "DoePublished"."""
+    return clean(" ".join(t for t in el.itertext() if t.strip()))
+
+
 def _printed_byline(visible: list[HtmlElement]) -> str | None:
     for el in visible:
         text = clean(el.text_content())
@@ -311,7 +319,7 @@ def _printed_names(visible: list[HtmlElement], declared: set[str]) -> list[str]:
     on a blog named Creeny, "Von Presse Augsburg"): that is the credit the page gives."""
     names: list[str] = []
     for el in visible:
-        for name in split_byline(el.text_content(), declared):
+        for name in split_byline(_spaced_text(el), declared):
             if name not in names:
                 names.append(name)
         if names and (el.get("rel") == "author" or el.get("itemprop") == "author"):
@@ -350,26 +358,49 @@ def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
     return [n for n in names if fold(n) and fold(n) in page_text]
 
 
+_LOGIN = re.compile(r"^[^\W\d_]+(?:[._][^\W\d_]+)+$")
+
+
+def _with_display_names(names: list[str], others: list[str]) -> list[str]:
+    """"christian.stadtfeld" (a CMS login in the JSON-LD) → the printed "Christian P.
+    Stadtfeld" whose first and last words match it."""
+    out = []
+    for name in names:
+        if _LOGIN.match(name):
+            parts = [fold(p) for p in re.split(r"[._]", name)]
+            for other in others:
+                words = [fold(w) for w in other.split()]
+                if len(words) >= 2 and words[0] == parts[0] and words[-1] == parts[-1]:
+                    name = other
+                    break
+        out.append(name)
+    return out
+
+
 def extract_authors(
     tree: HtmlElement, data: Structured, site_keys: set[str]
 ) -> tuple[list[str], str | None]:
-    """Return ``(authors, byline_as_printed)``."""
+    """Return ``(authors, byline_as_printed)``.
+
+    JSON-LD first (a login there is replaced by the display name printed or in the meta),
+    then the printed byline, then ``<meta name=author>``."""
     visible = _visible_bylines(tree)
     byline = _printed_byline(visible)
     page_text = _page_text(tree)
+    printed_names = _printed_names(visible, set())
+    meta_names = _meta_names(data, site_keys)
     article = data.article()
     unprinted: set[str] = set()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
+        names = _with_display_names(names, printed_names + meta_names)
         if not type_names(article) - _CMS_DEFAULT_TYPES:
             printed = _printed_somewhere(names, page_text)
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
         if names:
             return names, byline
-    names = _printed_names(visible, set())
-    if not names:  # <meta name=author> alone is trusted, unless it only repeats that account
-        names = [n for n in _meta_names(data, site_keys) if fold(n) not in unprinted]
-    return names, byline
-    names = _printed_names(visible, set()) or _meta_names(data, site_keys)
-    return names, byline
+    if printed_names:
+        return printed_names, byline
+    # <meta name=author> alone is trusted, unless it only repeats that unprinted account
+    return [n for n in meta_names if fold(n) not in unprinted], byline
