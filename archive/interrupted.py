@@ -12,9 +12,10 @@ import json
 import logging
 from collections import defaultdict
 from datetime import datetime, timezone
-from pathlib import Path
 
 from archive.capture import index_closed_warc
+from archive.cdxj import index_key_for
+from archive.storage.spool_recovery import crawl_id_of, cut_jsonl
 from archive.manifest import MANIFEST_VERSION, file_kind, manifest_key, software_versions
 from archive.output import LocalOutput
 from archive.recover import RecoveredFile, recover_open_warcs
@@ -22,13 +23,17 @@ from archive.recover import RecoveredFile, recover_open_warcs
 logger = logging.getLogger(__name__)
 
 
-def crawl_id_of(warc_name: str) -> str:
-    """``<crawl_id>-<serial>.warc.gz`` → ``<crawl_id>``."""
-    return warc_name.split(".warc", 1)[0].rsplit("-", 1)[0]
+def crawl_files(output: LocalOutput, crawl_id: str, pattern: str) -> list[str]:
+    return sorted(p.relative_to(output.root).as_posix() for p in output.root.glob(pattern.format(crawl_id)))
 
 
 def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
-    """Recover, index and manifest every interrupted crawl's WARCs; return one line each."""
+    """Recover, index and manifest every interrupted crawl's files; return one line each.
+
+    A crawl counts as interrupted when it left a ``.open`` WARC no live writer holds.  Its
+    manifest lists every file it wrote: WARCs (closed and recovered) with their indexes and
+    its JSONL, cut to the whole lines whose WARC pointers survived.
+    """
     recovered: dict[str, list[RecoveredFile]] = defaultdict(list)
     for result in recover_open_warcs(output.root):
         if result.path is not None:
@@ -38,17 +43,24 @@ def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
         key = manifest_key(crawl_id)
         if output.local_path(key).exists():
             continue
-        files = []
-        for result in results:
-            assert result.path is not None
-            warc_key = result.path.relative_to(output.root).as_posix()
-            files.append(output.file_closed(warc_key))
-            index_key = index_closed_warc(output, warc_key)
-            if index_key:
-                files.append(next(f for f in output.files if f.key == index_key))
+        first = len(output.files)
+        indexes = set(crawl_files(output, crawl_id, "indexes/**/{}-*.cdxj"))
+        for warc_key in crawl_files(output, crawl_id, "warc/**/{}-*.warc.gz"):
+            if index_key_for(warc_key) in indexes:
+                output.file_closed(warc_key)
+                output.file_closed(index_key_for(warc_key))
+            else:
+                index_closed_warc(output, warc_key, close_warc=True)
+        kept_sizes = {r.path.name: r.bytes_kept for r in results if r.path is not None}
+        lines = 0
+        for jsonl_key in crawl_files(output, crawl_id, "articles/**/{}.jsonl.gz"):
+            lines += cut_jsonl(output.local_path(jsonl_key), kept_sizes)
+            output.file_closed(jsonl_key)
+        files = output.files[first:]
         cut = sum(r.bytes_cut for r in results)
-        problem = (f"crawl was interrupted; {len(results)} WARC file(s) recovered, "
-                   f"{cut} bytes of torn records cut; JSONL can be rebuilt with reextract")
+        problem = (f"crawl was interrupted; {len(results)} open WARC file(s) recovered, "
+                   f"{cut} bytes of torn records cut, {lines} JSONL records kept "
+                   "(`newsarchive reextract` rebuilds the rest from the WARCs)")
         manifest = {
             "manifest_version": MANIFEST_VERSION,
             "crawl_id": crawl_id,

@@ -13,6 +13,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any, Mapping
 
@@ -34,6 +36,24 @@ def looks_binary(body: bytes, sample: int = 4096) -> bool:
         return True
     controls = sum(1 for b in head if b < 9 or 13 < b < 32)
     return controls / len(head) > 0.05
+
+
+def watch_parent(parent_pid: int, interval: float = 1.0) -> None:
+    """Worker initializer: exit when the crawl process is gone (even after a kill -9).
+
+    Workers are children of the forkserver, not of the crawl, and would otherwise live on
+    holding the crawl's output pipes.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def extract_for_record(body: bytes, url: str, headers: Mapping[str, str]) -> Extraction:
@@ -71,7 +91,10 @@ class ArticleExtractionPipeline:
     def open_spider(self) -> None:
         if self.workers > 0:
             self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=watch_parent,
+                initargs=(os.getpid(),),
             )
 
     def close_spider(self) -> None:
