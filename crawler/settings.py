@@ -104,3 +104,14 @@ STORAGE_SPOOL_DIR = None
 # Stop the crawl cleanly (no truncated WARC) when the spool's disk has less free than this.
 STORAGE_SPOOL_MIN_FREE = None
 STORAGE_UPLOAD_WORKERS = 2
+# Upload tuning (None = the storage backend's default: multipart from 64 MiB in 16 MiB
+# parts, 4 parts in flight, retries with exponential backoff and jitter).
+STORAGE_S3_MULTIPART_THRESHOLD = None
+STORAGE_S3_PART_SIZE = None
+STORAGE_S3_PART_CONCURRENCY = None
+STORAGE_S3_RETRY_ATTEMPTS = None
+STORAGE_S3_CLIENT_ATTEMPTS = None
+STORAGE_S3_RETRY_BASE_DELAY = None
+STORAGE_S3_RETRY_MAX_DELAY = None
+STORAGE_S3_CONNECT_TIMEOUT = None
+STORAGE_S3_READ_TIMEOUT = None
