@@ -180,14 +180,14 @@ def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int
     if isinstance(value, dict):
         if isinstance(value.get("@value"), str):
             return split_byline(value["@value"], site_keys)
-        name = value.get("name")
-        if isinstance(name, (dict, list)):
-            return _names_from_ld(name, data, site_keys, depth + 1)
-        if isinstance(name, str):
+        raw = value.get("name")
+        if isinstance(raw, (dict, list)):
+            return _names_from_ld(raw, data, site_keys, depth + 1)
+        if isinstance(raw, str):
             if "organization" in type_names(value) or "newsmediaorganization" in type_names(value):
-                cleaned = clean_name(name, site_keys)
+                cleaned = clean_name(raw, site_keys)
                 return [cleaned] if cleaned else []
-            return split_byline(name, site_keys)
+            return split_byline(raw, site_keys)
         given, family = value.get("givenName"), value.get("familyName")
         if isinstance(given, str) and isinstance(family, str):
             cleaned = clean_name(f"{given} {family}", site_keys)
@@ -282,11 +282,7 @@ def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
                 marked.add(sibling)
     found = []
     for el in tree.iter(*_TEXT_BYLINE_TAGS, "a", "h3", "h2", "h1", "cite", "header", "dd", "dt"):
-        if el in marked:
-            pass
-        elif el.tag in _TEXT_BYLINE_TAGS and _text_byline(el):
-            pass
-        else:
+        if not (el in marked or el.tag in _TEXT_BYLINE_TAGS and _text_byline(el)):
             continue
         if el.tag in _SKIP_TAGS or _blocked_classes(el) or el in holders:
             continue

@@ -113,7 +113,7 @@ def _from_markup(tree: HtmlElement, prop: str, times: bool = True) -> str | None
 
 
 # Wayback copies: the archive's own timestamp is not the article's date.
-_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(?=https?://|www\.)", re.I)
+_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(?=https?://|www\.)", re.IGNORECASE)
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
 
 

@@ -77,9 +77,9 @@ def classify(tree: HtmlElement, data: Structured, url: str, title: str | None,
     for t, reason in NON_ARTICLE_PAGE_TYPES.items():
         if t in page_types and not page_types & ARTICLE_TYPES:
             return False, reason
-    reason = url_reason(url)
-    if reason:
-        return False, reason
+    url_kind = url_reason(url)
+    if url_kind:
+        return False, url_kind
     signals = article_signals(data)
     if signals:
         if word_count < MIN_WORDS_WITH_SIGNAL:

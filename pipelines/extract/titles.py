@@ -58,7 +58,7 @@ _GENERIC_PARTS = frozenset(fold(p) for p in (
     "homepage", "blog", "news", "accueil", "inicio"))
 
 
-_SITE_WORDS = re.compile(r"\b(?:community|forum|forums|blog|magazin|magazine|online|news)\b",
+_SITE_WORDS = re.compile(r"\b(?:community|forum|forums|blog|magazin|magazine)\b",
                          re.IGNORECASE)
 
 
