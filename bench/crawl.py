@@ -488,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temp dir, removed)")
     args = parser.parse_args(argv)
 
+    # a SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the temp dirs and nginx go too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     subreaper = become_subreaper()
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-", dir=args.work))
     try:
