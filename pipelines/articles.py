@@ -90,9 +90,12 @@ class ArticleExtractionPipeline:
 
     def open_spider(self) -> None:
         if self.workers > 0:
+            context = multiprocessing.get_context("forkserver")
+            # Workers fork from a server that already imported the extractor.
+            context.set_forkserver_preload(["pipelines.extract"])
             self.executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=multiprocessing.get_context("forkserver"),
+                mp_context=context,
                 initializer=watch_parent,
                 initargs=(os.getpid(),),
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ class SchemaValidationPipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SchemaValidationPipeline:
+        if not crawler.settings.getbool("NEWSARCHIVE_EXTRACT"):
+            raise NotConfigured("extraction is off: no records to validate")
         return cls(crawler)
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:

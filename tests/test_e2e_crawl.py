@@ -191,3 +191,15 @@ def test_every_pointer_yields_the_served_html(crawl: Crawl, news_site: Any) -> N
         if dict((k.lower(), v) for k, v in served.headers).get("content-encoding") == "gzip":
             served_body = gzip.decompress(served_body)
         assert decoded_payload(warc_record, content) == served_body
+
+
+def test_archive_only_crawl_writes_warcs_and_no_records(news_site: Any, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out, "--no-extract", "-v")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ERROR" not in proc.stderr
+    assert not list(out.glob("articles/**/*.jsonl.gz"))
+    warcs = list(out.glob("warc/**/*.warc.gz"))
+    assert warcs
+    for path in warcs:
+        check_warc(path)

@@ -156,6 +156,8 @@ class SectionSpider(Spider):
     def parse_page(self, response: Response) -> Iterator[dict]:
         """Hand a fetched candidate to the pipelines, which decide if it is an article."""
         self._count("pages/candidates")
+        if not self.settings.getbool("NEWSARCHIVE_EXTRACT"):
+            return  # archive only: the WARC has it, `reextract` makes the JSONL later
         if "dataloss" in response.flags:
             self._count("skipped/truncated")
             self.logger.warning("Skipped %s: connection lost mid-body (archived as truncated)", response.url)
