@@ -124,7 +124,7 @@ def test_the_venv_is_reused(tmp_path: Path) -> None:
 def test_s3_archive_is_copied_to_a_local_cache(crawl: Crawl, moto_bucket: Bucket,  # noqa: F811
                                                tmp_path: Path) -> None:
     for path in sorted(crawl.out.rglob("*")):
-        if path.is_file() and path.relative_to(crawl.out).parts[0] in ("warc", "crawls"):
+        if path.is_file() and path.relative_to(crawl.out).parts[0] in ("warc", "indexes", "crawls"):
             moto_bucket.put(path.relative_to(crawl.out).as_posix(), path.read_bytes())
     target = tmp_path / "cache"
     fetch_s3_archive(moto_bucket.uri, target, endpoint_url=moto_bucket.endpoint_url)
