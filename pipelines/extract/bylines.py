@@ -13,6 +13,7 @@ import html
 import re
 from typing import Any
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured, type_names
@@ -268,28 +269,30 @@ def _outside_article(el: HtmlElement, holders: set[HtmlElement]) -> bool:
     return False
 
 
+_LABEL_TAGS = frozenset({"dt", "span", "strong", "b", "div", "p"})
+
+
 def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
     """Byline-like elements in document order: marked up ones (class/rel/itemprop) and short
     lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars."""
     holders = _headline_holders(tree)
     marked = set(tree.xpath(_BYLINE_XPATH))
-    for label in tree.iter("dt", "th", "span", "strong", "b", "div", "p"):
-        # <dt>Auteur</dt><dd>Name</dd>, <span>Por</span><a>Name</a>
-        if label.text and len(label.text) <= 12 and _BARE_LABEL.match(label.text) \
-                and not len(label) and _BARE_LABEL.match(clean(label.text_content())):
-            sibling = label.getnext()
-            if sibling is not None:
-                marked.add(sibling)
     found = []
     for el in tree.iter(*_TEXT_BYLINE_TAGS, "a", "h3", "h2", "h1", "cite", "header", "dd", "dt"):
-        if not (el in marked or el.tag in _TEXT_BYLINE_TAGS and _text_byline(el)):
+        text = el.text
+        if text and len(text) <= 12 and el.tag in _LABEL_TAGS and not len(el) \
+                and _BARE_LABEL.match(text):
+            # <dt>Auteur</dt><dd>Name</dd>, <span>Por</span><a>Name</a>
+            sibling = el.getnext()
+            if sibling is not None:
+                marked.add(sibling)
             continue
-        if el.tag in _SKIP_TAGS or _blocked_classes(el) or el in holders:
+        if not (el in marked or text and el.tag in _TEXT_BYLINE_TAGS and _text_byline(el)):
             continue
-        text = clean(el.text_content())
-        if not text or len(text) > 200:
+        if _blocked_classes(el) or el in holders:
             continue
-        if _outside_article(el, holders):
+        content = clean(el.text_content())
+        if not content or len(content) > 200 or _outside_article(el, holders):
             continue
         found.append(el)
     return found
@@ -334,14 +337,18 @@ def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
     return []
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style "
+                         "or ancestor::noscript or ancestor::template)]")
+
+
+def _words(text: str) -> str:
+    return " " + _NON_WORD.sub(" ", text.casefold()) + " "
+
+
 def _page_text(tree: HtmlElement) -> str:
-    """Folded visible text of the page body (no scripts, styles or templates)."""
-    body = tree.find(".//body")
-    if body is None:
-        return ""
-    return fold(" ".join(body.xpath(
-        ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript "
-        "or ancestor::template)]")))
+    """The visible text of the page body as space-separated lower-case words."""
+    return _words(" ".join(_BODY_TEXT(tree)))
 
 
 # The types SEO plugins stamp on every post (Yoast, Rank Math): their author is the CMS
@@ -349,9 +356,12 @@ def _page_text(tree: HtmlElement) -> str:
 _CMS_DEFAULT_TYPES = frozenset({"article", "blogposting", "posting", "creativework_article"})
 
 
-def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
+def _printed_somewhere(names: list[str], tree: HtmlElement) -> list[str]:
     """The names the page also prints somewhere in its body."""
-    return [n for n in names if fold(n) and fold(n) in page_text]
+    if not names:
+        return names
+    page_text = _page_text(tree)
+    return [n for n in names if _words(n).strip() and _words(n) in page_text]
 
 
 _LOGIN = re.compile(r"^[^\W\d_]+(?:[._][^\W\d_]+)+$")
@@ -382,7 +392,6 @@ def extract_authors(
     then the printed byline, then ``<meta name=author>``."""
     visible = _visible_bylines(tree)
     byline = _printed_byline(visible)
-    page_text = _page_text(tree)
     printed_names = _printed_names(visible, set())
     meta_names = _meta_names(data, site_keys)
     article = data.article()
@@ -391,7 +400,7 @@ def extract_authors(
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
         names = _with_display_names(names, printed_names + meta_names)
         if not type_names(article) - _CMS_DEFAULT_TYPES:
-            printed = _printed_somewhere(names, page_text)
+            printed = _printed_somewhere(names, tree)
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
         if names:
