@@ -19,6 +19,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from . import boilerplate
+from .blocks import complete
 from .images import credit_line
 from .text_utils import clean, fold
 
@@ -35,9 +36,15 @@ _BOILERPLATE_CLASS = (
 )
 # Never a container of the article itself (class soup on <body> often says "cookies" or
 # "newsletter"): no body/html/main/article, nothing holding the h1 or the articleBody.
+# Hover cards inside a paragraph (a linked name that pops up a photo and headlines): the
+# innermost card element holding an image goes, the name link stays.
+_HOVER_CLASS = ("contains(@class,'rollover') or contains(@class,'tooltip') "
+                "or contains(@class,'popover') or contains(@class,'hovercard') "
+                "or contains(@class,'hover-card')")
 PRUNE_XPATH = [
     (f"//*[not(self::body or self::html or self::main or self::article)][{_BOILERPLATE_CLASS}]"
-    "[not(.//h1) and not(.//*[@itemprop='articleBody'])]")
+     "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"),
+    f"//p//*[{_HOVER_CLASS}][.//img][not(.//*[{_HOVER_CLASS}][.//img])]",
 ]
 
 
@@ -55,6 +62,7 @@ class BodySettings:
     prune: bool = True
     prune_captions: bool = True
     readability_fallback: bool = True
+    complete_blocks: bool = True
 
 
 @dataclass
@@ -101,7 +109,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
             prune_xpath=(PRUNE_XPATH if settings.prune else [])
             + ([CAPTION_XPATH] if settings.prune_captions else []),
         )
-    if doc is None:
+    if doc is None or isinstance(doc, dict):
         return None
     return doc.body
 
@@ -109,7 +117,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
 def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: list[str]) -> Body:
     result = Body()
     head_keys = {fold(t) for t in [title, *byline_texts] if t}
-    skip_next = False
+    skip_next = skip_links = False
     for i, line in enumerate(paragraphs):
         if skip_next:
             skip_next = False
@@ -122,7 +130,14 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
             result.credits.append(credit)
             continue
         if boilerplate.is_end_marker(line) and i >= len(paragraphs) * 0.5 and result.paragraphs:
-            break
+            if not _article_continues(paragraphs[i + 1:]):
+                break
+            skip_links = True  # a "Don't miss" box inside the article: its links go
+            continue
+        if skip_links:
+            if not boilerplate.is_prose(line):
+                continue
+            skip_links = False
         if boilerplate.is_label_only(line):
             skip_next = True
             continue
@@ -133,6 +148,12 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
     result.paragraphs = [p for i, p in enumerate(result.paragraphs)
                          if i < max(tail, 1) or not boilerplate.is_tail_promo(p)]
     return result
+
+
+def _article_continues(rest: list[str]) -> bool:
+    """Article prose after an end marker: three long paragraphs and most of what is left."""
+    prose = [p for p in rest if boilerplate.is_prose(p)]
+    return len(prose) >= 3 and sum(map(len, prose)) >= 0.7 * sum(map(len, rest))
 
 
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt",
@@ -153,7 +174,7 @@ def readability_paragraphs(tree: HtmlElement) -> list[str]:
         logger.debug("readability failed: %s", exc)
         return []
     root = lxml.html.fragment_fromstring(summary, create_parent="div")
-    out = []
+    out: list[str] = []
     for el in root.iter(*_BLOCKS):
         if el.tag == "div" and el.find(".//p") is not None:
             continue
@@ -201,4 +222,6 @@ def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: l
     paragraphs = _paragraphs(body) if body is not None else []
     if settings.readability_fallback and _looks_short(paragraphs, tree):
         paragraphs = choose_paragraphs(paragraphs, readability_paragraphs(tree))
+    if settings.complete_blocks:
+        paragraphs = complete(paragraphs, tree)
     return clean_paragraphs(paragraphs, title, byline_texts)

@@ -87,3 +87,11 @@ TAIL_PROMO = re.compile(
 
 def is_tail_promo(line: str) -> bool:
     return len(line) <= 400 and bool(TAIL_PROMO.match(line))
+
+
+_SENTENCE_END = re.compile(r"[.!?…\"”’»)]\s*$")
+
+
+def is_prose(line: str, min_chars: int = 100) -> bool:
+    """A paragraph of running text: long enough and ending a sentence."""
+    return len(line) >= min_chars and bool(_SENTENCE_END.search(line))
