@@ -19,7 +19,9 @@ END_MARKERS = re.compile(
     r"recent posts|popular posts|most (?:read|popular|viewed)|trending(?: now)?|"
     r"share this(?: article| story| post)?:?|share on .{0,20}|like this:?|"
     r"recommended(?: for you| stories| articles)?|don[’']t miss|further reading|"
-    r"weitere artikel|das könnte sie auch interessieren|mehr zum thema|ähnliche artikel|"
+    r"weitere artikel|das könnte (?:sie|dich) auch interessieren|mehr zum thema.{0,40}|"
+    r"ähnliche artikel|mehr themen|weitere (?:aktuelle )?themen.{0,50}|top[- ]themen.{0,40}|"
+    r"über diese (?:reihe|serie)|zum newsletter anmelden|más sobre .{0,40}|"
     r"verwandte artikel|kommentare?|schreibe einen kommentar|"
     r"articles? similaires?|à lire aussi|vous aimerez aussi|laisser un commentaire|"
     r"artículos relacionados|te puede interesar|deja un comentario|"
@@ -33,7 +35,7 @@ END_MARKERS = re.compile(
 # Cross-link labels: the label line goes, and a short link-like line right after it too.
 CROSS_LINK = re.compile(
     r"^(?:read (?:also|more|next)|also read|see also|see more|related|more|watch|listen|"
-    r"lesen sie (?:auch|mehr)|mehr dazu|siehe auch|auch interessant|"
+    r"lesen sie (?:auch|mehr)|auch lesen|mehr dazu|siehe auch|auch interessant|"
     r"lire (?:aussi|également|la suite)|à lire aussi|voir aussi|"
     r"lee (?:también|más)|ver también|leer más|"
     r"leggi (?:anche|di più)|vedi anche|"
@@ -48,7 +50,12 @@ NOISE_LINE = re.compile(
     r"tags?:.*|filed under:?.*|posted in:?.*|categories?:.*|"
     r"follow us on .*|sign up for .*newsletter.*|subscribe(?: now)?[.!]?|"
     r"we use cookies.*|this (?:web)?site uses cookies.*|accept(?: all)?(?: cookies)?|"
-    r"all rights reserved\.?.*|©\s*\d{4}.*)$",
+    r"all rights reserved\.?.*|©\s*\d{4}.*|"
+    r"inhaltsverzeichnis|table of contents|sie sind (?:aktuell |derzeit )?nicht eingeloggt\.?|"
+    r"anzeige\s*[-–:|].*|"
+    r"(?:veröffentlicht(?: am)?|veröffentlichung|published(?: on)?|publié le|publicado(?: el)?|"
+    r"(?:zuletzt |last )?(?:aktualisiert|updated|modified)(?: am| on)?|letzte aktualisierung(?: am)?)"
+    r"\s*:?\s*\d.{0,60})$",
     re.IGNORECASE,
 )
 
@@ -80,7 +87,8 @@ TAIL_PROMO = re.compile(
     r"source\s*:|copyright\b|©|this (?:article|story) (?:was|first|originally)|"
     r"we[’']d (?:like|love) to hear|the .{0,60} is committed to|"
     r"folgen sie uns|abonnieren sie|melden sie sich|suivez-nous|abonnez-vous|síguenos|"
-    r"suscríbete|seguici|iscriviti|volg ons)",
+    r"suscríbete|s[ií]guenos|seguici|iscriviti|volg ons|never miss\b|we want to hear|"
+    r"we need your help|unterstütze\b|unterstützen sie\b|submit a letter)",
     re.IGNORECASE,
 )
 
