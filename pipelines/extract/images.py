@@ -22,13 +22,19 @@ from .text_utils import clean, first_str
 CREDIT_LABEL = (
     r"(?:image|photo|picture|video|header|featured|lead|cover|top)\s+(?:source|credits?|courtesy)|"
     r"photo\s*credits?|photographs?|photography|photos?|pictures?|pics?|images?|credits?|"
-    r"bildquelle|bildnachweis|bilder|bild|fotos?|quelle\s+bild|crédits?(?:\s+photo)?|"
+    r"bildquelle|bildnachweis|bilder|bild|fotos?|quelle\s+bild|crédits?(?:\s+photos?)?|"
+    r"cr[ée]dito(?:\s+foto)?|"
     r"photographie|fotograf[íi]a|imagen|immagine|afbeelding|beeld|source\s+image|illustration"
 )
 _LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE)
 _INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.IGNORECASE)
 _TRAILING = re.compile(rf"(?:^|(?<=[.!?)])\s+|\s[|–—-]\s|\s{{2,}})(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^.]+?)\s*\.?\s*$",
                        re.IGNORECASE)
+# "… (AP Photo/Jane Doe)", "… (Photo by Jane Doe)"; "… Foto: Jane Doe" with no full stop before.
+_AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]]+|Photo by [^)\]]+"
+                     r"|(?<=File:\s)[^)\]]+|(?<=File:)[^)\]]+)[)\]]\s*\.?\s*$")
+_LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
+                           r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
 _COPYRIGHT = re.compile(r"(?:^|\s)(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
 _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "attribution",
                    "author")
@@ -36,7 +42,10 @@ _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "a
 
 def clean_credit(raw: str) -> str | None:
     name = clean(raw).strip(" .,;:|–—-")
-    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*[:：]\s*", "", name, flags=re.IGNORECASE)
+    if name.startswith(("(", "[")) and name.endswith((")", "]")):
+        name = name[1:-1].strip()
+    name = re.sub(r"^(?:credit\s*(?:\.\.\.|…)|file:)\s*", "", name, flags=re.IGNORECASE)
+    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*(?:[:：]\s*|(?=©))", "", name, flags=re.IGNORECASE)
     name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.IGNORECASE).strip(" .,;:")
     name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.IGNORECASE)
     if not name or len(name) > 120:
@@ -47,7 +56,7 @@ def clean_credit(raw: str) -> str | None:
 def split_credit(text: str) -> tuple[str, str | None]:
     """Caption text → (caption without the credit, credit name or None)."""
     text = clean(text)
-    for pattern in (_LABELLED, _INLINE, _TRAILING, _COPYRIGHT):
+    for pattern in (_LABELLED, _INLINE, _TRAILING, _AGENCY, _LABEL_AT_END, _COPYRIGHT):
         m = pattern.search(text)
         if m:
             credit = clean_credit(m.group("name"))
@@ -175,9 +184,14 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
             match = img
             break
     container = _figure_of(match) if match is not None else None
+    if container is None and match is not None:
+        container = _credit_wrapper(match)
     if container is None and figure_img is not None and match is None:
         container = _figure_of(figure_img) if figure_img is not None else None
         container = container if container is not None and _is_first_in_article(figure_img, root) else None
+    if container is None and match is None:
+        # og:image is another rendition of the lead picture: the lead figure's caption
+        container = _lead_figure(root)
     if container is not None:
         caption, credit = _caption_and_credit(container)
     if ld and (ld.get("url") and _key(urljoin(url, ld["url"])) == wanted):
@@ -186,6 +200,31 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
     if caption and not credit:
         caption, credit = split_credit(caption)
     return {"url": image_url, "caption": caption or None, "credit": credit or None}
+
+
+def _credit_wrapper(img: HtmlElement) -> HtmlElement | None:
+    """An image's wrapper (up to two levels) holding a credit element beside it."""
+    for anc in list(img.iterancestors())[:2]:
+        if anc.tag in ("article", "main", "body", "p"):
+            return None
+        for el in anc.iter():
+            cls = (el.get("class") or "").lower()
+            if el is not img and any(c in cls for c in ("credit", "copyright")):
+                return anc
+    return None
+
+
+def _lead_figure(root: HtmlElement) -> HtmlElement | None:
+    """The first figure with an image and a caption, if it comes before the article text."""
+    for el in root.iter("figure", "p"):
+        if el.tag == "p":
+            if len(clean(el.text_content())) >= 150:
+                return None
+            continue
+        has_image = el.find(".//img") is not None or el.find(".//picture") is not None
+        if has_image and el.find(".//figcaption") is not None:
+            return el
+    return None
 
 
 def _is_first_in_article(img: HtmlElement, root: HtmlElement) -> bool:

@@ -60,28 +60,26 @@ def _visible_breadcrumb(tree: HtmlElement) -> list[str]:
 def _section_from_trail(trail: list[str], title: str | None) -> str | None:
     """The item before the title; "Home" is never a section."""
     items = list(trail)
-    if title and items and (fold(items[-1]) == fold(title) or fold(title).startswith(fold(items[-1]))
-                            and len(fold(items[-1])) > 20):
+    last = fold(items[-1]) if items else ""
+    if title and items and (last == fold(title) or len(last) > 20 and (
+            fold(title).startswith(last) or fold(title) in last)):
         items = items[:-1]
     items = [i for i in items if fold(i) not in {fold(h) for h in _HOME} and len(i) <= 60]
     return items[-1] if items else None
 
 
-def extract_section(tree: HtmlElement, data: Structured, title: str | None) -> str | None:
+def _declared_section(data: Structured) -> str | None:
+    """article:section, else articleSection; a comma list in articleSection ("Reviews,
+    Album Reviews") is several sections: the one article:section names, else the first."""
+    meta = data.first_meta("article:section") or first_str(data.og.get("article:section"))
     article = data.article()
-    if article:
-        section = first_str(article.get("articleSection"))
-        if section:
-            return section
-    section = data.first_meta("article:section") or first_str(data.og.get("article:section"))
-    if section:
-        return clean(section)
-    section = _section_from_trail(_ld_breadcrumb(data), title)
-    if section:
-        return section
-    section = _section_from_trail(_visible_breadcrumb(tree), title)
-    if section:
-        return section
+    declared = first_str(article.get("articleSection")) if article else None
+    if declared and "," in declared and not meta:
+        return clean(declared.split(",")[0]) or None
+    return clean(meta or declared) or None
+
+
+def _category_label(tree: HtmlElement) -> str | None:
     for a in tree.xpath(".//a[contains(concat(' ', @rel, ' '), ' category ')]"
                         " | .//*[contains(@class,'cat-links')]//a"
                         " | .//*[contains(@class,'post-category')]//a"):
@@ -91,31 +89,60 @@ def extract_section(tree: HtmlElement, data: Structured, title: str | None) -> s
     return None
 
 
+def extract_section(tree: HtmlElement, data: Structured, title: str | None) -> str | None:
+    """The section the page places itself in: a visible breadcrumb's item before the
+    headline, else the declared section (not when it only repeats the headline), else the
+    JSON-LD breadcrumb, else a category label."""
+    visible = _section_from_trail(_visible_breadcrumb(tree), title)
+    declared = _declared_section(data)
+    if declared and title and fold(declared) == fold(title):
+        declared = None
+    return (visible or declared or _section_from_trail(_ld_breadcrumb(data), title)
+            or _category_label(tree))
+
+
 def _split_keywords(value: object) -> list[str]:
+    """A comma/semicolon string is a list; a JSON list's items stay whole."""
     if isinstance(value, list):
         out: list[str] = []
         for item in value:
-            out += _split_keywords(item)
+            out += [clean(item)] if isinstance(item, str) else _split_keywords(item)
         return out
     if isinstance(value, str):
         return [clean(v) for v in re.split(r"[,;]", value) if clean(v)]
     return []
 
 
+_CODE_LIKE = re.compile(r"^[@#]?[a-z0-9]+(?:_[a-z0-9]+)+$|^@\w+$")
+_URL_LIKE = re.compile(r"^(?:https?:)?//|^/\S*$")
+
+
+def _visible_tags(tree: HtmlElement) -> list[str]:
+    return [clean(a.text_content()) for a in tree.xpath(
+        ".//a[contains(concat(' ', @rel, ' '), ' tag ') and not(contains(@rel, 'category'))]"
+        " | .//a[@itemprop='keywords']")]
+
+
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
-    tags: list[str] = []
+    """Declared tags (article:tag, else the article's keywords, else news_keywords), else the
+    visible tag links.  One article:tag holding a comma list is split; keywords that are
+    links (microdata ``<a itemprop=keywords>``) give way to the link texts; CMS flags
+    (``autoplay_video``, ``@river``) are not tags."""
     article = data.article()
-    sources: list[str] = []
-    sources += data.og.get("article:tag", []) + data.all_meta("article:tag")
+    sources: list[str] = list(dict.fromkeys(data.og.get("article:tag", [])
+                                            + data.all_meta("article:tag")))
+    if len(sources) == 1 and "," in sources[0]:
+        sources = _split_keywords(sources[0])
     if not sources and article:
-        sources += _split_keywords(article.get("keywords"))
+        sources = _split_keywords(article.get("keywords"))
     if not sources:
-        sources += _split_keywords(data.all_meta("news_keywords"))
-    if not sources:
-        sources += [clean(a.text_content()) for a in
-                    tree.xpath(".//a[contains(concat(' ', @rel, ' '), ' tag ') and not(contains(@rel, 'category'))]")]
+        sources = _split_keywords(",".join(data.all_meta("news_keywords")))
+    if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
+        sources = _visible_tags(tree)
+    tags: list[str] = []
     for tag in sources:
         tag = clean(tag)
-        if tag and len(tag) <= 80 and tag not in tags:
+        if (tag and len(tag) <= 80 and tag not in tags and not _CODE_LIKE.match(tag)
+                and not _URL_LIKE.match(tag)):
             tags.append(tag)
     return tags
