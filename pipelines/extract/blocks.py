@@ -308,13 +308,18 @@ def _worth_adding(block: Block, lead: bool, kept_grams: set[tuple[str, ...]]) ->
     n = len(block.text)
     if block.furniture_chars > 0.5 * n or block.link_chars > 0.5 * n:
         return False
-    if n < 40 and block.owner.tag not in _SHORT_OK:
+    if n < 40 and block.owner.tag not in _SHORT_OK and not _in_quote(block.owner):
         return False
     if lead and not is_prose(block):
         return False
     if split_credit(block.text)[1]:
         return False  # a caption with its credit
     return not _mostly_kept(block, kept_grams)
+
+
+def _in_quote(el: HtmlElement) -> bool:
+    parent = el.getparent()
+    return parent is not None and parent.tag == "blockquote"
 
 
 def _is_heading(block: Block) -> bool:

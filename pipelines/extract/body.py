@@ -129,8 +129,8 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
         if credit:
             result.credits.append(credit)
             continue
-        if boilerplate.is_end_marker(line) and i >= len(paragraphs) * 0.5 and result.paragraphs:
-            if not _article_continues(paragraphs[i + 1:]):
+        if boilerplate.is_end_marker(line) and result.paragraphs:
+            if i >= len(paragraphs) * 0.5 and not _article_continues(paragraphs[i + 1:]):
                 break
             skip_links = True  # a "Don't miss" box inside the article: its links go
             continue

@@ -35,7 +35,7 @@ _AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]
                      r"|(?<=File:\s)[^)\]]+|(?<=File:)[^)\]]+)[)\]]\s*\.?\s*$")
 _LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
                            r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
-_COPYRIGHT = re.compile(r"(?:^|\s)(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
+_COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
 _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "attribution",
                    "author")
 

@@ -1,0 +1,97 @@
+"""Body text: completion of trafilatura's paragraphs from the article container, hover cards,
+inline "Don't miss" boxes (synthetic pages, original text)."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from pipelines.extract import extract_page
+from pipelines.extract.blocks import complete, text_blocks
+from pipelines.extract.body import clean_paragraphs
+
+URL = "https://news.example/2025/03/story/"
+P1 = "The harbour board approved the new ferry timetable after a long evening session on Monday."
+P2 = "Residents of the islands had asked for an earlier crossing on weekdays for many years now."
+P3 = "The first boats on the new schedule leave the pier at six on the first Monday of April."
+P4 = "Operators said the change would need two more crews and a second boat during the summer."
+
+
+def tree(body: str) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(f"<html><body>{body}</body></html>")
+
+
+def test_blocks_split_at_block_elements_and_br() -> None:
+    blocks = text_blocks(tree(f"<div>{P1}<br><br>{P2}<p>{P3} <a href='/x'>link</a></p></div>"))
+    assert [b.text for b in blocks] == [P1, P2, P3 + " link"]
+    assert blocks[2].link_chars == len("link")
+    assert blocks[0].owner.tag == "div" and blocks[2].owner.tag == "p"
+
+
+def test_loose_text_between_kept_paragraphs_is_put_back_in_order() -> None:
+    page = tree(f"<main><div class='story'><p>{P1}</p>{P2}<br><img src='/a.jpg'><p>{P3}</p>"
+                f"<p>{P4}</p></div></main>")
+    assert complete([P1, P3, P4], page) == [P1, P2, P3, P4]
+
+
+def test_subhead_list_items_and_tweets_inside_the_article_are_put_back() -> None:
+    page = tree(f"<article><p>{P1}</p><h2>New crossings</h2><p>{P2}</p>"
+                "<ul><li>Monday to Friday: six, seven and eight in the morning.</li></ul>"
+                "<blockquote class='twitter-tweet'><p>Finally an early boat!</p>— Islander "
+                f"(@islander)</blockquote><p>{P3}</p></article>")
+    out = complete([P1, P2, P3], page)
+    assert out == [P1, "New crossings", P2,
+                   "Monday to Friday: six, seven and eight in the morning.",
+                   "Finally an early boat!", "— Islander (@islander)", P3]
+
+
+def test_furniture_inside_the_article_is_not_put_back() -> None:
+    page = tree(f"<article><p>{P1}</p>"
+                "<div class='share-buttons'>Share this on every network you know about</div>"
+                "<div class='related-posts'>Another story about ferries that you may like</div>"
+                "<figure><img src='/a.jpg'><figcaption>The pier at dawn, seen from the "
+                "harbour wall</figcaption></figure>"
+                "<p style='display:none'>Hidden text that a reader never sees on the page</p>"
+                "<p><a href='/a'>A headline linking elsewhere on the site entirely</a></p>"
+                f"<h3>Related</h3><ul><li><a href='/b'>Other story</a></li></ul><p>{P2}</p>"
+                "</article>")
+    assert complete([P1, P2], page) == [P1, P2]
+
+
+def test_only_prose_leads_and_nothing_after_the_last_kept_block() -> None:
+    page = tree(f"<article><div class='summary'>{P4} {P4}</div><div>By Jane Harbour</div>"
+                f"<p>{P1}</p><p>{P2}</p><p>Short promo line after the text ends here.</p>"
+                f"<p>{P3}</p></article>")
+    assert complete([P1, P2], page) == [f"{P4} {P4}", P1, P2]
+
+
+def test_blocks_outside_the_container_are_left_alone() -> None:
+    page = tree(f"<div class='sidebar'><p>{P4}</p></div><article><p>{P1}</p><p>{P2}</p>"
+                "</article>")
+    assert complete([P1, P2], page) == [P1, P2]
+
+
+def test_hover_card_inside_a_paragraph_is_dropped() -> None:
+    card = ("<span class='rollover-people'><a href='/people/jane'>Jane Harbour</a>"
+            "<span class='rollover-people-block'><span class='rollover-block'>"
+            "<img src='/jane.jpg'><a href='/1'>Ferry fares to rise in June</a> "
+            "<a href='/2'>Harbour board names new chair</a></span></span></span>")
+    html = (f"<html><head><title>Ferries</title></head><body><article><h1>Ferries</h1>"
+            f"<p>Board chair {card} said the timetable was settled.</p><p>{P1}</p><p>{P2}</p>"
+            f"<p>{P3}</p></article></body></html>")
+    text = extract_page(html, URL).record["text"]
+    assert "Board chair Jane Harbour said the timetable was settled." in text
+    assert "Ferry fares to rise" not in text and "new chair" not in text
+
+
+def test_end_marker_followed_by_article_prose_is_an_inline_box() -> None:
+    long = [p + " " + p for p in (P1, P2, P3, P4)]
+    lines = [*long[:2], "Don't miss", "Ferry fares to rise in June [VIDEO]", *long[2:],
+             long[0].upper().lower()]
+    kept = clean_paragraphs(lines, None, []).paragraphs
+    assert "Don't miss" not in kept and "Ferry fares to rise in June [VIDEO]" not in kept
+    assert kept[-1] == long[0].lower() and long[3] in kept
+
+
+def test_end_marker_before_teasers_ends_the_article() -> None:
+    lines = [P1, P2, P3, "Related articles", "Ferry fares to rise", "New chair named"]
+    assert clean_paragraphs(lines, None, []).paragraphs == [P1, P2, P3]
