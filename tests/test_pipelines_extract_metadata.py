@@ -190,3 +190,14 @@ def test_title_without_site_affixes(title_tag: str, h1: str | None, expected: st
     html = (f"<!DOCTYPE html><html><head>{head}</head><body><article>{heading}{body_text()}"
             "</article></body></html>")
     assert extract(html, URL)["title"] == expected
+
+
+def test_modified_equal_to_published_is_not_a_modification() -> None:
+    from pipelines.extract.dates import not_a_modification
+
+    assert not_a_modification("2025-02-18T10:30:00+01:00", "2025-02-18T09:30:00Z") is None
+    assert not_a_modification("2025-02-18T10:30:00+01:00", "2025-02-19T08:00:00+01:00") == (
+        "2025-02-19T08:00:00+01:00"
+    )
+    assert not_a_modification(None, "2025-02-19") == "2025-02-19"
+    assert not_a_modification("2025-02-18", "2025-02-18") is None

@@ -44,11 +44,7 @@ def table() -> dict[str, dict[str, float]]:
     return result
 
 
-FIELDS = ["section", "tags", "image_caption", "image_credit",
-          pytest.param("modified", marks=pytest.mark.xfail(
-              strict=True, reason="dates.py: dateModified equal to datePublished is reported "
-                                  "as a modification; date-only/offset-less sources chosen "
-                                  "over a full article:modified_time"))]
+FIELDS = ["section", "tags", "image_caption", "image_credit", "modified"]
 
 
 @pytest.mark.parametrize("field", FIELDS)

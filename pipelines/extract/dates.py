@@ -188,7 +188,7 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
             published = weak
         else:
             published = day or weak
-        return published, modified
+        return published, not_a_modification(published, modified)
     from_url = url_day(url)
     published = to_local_day(published, from_url)
     if from_url is None and modified and modified[:10] == published[:10]:
@@ -196,4 +196,17 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
         day = _from_htmldate(tree, url, extensive=False)
         if day and day < published[:10]:
             published = day
-    return published, modified
+    return published, not_a_modification(published, modified)
+
+
+def not_a_modification(published: str | None, modified: str | None) -> str | None:
+    """``modified`` unless it only repeats the publication instant (CMSs stamp
+    dateModified = datePublished on articles never updated)."""
+    if not published or not modified:
+        return modified
+    try:
+        if datetime.fromisoformat(published) == datetime.fromisoformat(modified):
+            return None
+    except ValueError:
+        return modified if published != modified else None
+    return modified
