@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 
 from archive.capture import index_closed_warc
 from archive.cdxj import index_key_for
-from archive.storage.spool_recovery import crawl_id_of, cut_jsonl
+from archive.storage.spool_recovery import cut_jsonl
 from archive.manifest import MANIFEST_VERSION, file_kind, manifest_key, software_versions
 from archive.output import LocalOutput
 from archive.recover import RecoveredFile, recover_open_warcs
+from archive.warc_writer import crawl_id_of
 
 logger = logging.getLogger(__name__)
 

@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 OPEN_SUFFIX = ".open"
 
 
+def crawl_id_of(name: str) -> str:
+    """``<crawl_id>-<serial>.warc.gz[.open]`` → ``<crawl_id>``."""
+    return name.split(".warc", 1)[0].rsplit("-", 1)[0]
+
+
 class FileSink(Protocol):
     def local_path(self, key: str) -> Path: ...
 

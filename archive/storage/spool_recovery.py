@@ -24,10 +24,10 @@ from typing import Any
 
 from archive.storage import sha256_file
 from archive.storage.spool import PendingUpload, Spool
+from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
 logger = logging.getLogger(__name__)
 
-OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 
 
@@ -36,11 +36,6 @@ class _Crawl:
     crawl_id: str
     recovered: list[Any] = field(default_factory=list)  # archive.recover.RecoveredFile
     adopted: list[str] = field(default_factory=list)  # closed WARC keys never journaled
-
-
-def crawl_id_of(name: str) -> str:
-    """``<crawl_id>-<serial>.warc.gz[.open]`` → ``<crawl_id>``."""
-    return name.split(".warc", 1)[0].rsplit("-", 1)[0]
 
 
 def belongs_to(key: str, crawl_id: str) -> bool:
