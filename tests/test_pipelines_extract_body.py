@@ -95,3 +95,25 @@ def test_end_marker_followed_by_article_prose_is_an_inline_box() -> None:
 def test_end_marker_before_teasers_ends_the_article() -> None:
     lines = [P1, P2, P3, "Related articles", "Ferry fares to rise", "New chair named"]
     assert clean_paragraphs(lines, None, []).paragraphs == [P1, P2, P3]
+
+
+def test_labels_before_a_repeated_headline_go_with_it() -> None:
+    prose = "The council voted on Tuesday to close the old bridge for repairs, officials said."
+    body = clean_paragraphs(["Top stories", "Bridge to close for repairs", prose],
+                            "Bridge to close for repairs", [])
+    assert body.paragraphs == [prose]
+    # a headline further down, or prose before it, leaves the text alone
+    kept = clean_paragraphs([prose, "Bridge to close for repairs"], "Bridge to close for repairs",
+                            [])
+    assert kept.paragraphs[0] == prose
+
+
+def test_date_lines_and_copyright_notes_are_not_body_text() -> None:
+    prose = ["A long paragraph of the article that says what happened and why it matters."] * 6
+    lines = ["기사입력 :[ 2018-08-25 15:24 ]", *prose, "Stand: 27.11.2026, 10:15 Uhr",
+             "저작권자 ⓒ 예시뉴스, 무단전재 및 재배포금지"]
+    assert clean_paragraphs(lines, None, []).paragraphs == prose
+    # a table row with a date is data, and a sentence with a date is text
+    row = "2019-01-02 | 5.3 | 4.1"
+    sentence = "On 2019-01-02 the plant reopened after three months of repairs."
+    assert clean_paragraphs([row, sentence], None, []).paragraphs == [row, sentence]

@@ -42,7 +42,8 @@ _HOVER_CLASS = ("contains(@class,'rollover') or contains(@class,'tooltip') "
                 "or contains(@class,'popover') or contains(@class,'hovercard') "
                 "or contains(@class,'hover-card')")
 PRUNE_XPATH = [
-    (f"//*[not(self::body or self::html or self::main or self::article)][{_BOILERPLATE_CLASS}]"
+    (f"//*[@class or @id][{_BOILERPLATE_CLASS}]"
+     "[not(self::body or self::html or self::main or self::article)]"
      "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"),
     f"//p//*[{_HOVER_CLASS}][.//img][not(.//*[{_HOVER_CLASS}][.//img])]",
 ]
@@ -63,6 +64,7 @@ class BodySettings:
     prune_captions: bool = True
     readability_fallback: bool = True
     complete_blocks: bool = True
+    fast: bool = True  # skip trafilatura's own readability/justext comparison
 
 
 @dataclass
@@ -104,6 +106,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
             include_tables=settings.include_tables,
             favor_precision=settings.favor_precision,
             favor_recall=settings.favor_recall,
+            fast=settings.fast,
             deduplicate=settings.deduplicate,
             with_metadata=False,
             prune_xpath=(PRUNE_XPATH if settings.prune else [])
@@ -117,6 +120,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
 def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: list[str]) -> Body:
     result = Body()
     head_keys = {fold(t) for t in [title, *byline_texts] if t}
+    paragraphs = paragraphs[_head_end(paragraphs, head_keys):]
     skip_next = skip_links = False
     for i, line in enumerate(paragraphs):
         if skip_next:
@@ -141,13 +145,25 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
         if boilerplate.is_label_only(line):
             skip_next = True
             continue
-        if boilerplate.is_cross_link(line) or boilerplate.is_noise(line):
+        if (boilerplate.is_cross_link(line) or boilerplate.is_noise(line)
+                or boilerplate.is_dateline(line)):
             continue
         result.paragraphs.append(line)
     tail = len(result.paragraphs) - 4
     result.paragraphs = [p for i, p in enumerate(result.paragraphs)
                          if i < max(tail, 1) or not boilerplate.is_tail_promo(p)]
     return result
+
+
+def _head_end(paragraphs: list[str], head_keys: set[str]) -> int:
+    """Index after the headline when it is repeated among the first lines with only short
+    labels ("Top news", a kicker) before it; 0 when it is not."""
+    for i, line in enumerate(paragraphs[:3]):
+        if fold(line) in head_keys:
+            return i + 1
+        if len(line) >= 80 or boilerplate.is_prose(line, 40):
+            return 0
+    return 0
 
 
 def _article_continues(rest: list[str]) -> bool:

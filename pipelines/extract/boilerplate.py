@@ -84,7 +84,7 @@ TAIL_PROMO = re.compile(
     r"get (?:the|our|access|it|more|your)\b|like this (?:story|article)|share (?:this|it)\b|"
     r"tell us what|have a (?:news )?tip|listen (?:to|live|back)\b|download (?:the|our)\b|"
     r"click here|for more (?:news|stories|information),?|join (?:us|our|the)\b|don[’']t miss|"
-    r"source\s*:|copyright\b|©|this (?:article|story) (?:was|first|originally)|"
+    r"source\s*:|copyright\b|.{0,20}[©ⓒ]|this (?:article|story) (?:was|first|originally)|"
     r"we[’']d (?:like|love) to hear|the .{0,60} is committed to|"
     r"folgen sie uns|abonnieren sie|melden sie sich|suivez-nous|abonnez-vous|síguenos|"
     r"suscríbete|s[ií]guenos|seguici|iscriviti|volg ons|never miss\b|we want to hear|"
@@ -95,6 +95,18 @@ TAIL_PROMO = re.compile(
 
 def is_tail_promo(line: str) -> bool:
     return len(line) <= 400 and bool(TAIL_PROMO.match(line))
+
+
+_DATE = re.compile(r"\b(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})\b"
+                   r"(?:\D{0,3}\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def is_dateline(line: str) -> bool:
+    """A short label plus a numeric date ("기사입력 : 2018-08-25 15:24", "Stand: 27.11.2026"):
+    page metadata, not a sentence."""
+    if len(line) > 60 or " | " in line or not _DATE.search(line):
+        return False
+    return len(re.findall(r"[^\W\d_]+", _DATE.sub(" ", line))) <= 2
 
 
 _SENTENCE_END = re.compile(r"[.!?…\"”’»)]\s*$")
