@@ -149,6 +149,17 @@ def warcinfo_fields(
     }
 
 
+def content_encoded(header_lines: list[bytes]) -> bool:
+    """Whether the HTTP head declares a Content-Encoding (other than identity)."""
+    for line in header_lines:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-encoding" and value.strip().lower() not in (
+            b"", b"identity"
+        ):
+            return True
+    return False
+
+
 class WarcCaptureMiddleware:
     """Writes one request and one response record per exchange (see module docstring)."""
 
@@ -354,6 +365,7 @@ class WarcCaptureMiddleware:
                 ip_address=ip,
                 extra=extra,
                 payload_digest=digest,
+                payload_compressed=content_encoded(header_lines),
             )
         request_record = self.factory.request(
             request.url,

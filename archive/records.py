@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import struct
 import uuid
 import zlib
 from collections.abc import Callable, Iterable
@@ -46,6 +47,9 @@ class Record:
 
     headers: list[tuple[str, str]]
     block: bytes
+    # Offset in the block from which the bytes are already compressed (an HTTP payload with
+    # a Content-Encoding): gzip stores them instead of deflating them again for nothing.
+    stored_from: int | None = None
 
     @property
     def record_id(self) -> str:
@@ -71,6 +75,8 @@ class Record:
 
     def gzip_parts(self, level: int = 6) -> list[bytes]:
         """The record as one gzip member, in pieces: the block is never copied."""
+        if self.stored_from is not None:
+            return self._gzip_parts_stored_tail(level, self.stored_from)
         compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
         return [
             compressor.compress(self.head_bytes()),
@@ -78,6 +84,31 @@ class Record:
             compressor.compress(CRLF + CRLF),
             compressor.flush(),
         ]
+
+    def _gzip_parts_stored_tail(self, level: int, split: int) -> list[bytes]:
+        """One gzip member whose deflate stream is the head deflated at ``level``, flushed to
+        a byte boundary, then the rest in stored blocks (a valid deflate stream: blocks need
+        not refer back).  The CRC and size cover everything, as for any member."""
+        head = self.head_bytes()
+        block = memoryview(self.block)
+        crc = zlib.crc32(CRLF + CRLF, zlib.crc32(block, zlib.crc32(head)))
+        size = len(head) + len(block) + 4
+        deflater = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        storer = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return [
+            _GZIP_HEADER,
+            deflater.compress(head),
+            deflater.compress(block[:split]),
+            deflater.flush(zlib.Z_FULL_FLUSH),
+            storer.compress(block[split:]),
+            storer.compress(CRLF + CRLF),
+            storer.flush(),
+            struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF),
+        ]
+
+
+# What zlib writes for a gzip member without a name or time (RFC 1952: OS 3 = Unix).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:
@@ -122,8 +153,10 @@ class RecordFactory:
         ip_address: str | None = None,
         extra: Iterable[tuple[str, str]] = (),
         payload_digest: str | None = None,
+        payload_compressed: bool = False,
     ) -> Record:
-        """A response record; ``payload_digest`` when the caller already hashed the payload."""
+        """A response record; ``payload_digest`` when the caller already hashed the payload,
+        ``payload_compressed`` when it carries a Content-Encoding (stored, not re-deflated)."""
         headers = [
             ("WARC-Type", "response"),
             ("WARC-Record-ID", self.make_id()),
@@ -142,7 +175,8 @@ class RecordFactory:
             ),
             ("Content-Type", "application/http; msgtype=response"),
         ]
-        return Record(headers=headers, block=block)
+        return Record(headers=headers, block=block,
+                      stored_from=payload_offset if payload_compressed else None)
 
     def request(
         self,

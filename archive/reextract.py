@@ -1,13 +1,7 @@
 """Re-extraction: article records rebuilt from archived responses, no network.
 
-For one response record the crawl did, in this order: Scrapy's redirect and retry
-middlewares let only 2xx responses through; HttpCompressionMiddleware decoded the
-Content-Encoding and re-chose the response class; MetaRefreshMiddleware turned pages with a
-short ``<meta http-equiv=refresh>`` into redirects; the spider handed HTML pages on (feeds,
-sitemaps and robots.txt went to other callbacks);
-``ArticleExtractionPipeline`` skipped too-large and binary bodies, ran ``extract_page`` and
-dropped non-articles; ``SchemaValidationPipeline`` dropped invalid records.  ``decide``
-repeats those steps with Scrapy's own helpers and settings, so for the same extractor version
+Each response record goes through ``pipelines.responses.decide``, the same function the
+crawl's extraction workers run on the response as fetched, so for the same extractor version
 the records equal the crawl's JSONL, pointers included.
 
 Reading uses FastWARC; a file FastWARC cannot read is read with warcio.  The main process
@@ -28,179 +22,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
+
 logger = logging.getLogger(__name__)
 
 WARC_SUFFIXES = (".warc.gz", ".warc")
-ORIG_PREFIX = "X-Archive-Orig-"
 BATCH_SIZE = 16
-
-
-@dataclass(frozen=True)
-class ArchivedResponse:
-    """One response (or resolved revisit) record, as read from a WARC: picklable."""
-
-    url: str
-    date: str  # WARC-Date, used as fetched_at
-    status: int
-    headers: list[tuple[str, str]]  # HTTP headers in wire order
-    payload: bytes  # the payload as archived (Content-Encoding kept)
-    pointer: dict[str, Any]  # {filename, offset, length, record_id, payload_digest}
-    crawl_id: str
-
-
-@dataclass(frozen=True)
-class ExtractSettings:
-    """The crawl settings that decide what gets extracted (defaults: ``crawler.settings``)."""
-
-    max_bytes: int
-    download_maxsize: int
-    metarefresh_enabled: bool
-    metarefresh_maxdelay: float
-    metarefresh_ignore_tags: tuple[str, ...]
-
-    @classmethod
-    def from_settings(cls, overrides: dict[str, Any] | None = None) -> ExtractSettings:
-        from scrapy.settings import Settings
-
-        settings = Settings()
-        settings.setmodule("crawler.settings", priority="project")
-        settings.update(overrides or {}, priority="cmdline")
-        return cls(
-            max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
-            download_maxsize=settings.getint("DOWNLOAD_MAXSIZE"),
-            metarefresh_enabled=settings.getbool("METAREFRESH_ENABLED"),
-            metarefresh_maxdelay=settings.getfloat("METAREFRESH_MAXDELAY"),
-            metarefresh_ignore_tags=tuple(settings.getlist("METAREFRESH_IGNORE_TAGS")),
-        )
 
 
 @dataclass
 class ReextractResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
-
-
-# --- what the crawl did to one response ---------------------------------------------------
-
-
-def _scrapy_headers(pairs: list[tuple[str, str]]) -> Any:
-    from scrapy.http import Headers
-
-    headers = Headers()
-    for name, value in pairs:
-        # The capture renamed framing headers that no longer describe the dechunked body;
-        # Scrapy saw the originals.
-        if name[: len(ORIG_PREFIX)].lower() == ORIG_PREFIX.lower():
-            name = name[len(ORIG_PREFIX):]
-        headers.appendlist(name, value.strip(" \t"))
-    return headers
-
-
-def _content_decoded(response: Any, max_size: int) -> Any:
-    """HttpCompressionMiddleware.process_response, without a running crawler.
-
-    Its decoding helpers are used as they are (private static methods of the middleware),
-    so gzip / x-gzip / deflate / br / zstd and the DOWNLOAD_MAXSIZE bound behave exactly as
-    during the crawl; raises ``scrapy.exceptions.IgnoreRequest`` where the crawl did.
-    """
-    from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware as HCM
-    from scrapy.exceptions import IgnoreRequest
-    from scrapy.http import TextResponse
-    from scrapy.responsetypes import responsetypes
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
-
-    content_encoding = response.headers.getlist("Content-Encoding")
-    if not content_encoding:
-        return response
-    to_decode, to_keep = HCM._split_encodings(content_encoding)
-    body = response.body
-    try:
-        for encoding in to_decode:
-            body = HCM._decode(body, encoding, max_size)
-    except _DecompressionMaxSizeExceeded as exc:
-        raise IgnoreRequest("DOWNLOAD_MAXSIZE exceeded during decompression") from exc
-    response.headers["Content-Encoding"] = to_keep
-    respcls = responsetypes.from_args(headers=response.headers, url=response.url, body=body)
-    kwargs: dict[str, Any] = {"body": body}
-    if issubclass(respcls, TextResponse):
-        kwargs["encoding"] = None
-    response = response.replace(cls=respcls, **kwargs)
-    if not to_keep:
-        del response.headers["Content-Encoding"]
-    return response
-
-
-def _meta_refresh_redirects(response: Any, settings: ExtractSettings) -> bool:
-    """Whether MetaRefreshMiddleware would have turned this page into a redirect."""
-    from urllib.parse import urljoin, urlsplit
-
-    from scrapy.http import HtmlResponse
-    from scrapy.utils.response import get_meta_refresh
-
-    if not settings.metarefresh_enabled or not isinstance(response, HtmlResponse):
-        return False
-    interval, url = get_meta_refresh(response, ignore_tags=list(settings.metarefresh_ignore_tags))
-    if not url:
-        return False
-    if urlsplit(urljoin(response.url, url)).scheme not in ("http", "https"):
-        return False
-    return float(interval or 0) < settings.metarefresh_maxdelay
-
-
-def decide(resp: ArchivedResponse, settings: ExtractSettings) -> tuple[dict[str, Any] | None, str]:
-    """The record the crawl made of this response, or None; and a stats key saying why."""
-    from scrapy.exceptions import IgnoreRequest
-    from scrapy.http import HtmlResponse
-    from scrapy.responsetypes import responsetypes
-
-    from pipelines.articles import build_record, extract_for_record, looks_binary
-    from pipelines.validate import record_errors
-
-    if not 200 <= resp.status < 300:
-        return None, f"skipped/status/{resp.status}"
-    headers = _scrapy_headers(resp.headers)
-    respcls = responsetypes.from_args(headers=headers, url=resp.url, body=resp.payload)
-    response = respcls(url=resp.url, status=resp.status, headers=headers, body=resp.payload)
-    try:
-        response = _content_decoded(response, settings.download_maxsize)
-    except IgnoreRequest:
-        return None, "skipped/too_large_decompressed"
-    except (OSError, ValueError, EOFError) as exc:  # corrupt compressed body
-        logger.warning("Cannot decode %s: %r", resp.url, exc)
-        return None, "skipped/undecodable"
-    if _meta_refresh_redirects(response, settings):
-        return None, "skipped/meta_refresh"
-    if not isinstance(response, HtmlResponse):
-        # The crawl extracts HTML article candidates only; feeds, sitemaps and robots.txt
-        # (TextResponse too) went to other callbacks.
-        return None, "skipped/not_html"
-    body = response.body
-    if len(body) > settings.max_bytes:
-        return None, "skipped/too_large"
-    if looks_binary(body):
-        return None, "skipped/binary"
-    item_headers = {
-        k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
-    }
-    try:
-        extraction = extract_for_record(body, resp.url, item_headers)
-    except Exception:  # a page must never stop the run, as in the crawl
-        logger.exception("Extraction failed for %s", resp.url)
-        return None, "articles/extract_failed"
-    if not extraction.is_article:
-        return None, f"pages/non_articles/{extraction.reason or 'not-an-article'}"
-    item = {"url": resp.url, "fetched_at": resp.date, "warc": resp.pointer}
-    record = build_record(item, extraction, resp.crawl_id)
-    if record_errors(record):
-        return None, "articles/dropped/invalid_record"
-    return record, "articles/extracted"
-
-
-def decide_batch(
-    batch: list[ArchivedResponse], settings: ExtractSettings
-) -> list[tuple[dict[str, Any] | None, str]]:
-    """Runs in a worker process."""
-    return [decide(resp, settings) for resp in batch]
 
 
 # --- reading WARCs ----------------------------------------------------------------------
@@ -375,7 +208,7 @@ def default_crawl_id(path: Path) -> str:
 
 def archived_responses(
     paths: list[Path], reader: str, counts: Counter[str]
-) -> Iterator[ArchivedResponse]:
+) -> Iterator[FetchedResponse]:
     """All responses of the files in order, then the revisits that resolve to one of them.
 
     As in the crawl (``archive.capture``), a resolved revisit's record has the revisit's URL,
@@ -426,8 +259,8 @@ def archived_responses(
         yield _archived(original_path, resolved, payload, crawl_id)
 
 
-def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str) -> ArchivedResponse:
-    return ArchivedResponse(
+def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str) -> FetchedResponse:
+    return FetchedResponse(
         url=raw.url,
         date=raw.date,
         status=raw.status,
@@ -457,8 +290,8 @@ def _payload_at(path: Path, offset: int) -> bytes:
 # --- the run -------------------------------------------------------------------------------
 
 
-def _batches(items: Iterable[ArchivedResponse], size: int) -> Iterator[list[ArchivedResponse]]:
-    batch: list[ArchivedResponse] = []
+def _batches(items: Iterable[FetchedResponse], size: int) -> Iterator[list[FetchedResponse]]:
+    batch: list[FetchedResponse] = []
     for item in items:
         batch.append(item)
         if len(batch) >= size:
@@ -475,8 +308,8 @@ def reextract(
     settings: ExtractSettings | None = None,
     reader: str = "auto",
     counts: Counter[str] | None = None,
-) -> Iterator[tuple[dict[str, Any] | None, str]]:
-    """(record or None, stats key) for every response of the WARCs, in archive order.
+) -> Iterator[Outcome]:
+    """(record or None, stats key, detail) for every response of the WARCs, in archive order.
 
     ``counts`` receives what reading found (records by type, revisits resolved or not).
     """
@@ -491,7 +324,7 @@ def reextract(
     else:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["pipelines.extract", "archive.reextract"])
-        in_flight: deque[Future[list[tuple[dict[str, Any] | None, str]]]] = deque()
+        in_flight: deque[Future[list[Outcome]]] = deque()
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             for batch in _batches(responses, BATCH_SIZE):
                 in_flight.append(pool.submit(decide_batch, batch, settings))
@@ -514,7 +347,7 @@ def run_reextract(
     outcomes = reextract(
         inputs, processes=processes, settings=settings, reader=reader, counts=result.counts
     )
-    for record, key in outcomes:
+    for record, key, _ in outcomes:
         result.counts[key] += 1
         if record is not None:
             result.records.append(record)

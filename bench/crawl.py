@@ -313,7 +313,7 @@ CATEGORIES_MAIN = [
     ("items to workers (pickle + pipe write)", ("_feed", "_ForkingPickler.dumps", "_add_call_item_to_queue",
                                                 "Connection._send")),
     ("results from workers (pipe read + unpickle)", ("_ExecutorManagerThread", "Connection.recv")),
-    ("schema validation (jsonschema)", ("SchemaValidationPipeline", "jsonschema/")),
+    ("schema validation (jsonschema)", ("record_errors", "jsonschema/")),
     ("feed export (JSON encode + gzip)", ("FeedExporter", "JsonLinesItemExporter", "exporters.py")),
     ("spider callbacks (parse_page etc.)", ("SectionSpider.",)),
     ("Scrapy: scheduler, dupefilter, robots", ("scheduler.py", "dupefilter", "robotstxt", "squeues",

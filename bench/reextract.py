@@ -92,7 +92,7 @@ def reextract_run(warcs: list[Path], processes: int) -> tuple[int, float, Counte
 
     started = time.perf_counter()
     cpu = time.process_time()
-    outcomes: Counter[str] = Counter(key for _, key in reextract(warcs, processes=processes))
+    outcomes: Counter[str] = Counter(outcome.key for outcome in reextract(warcs, processes=processes))
     elapsed = time.perf_counter() - started
     if processes == 1:
         CPU["reextract"] = time.process_time() - cpu

@@ -53,6 +53,9 @@ DOWNLOAD_HANDLERS = {
 DOWNLOADER_MIDDLEWARES = {
     # Refuses loopback/private hosts unless the site allows them.
     "crawler.middlewares.PrivateAddressMiddleware": 60,
+    # Scrapy's decompression, except for article pages: their extraction workers decode them.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.DeferredDecompressionMiddleware": 590,
     # Last on the way out, first on the way back: sees the request after every other
     # middleware (cookies, user agent, Accept-Encoding) and the response before
     # decompression, redirect handling or retries.
@@ -60,7 +63,6 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.articles.ArticleExtractionPipeline": 300,
-    "pipelines.validate.SchemaValidationPipeline": 800,
 }
 EXTENSIONS = {
     "archive.manifest.CrawlManifest": 100,

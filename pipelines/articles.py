@@ -1,10 +1,12 @@
 """Turns fetched candidate pages into article records, off the reactor in worker processes.
 
-Each item from the spider carries the decoded body, headers and WARC pointer of one page;
-extraction (pure functions in ``pipelines.extract``) runs in a process pool so both cores
-work, and Scrapy's scraper slot limit (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) keeps the HTML
-waiting for a worker bounded.  Non-articles and unusable pages are dropped with a reason
-that is counted in the stats.
+Each item from the spider carries one response as fetched (status, headers, body with its
+Content-Encoding, WARC pointer).  Workers run ``pipelines.responses.decide`` on it, the
+function ``reextract`` runs on archived responses: decoding, extraction and schema
+validation all happen there, so both cores work and the crawl process only writes.  Scrapy's
+scraper slot limit (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) keeps the pages waiting for a worker
+bounded.  Non-articles and unusable pages are dropped with a reason that is counted in the
+stats.
 """
 
 from __future__ import annotations
@@ -21,21 +23,9 @@ from typing import Any, Mapping
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from pipelines.extract import Extraction, extract_page
-from pipelines.validate import SCHEMA_VERSION
+from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide
 
 logger = logging.getLogger(__name__)
-
-
-def looks_binary(body: bytes, sample: int = 4096) -> bool:
-    """True for bodies that are not text whatever their Content-Type says."""
-    head = body[:sample]
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return controls / len(head) > 0.05
 
 
 def watch_parent(parent_pid: int, interval: float = 1.0) -> None:
@@ -56,26 +46,11 @@ def watch_parent(parent_pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def extract_for_record(body: bytes, url: str, headers: Mapping[str, str]) -> Extraction:
-    """Runs in a worker process."""
-    return extract_page(body, url, headers)
-
-
-def build_record(item: Mapping[str, Any], extraction: Extraction, crawl_id: str) -> dict[str, Any]:
-    record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
-    record.update(extraction.record)
-    record["url"] = item["url"]
-    record["fetched_at"] = item["fetched_at"]
-    record["crawl_id"] = crawl_id
-    record["warc"] = item["warc"]
-    return record
-
-
 class ArticleExtractionPipeline:
-    def __init__(self, crawler: Crawler, *, workers: int, max_bytes: int):
+    def __init__(self, crawler: Crawler, *, workers: int, settings: ExtractSettings):
         self.crawler = crawler
         self.workers = workers
-        self.max_bytes = max_bytes
+        self.settings = settings
         self.executor: Executor | None = None
 
     @classmethod
@@ -86,13 +61,13 @@ class ArticleExtractionPipeline:
         workers = settings.getint("EXTRACT_WORKERS", -1)
         if workers < 0:
             workers = os.cpu_count() or 1
-        return cls(crawler, workers=workers, max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
+        return cls(crawler, workers=workers, settings=ExtractSettings.from_settings(settings))
 
     def open_spider(self) -> None:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
             # Workers fork from a server that already imported the extractor.
-            context.set_forkserver_preload(["pipelines.extract"])
+            context.set_forkserver_preload(["pipelines.responses"])
             self.executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,
@@ -105,31 +80,32 @@ class ArticleExtractionPipeline:
             self.executor.shutdown(wait=True, cancel_futures=False)
             self.executor = None
 
-    def _drop(self, key: str, message: str) -> DropItem:
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(key)
-        return DropItem(message)
-
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        url, body = item["url"], item["body"]
-        if len(body) > self.max_bytes:
-            raise self._drop("skipped/too_large", f"{url}: {len(body)} bytes, not extracted")
-        if looks_binary(body):
-            raise self._drop("skipped/binary", f"{url}: binary content served as text")
-        try:
-            if self.executor is None:
-                extraction = extract_for_record(body, url, item["headers"])
-            else:
-                future = self.executor.submit(extract_for_record, body, url, item["headers"])
-                extraction = await asyncio.wrap_future(future)
-        except Exception as exc:  # a page must never stop the crawl
-            logger.exception("Extraction failed for %s", url)
-            raise self._drop("articles/extract_failed", f"{url}: extraction failed: {exc!r}")
-        if not extraction.is_article:
-            reason = extraction.reason or "not-an-article"
-            raise self._drop(f"pages/non_articles/{reason}", f"{url}: not an article ({reason})")
-        spider = self.crawler.spider
-        record = build_record(item, extraction, getattr(spider, "crawl_id", ""))
+        response = FetchedResponse(
+            url=item["url"],
+            date=item["fetched_at"],
+            status=item["status"],
+            headers=item["headers"],
+            payload=item["body"],
+            pointer=item["warc"],
+            crawl_id=getattr(self.crawler.spider, "crawl_id", ""),
+        )
+        if self.executor is None:
+            outcome = decide(response, self.settings)
+        else:
+            outcome = await asyncio.wrap_future(self.executor.submit(decide, response, self.settings))
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("articles/extracted")
-        return record
+        self.crawler.stats.inc_value(outcome.key)
+        if outcome.record is None:
+            self._log(outcome)
+            raise DropItem(outcome.detail or f"{item['url']}: {outcome.key}")
+        return outcome.record
+
+    @staticmethod
+    def _log(outcome: Outcome) -> None:
+        if outcome.key == "articles/extract_failed":
+            logger.error("%s", outcome.detail)  # our bug, not the page's: with its traceback
+        elif outcome.key == "articles/dropped/invalid_record":
+            logger.error("%s", outcome.detail)
+        elif outcome.key.startswith("skipped/") and outcome.detail:
+            logger.info("Skipped %s", outcome.detail)

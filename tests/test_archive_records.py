@@ -297,3 +297,28 @@ def test_gzip_levels_roundtrip(level: int) -> None:
     assert data == record.to_bytes()
     records = list(ArchiveIterator(io.BytesIO(b"".join(record.gzip_parts(level)))))
     assert len(records) == 1
+
+
+def test_compressed_payload_is_stored_not_deflated_again(tmp_path: Path) -> None:
+    page = b"<html><body>" + b"".join(b"<p>Paragraph %d of the story.</p>" % i
+                                      for i in range(4000)) + b"</body></html>"
+    payload = gzip.compress(page, mtime=0)
+    block, offset = http_block(b"HTTP/1.1 200 OK", [b"Content-Encoding: gzip"], payload)
+    factory = fixed_factory()
+    stored = factory.response("http://x/a", block, offset, payload_compressed=True)
+    deflated = fixed_factory().response("http://x/a", block, offset)
+    member = b"".join(stored.gzip_parts(6))
+    # the same record bytes, one member, as any reader sees it
+    (data,) = members(member)
+    assert data == stored.to_bytes() == deflated.to_bytes()
+    assert zlib.decompress(member, zlib.MAX_WBITS | 16) == stored.to_bytes()
+    # the payload costs its own size plus block framing, the head is still deflated
+    assert len(member) < len(stored.to_bytes())
+    assert len(member) - len(payload) < len(stored.head_bytes()) + 64
+    # a file of such records passes both readers' digest checks
+    writer = RotatingWarcWriter(Sink(tmp_path), "s", "c", {"a": "b"}, factory=factory)
+    writer.write(stored)
+    writer.close()
+    path = tmp_path / writer.closed_keys[0]
+    assert fastwarc_verify(path) == ["warcinfo", "response"]
+    warcio_check(path)

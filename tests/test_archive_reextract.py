@@ -20,7 +20,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
 from archive.records import RecordFactory, gzip_member
-from archive.reextract import ArchivedResponse, ExtractSettings, decide, run_reextract
+from archive.reextract import run_reextract
+from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from crawler.cli import reextract_cmd
 from tests.servers.newssite import CHUNKED_PATH, GZIP_PATH
 
@@ -167,7 +168,7 @@ def test_revisits_resolve_to_their_original(crawl: Crawl, tmp_path: Path) -> Non
 
 
 @pytest.fixture(scope="session")
-def article(crawl: Crawl) -> tuple[ArchivedResponse, dict[str, Any]]:
+def article(crawl: Crawl) -> tuple[FetchedResponse, dict[str, Any]]:
     """An uncompressed archived article and the crawl's record of it."""
     expected = next(r for r in crawl.records if GZIP_PATH not in r["url"])
     with open(crawl.warcs[0], "rb") as f:
@@ -175,7 +176,7 @@ def article(crawl: Crawl) -> tuple[ArchivedResponse, dict[str, Any]]:
         record = next(iter(ArchiveIterator(f)))
         payload = record.content_stream().read()
         headers = [(k, v) for k, v in record.http_headers.headers if k.lower() != "content-length"]
-    resp = ArchivedResponse(
+    resp = FetchedResponse(
         url=expected["url"], date=expected["fetched_at"], status=200, headers=headers,
         payload=payload, pointer=expected["warc"], crawl_id=expected["crawl_id"],
     )
@@ -213,11 +214,11 @@ ENCODINGS: dict[str, Callable[[bytes], bytes]] = {
 @pytest.mark.parametrize("encoding", sorted(ENCODINGS))
 def test_content_encodings_decode_like_scrapy(article: Any, encoding: str) -> None:
     resp, expected = article
-    encoded = ArchivedResponse(
+    encoded = FetchedResponse(
         **{**resp.__dict__, "payload": ENCODINGS[encoding](resp.payload),
            "headers": [*resp.headers, ("Content-Encoding", encoding)]}
     )
-    record, key = decide(encoded, ExtractSettings.from_settings())
+    record, key, _ = decide(encoded, ExtractSettings.from_settings())
     assert key == "articles/extracted"
     assert record == expected
 
@@ -227,7 +228,7 @@ def test_the_crawls_skips(article: Any) -> None:
     settings = ExtractSettings.from_settings()
 
     def variant(**changes: Any) -> str:
-        return decide(ArchivedResponse(**{**resp.__dict__, **changes}), settings)[1]
+        return decide(FetchedResponse(**{**resp.__dict__, **changes}), settings)[1]
 
     assert variant(status=404) == "skipped/status/404"
     refresh = resp.payload.replace(
@@ -239,7 +240,7 @@ def test_the_crawls_skips(article: Any) -> None:
                    payload=b"<?xml version='1.0'?><rss></rss>") == "skipped/not_html"
     small = ExtractSettings(**{**settings.__dict__, "max_bytes": 100})
     assert decide(resp, small)[1] == "skipped/too_large"
-    bomb = ArchivedResponse(**{**resp.__dict__, "payload": gzip.compress(b"\0" * 4096),
+    bomb = FetchedResponse(**{**resp.__dict__, "payload": gzip.compress(b"\0" * 4096),
                                "headers": [*resp.headers, ("Content-Encoding", "gzip")]})
     tiny = ExtractSettings(**{**settings.__dict__, "download_maxsize": 1024})
     assert decide(bomb, tiny)[1] == "skipped/too_large_decompressed"

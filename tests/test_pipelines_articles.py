@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from pipelines.articles import looks_binary
+from pipelines.responses import looks_binary
 
 WORKER_SCRIPT = """
 import os, sys, time, multiprocessing

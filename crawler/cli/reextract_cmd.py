@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     partial = args.output.with_name(args.output.name + ".part")
     try:
         with _open_output(partial, args.output.name.endswith(".gz")) as out:
-            for record, key in reextract(paths, processes=args.processes, reader=args.reader,
+            for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
                                          counts=counts):
                 counts[key] += 1
                 if record is not None:

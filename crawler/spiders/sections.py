@@ -16,10 +16,12 @@ from scrapy.utils.gz import gunzip
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from crawler.crawl_id import new_crawl_id
+from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
 from crawler.discovery.feeds import feed_links, sitemap_links
 from crawler.discovery.links import LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
 from pipelines.export import feed_settings
+from pipelines.responses import header_pairs
 
 # Listings first, so pagination is not starved by the articles it reveals.
 SECTION_PRIORITY = 10
@@ -89,7 +91,8 @@ class SectionSpider(Spider):
         self.crawler.stats.inc_value(key, count)
 
     def _article_request(self, url: str, via: str) -> Request:
-        return Request(url, callback=self.parse_page, errback=self.on_error, meta={"discovered_via": via})
+        return Request(url, callback=self.parse_page, errback=self.on_error,
+                       meta={"discovered_via": via, DEFER_DECODING_META: True})
 
     def parse_section(self, response: Response, page: int) -> Iterator[Request]:
         self._count("pages/sections")
@@ -162,18 +165,16 @@ class SectionSpider(Spider):
             self._count("skipped/truncated")
             self.logger.warning("Skipped %s: connection lost mid-body (archived as truncated)", response.url)
             return
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) and not response.meta.get(DECODING_DEFERRED_META):
+            # (a deferred body's type is decided where it is decoded)
             self._count("skipped/not_html")
             self.logger.info("Skipped %s: not an HTML/text response", response.url)
             return
         yield {
             "url": response.url,
             "status": response.status,
-            "body": response.body,
-            "headers": {
-                k.decode("latin-1"): b", ".join(v).decode("latin-1")
-                for k, v in response.headers.items()
-            },
+            "headers": header_pairs(response.headers),
+            "body": response.body,  # still compressed when decoding was deferred
             "warc": response.meta.get(POINTER_META_KEY),
             "fetched_at": response.meta.get(FETCHED_AT_META_KEY),
             "discovered_via": response.meta.get("discovered_via"),
