@@ -22,7 +22,7 @@ from .text_utils import clean, fold
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
     r"^(?:[~©]\s*)?(?:(?:text|texte|words|interview)\s+(?:und|and|et|&)\s+(?:interviews?|fotos?|photos?)"
-    r"\s*:\s*|about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
+    r"\s*:\s*|redaktion\s*:\s*|about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
     r"(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|recipe|"
     r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|gespeichert|eingetragen|"
     r"beitrag|artikel|rezept|submitted|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
@@ -86,6 +86,7 @@ _DESK = frozenset(
      "release", "office", "services", "service"]
 )
 _GENERIC = _ACCOUNT | _ROLE | _DESK
+_BUTTONS = frozenset(["follow", "folgen", "subscribe", "abonnieren", "kontakt", "contact"])
 _COMPANY = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
     r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.IGNORECASE)
@@ -134,6 +135,9 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
     # a trailing role word after a full name: "Christoph Hein Chefredakteur"
     while len(words) > 2 and words[-1].lower().strip(".,") in _ROLE:
         words.pop()
+    # a button glued to the name in an author card: "Jane Doe Follow"
+    while len(words) > 1 and words[-1].lower() in _BUTTONS:
+        words.pop()
     half = len(words) // 2
     if len(words) % 2 == 0 and half and words[:half] == words[half:]:  # "jesusfreak jesusfreak"
         words = words[:half]
@@ -152,6 +156,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
     if re.match(r"^(?:https?:|www\.)", text, re.IGNORECASE):
         return []
     text = _LEAD_JUNK.sub("", text)
+    text = _DATE_BEFORE_LABEL.sub("", text)
     if _POSTED.match(text):
         posted_by = _POSTED_BY.search(text)
         if not posted_by:
@@ -209,8 +214,8 @@ def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int
     return []
 
 
-# Attribute words that mark a byline element (class, id, rel or itemprop, any case).
-_MARK_WORDS = ("author", "byline", "contributor", "username", "posted-by", "submitted")
+# Attribute words that mark a byline element (class, id, rel or itemprop, any case):
+# author, byline, contributor, username, posted-by, submitted (see _marked_elements).
 # All class/id/rel/itemprop values in one XPath call: scanning the attribute strings in
 # Python is several times cheaper than a contains() predicate per element in libxml2.
 _MARK_ATTRS = etree.XPath("//@class|//@id|//@rel|//@itemprop")
@@ -221,6 +226,7 @@ _MARK_ATTRS = etree.XPath("//@class|//@id|//@rel|//@itemprop")
 _NOT_BYLINE = re.compile(
     r"(?:^|[-_\s])(?:comments?|commentlist|comment-author|respond|reply|avatar|related|recent|"
     r"popular|sidebar|widget|footer|slider|carousel|share|sharing|newsletter|reviewer|"
+    r"testimonials?|quote|"
     r"image-author|media-license|copyright|credit|caption|menu|breadcrumb)(?:$|[-_\s])",
     re.IGNORECASE,
 )
@@ -246,18 +252,22 @@ _SKIP_TAGS = frozenset({"meta", "link", "script", "style", "img", "body", "html"
 # A date and time before the label: "06.11.2023 13:30 von Olga".
 _DATE_FIRST = (r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})(?:,?\s+\d{1,2}:\d{2}"
                r"(?:\s*uhr)?)?\s*[-–|,]?\s*")
+_DATE_BEFORE_LABEL = re.compile(r"^" + _DATE_FIRST + r"(?=(?:by|von|par|por|door)\s)", re.IGNORECASE)
 # Short text that starts like a byline, for themes without byline classes.
 _TEXT_BYLINE = re.compile(
     r"^\s*(?:" + _DATE_FIRST + r")?(?:(?:written|posted|published|submitted|geschrieben|verfasst|"
     r"veröffentlicht|gespeichert|eingetragen|eingestellt|beitrag|publié|escrito|publicado|scritto|"
     r"pubblicato|text)\s+)?"
     r"(?:by|von|par|por|di|door)\s*:?\s+(?P<name>\S)|"
-    r"^\s*(?:autor(?:in|en)?|author|auteur|text)\s*:\s*(?P<labelled>\S)",
+    r"^[\s|·•–—-]*(?:autor(?:in|en)?|author|auteur|text|redaktion)\s*:\s*(?P<labelled>\S)",
     re.IGNORECASE,
 )
 _TEXT_BYLINE_TAGS = frozenset({"p", "span", "div", "small", "address", "li", "em", "i", "strong",
                                "b", "h4", "h5", "h6", "td"})
-_SCANNED_TAGS = _TEXT_BYLINE_TAGS | {"a", "h3", "h2", "h1", "cite", "header", "dd", "dt"}
+# Where bylines are looked for (marked or by their text); iterating these tags only is
+# much cheaper than a Python object for every element of the page.
+_SCANNED_TAGS = tuple(_TEXT_BYLINE_TAGS | {"a", "h3", "h2", "h1", "cite", "header", "dd", "dt",
+                                           "ul", "ol", "address", "u", "font", "abbr", "time"})
 
 
 _BARE_LABEL = re.compile(r"^[\s|·•:,-]*(?:(?:written|posted|published|geschrieben|verfasst|"
@@ -328,11 +338,10 @@ def _marked_elements(tree: HtmlElement) -> set[HtmlElement]:
     marked = set()
     for value in _MARK_ATTRS(tree):
         low = value.lower()
-        if value.attrname == "id":  # id="username" is the login widget, not a byline
-            hit = "author" in low or "byline" in low
-        else:
-            hit = any(word in low for word in _MARK_WORDS)
-        if hit:
+        if "author" in low or "byline" in low or value.attrname != "id" and (
+                # id="username" is the login widget, not a byline
+                "contributor" in low or "username" in low or "posted-by" in low
+                or "submitted" in low):
             el = value.getparent()
             # itemprop="author" on an Organization: the publisher, which the markup rules judge
             if "organization" not in (el.get("itemtype") or "").lower():
@@ -348,13 +357,15 @@ def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlEle
     marked = _marked_elements(tree)
     found: list[HtmlElement] = []
     boxed: list[HtmlElement] = []
-    for el in tree.iter():
+    for el in tree.iter(*_SCANNED_TAGS):
         tag = el.tag
-        if tag in _SKIP_TAGS or not isinstance(tag, str):
-            continue
         text = el.text
+        if text is not None and (text.isspace() or not text):
+            text = None
         is_marked = el in marked
-        if tag in _LABEL_TAGS and text and len(text) <= 40 and _BARE_LABEL.match(text) \
+        if not is_marked and text is None:
+            continue
+        if tag in _LABEL_TAGS and text and len(text.strip()) <= 40 and _BARE_LABEL.match(text) \
                 and not (is_marked and _DESK_LABEL.match(text)):
             if len(el):  # "<small>Verfasst von: <strong>Name</strong> | date</small>"
                 is_marked = True
@@ -362,7 +373,7 @@ def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlEle
                 sibling = el.getnext()
                 while sibling is not None and sibling.tag == "br" and not (sibling.tail or "").strip():
                     sibling = sibling.getnext()
-                if sibling is not None:
+                if sibling is not None and sibling.tag != "br":
                     marked.add(sibling)
                     continue
                 parent = el.getparent()
@@ -373,7 +384,7 @@ def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlEle
                 # the label opens its parent, the name is the text after it:
                 # <a><b>Von:</b><br/> Name</a>, <p><span>By</span> Jane Doe</p>
                 el, tag, is_marked = parent, parent.tag, True
-                if el in holders or (not tail and not (el[-1].tail or "").strip()):
+                if el in holders or (not tail and not any((c.tail or "").strip() for c in el)):
                     continue
                 if len(clean(el.text_content())) > 100:
                     continue
@@ -461,12 +472,23 @@ def _printed_names(visible: list[HtmlElement], site_keys: set[str]) -> list[str]
     return names
 
 
+_BOX_NAME_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "a", "span", "p", "div"})
+
+
 def _box_names(boxed: list[HtmlElement], site_keys: set[str]) -> list[str]:
-    """One person named in an author box inside the article."""
+    """One person named in an author box inside the article: the box's name part, else its
+    first short heading/strong/link line that is a name ("Autor" <h4>Jane Doe</h4> bio…)."""
     for el in boxed:
         names = _element_names(el, site_keys)
         if len(names) == 1 and fold(names[0]) not in site_keys:
             return names
+        for sub in el.iterdescendants(*_BOX_NAME_TAGS):
+            text = _spaced_text(sub)
+            if not text or len(text) > 60:
+                continue
+            names = split_byline(text, site_keys)
+            if len(names) == 1:
+                return names
     return []
 
 
@@ -582,6 +604,6 @@ def extract_authors(
     names = [n for n in meta_names if fold(n) not in unprinted]
     if names and not _article_page(tree, data):
         names = _printed_somewhere(names, _page_text(tree))
-    if names or unprinted:
+    if names:
         return names, byline
-    return _box_names(boxed, site_keys), byline
+    return [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted], byline
