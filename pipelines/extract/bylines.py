@@ -21,18 +21,19 @@ from .text_utils import clean, fold
 
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
-    r"^(?:[~©]\s*)?(?:about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
+    r"^(?:[~©]\s*)?(?:(?:text|texte|words|interview)\s+(?:und|and|et|&)\s+(?:interviews?|fotos?|photos?)"
+    r"\s*:\s*|redaktion\s*:\s*|about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
     r"(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|recipe|"
     r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|gespeichert|eingetragen|"
     r"beitrag|artikel|rezept|submitted|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
-    r"author(?:s)?|articolo|redacción)\s*)?"
-    r"(?:by|von|par|por|di|door|texte?|text|autor(?:in)?|auteurs?|authors?|"
+    r"author(?:s)?|articolo|redacción|eingestellt)\s*)?"
+    r"(?:by|von|par|por|di|door|texte?|text|autor(?:in|en)?|auteurs?|authors?|"
     r"author)\b\s*[:.]?\s*)",
     re.IGNORECASE,
 )
 # "Posted on 3 May 2024 by X" / "Veröffentlicht am 8. Februar 2022 von X": the name is after
 # the date; without a "by"/"von" part such a line names nobody.
-_POSTED = re.compile(r"^(?:posted|published|veröffentlicht|publiziert|erstellt|publié|"
+_POSTED = re.compile(r"^(?:posted|published|veröffentlicht|publiziert|erstellt|publié|eingestellt|"
                      r"pubblicato|publicado|gepubliceerd|gespeichert|eingetragen|submitted)\b",
                      re.IGNORECASE)
 _POSTED_BY = re.compile(r"\b(?:by|von|par|por|da|door)\s+(?P<rest>.+)$", re.IGNORECASE)
@@ -46,8 +47,10 @@ _LEAD_JUNK = re.compile(
 _STOP = re.compile(
     r"\s*(?:\||•|·|—|–|»|\s-\s|\s-$|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+modified\b|"
     r"\baktualisiert\b|\bveröffentlicht\b|\bmis à jour\b|\bpublié\b|\bactualizado\b|"
-    r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|\bum\s+\d|"
+    r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\b(?:am|le|el|il|op)\s+[^\W\d]+,?\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|\bum\s+\d|"
     r"\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+\d|"
+    r"\b(?:illustra(?:tion|tionen|tor|tions)|fotos?|photos?|photography|bilder?|grafik|graphics?|"
+    r"kamera|camera|video|übersetzung|translat(?:ion|ed)|ilustra(?:ción|dor|tor))\b\s*(?:von|by|:|de|por)|"
     r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
     r"\bhace\s+\d|\bvor\s+\d|\b\d+\s+(?:min|minutes?|hours?|stunden?|horas?|heures?)\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
@@ -62,7 +65,9 @@ _ACCOUNT = frozenset(
      "unknown", "author", "authors", "autor", "autorin", "auteur", "system", "moderator", "member",
      "super", "publisher", "site", "blog", "post", "posts", "article", "articles", "posted", "published",
      "veröffentlicht", "publiziert", "am", "on", "the", "our", "and", "by", "of", "de", "del", "der",
-     "des", "la", "le", "el", "il", "guest-author", "null", "none", "n/a"]
+     "des", "la", "le", "el", "il", "guest-author", "null", "none", "n/a", "archives", "archive",
+     "profile", "profil", "website", "homepage", "follow", "folgen", "subscribe", "abonnieren",
+     "about", "über"]
 )
 # Person roles: dropped after a name ("Christoph Hein Chefredakteur", "Jane Doe, Political
 # Correspondent"), and a part made only of them is dropped when a real name stands beside it.
@@ -81,17 +86,26 @@ _DESK = frozenset(
      "release", "office", "services", "service"]
 )
 _GENERIC = _ACCOUNT | _ROLE | _DESK
+_BUTTONS = frozenset(["follow", "folgen", "subscribe", "abonnieren", "kontakt", "contact"])
 _COMPANY = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
     r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<=\s)@\w+")
+_CREDIT_WORDS = re.compile(r"\b(?:designed|design|theme|powered|template|plugin|фото|foto|photo)\b",
+                           re.IGNORECASE)
+# Lower-case words that join a phrase, never a name ("Iberische Weine in Berlin"); name
+# particles (von, van, de, da, del, y, bin…) are not among them.
+_PHRASE_WORD = re.compile(r"\s(?:in|im|at|for|from|of|the|zum|zur|auf|bei|aus|über|für|sur|pour|"
+                          r"dans|nel|nella|per|para|sobre)\s")
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
 
 def _looks_like_name(name: str, site_keys: set[str]) -> bool:
     if not (2 <= len(name) <= 70):
         return False
-    if re.search(r"https?:|www\.|@|\.com\b|\.html?\b|[<>{}=()]", name, re.IGNORECASE):
+    if re.search(r"https?:|www\.|@|\.com\b|\.html?\b|[<>{}=()!?:]", name, re.IGNORECASE):
+        return False  # also a headline ("…wagen!") or a label left in ("Illustrator: X")
+    if _CREDIT_WORDS.search(name) or _PHRASE_WORD.search(name):  # "Fuchsy designed"
         return False
     # digits only inside a user name ("r23"), never a date or a number on its own
     if re.search(r"\d", name) and (len(name.split()) > 1 or not re.fullmatch(r"[^\W\d_]+[\w.-]*", name)):
@@ -121,6 +135,9 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
     # a trailing role word after a full name: "Christoph Hein Chefredakteur"
     while len(words) > 2 and words[-1].lower().strip(".,") in _ROLE:
         words.pop()
+    # a button glued to the name in an author card: "Jane Doe Follow"
+    while len(words) > 1 and words[-1].lower() in _BUTTONS:
+        words.pop()
     half = len(words) // 2
     if len(words) % 2 == 0 and half and words[:half] == words[half:]:  # "jesusfreak jesusfreak"
         words = words[:half]
@@ -139,6 +156,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
     if re.match(r"^(?:https?:|www\.)", text, re.IGNORECASE):
         return []
     text = _LEAD_JUNK.sub("", text)
+    text = _DATE_BEFORE_LABEL.sub("", text)
     if _POSTED.match(text):
         posted_by = _POSTED_BY.search(text)
         if not posted_by:
@@ -196,57 +214,90 @@ def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int
     return []
 
 
-_BYLINE_XPATH = (
-    ".//*[@rel='author' or contains(@rel,'author') or @itemprop='author' or "
-    "contains(@class,'byline') or contains(@class,'Byline') or contains(@id,'byline') or "
-    "contains(@class,'author') or contains(@class,'Author') or contains(@class,'contributor') or "
-    "contains(@class,'username') or contains(@class,'posted-by') or contains(@class,'submitted')]"
-)
-# Class/id words of blocks whose names are not the article's author: comments, author boxes
-# (bio, avatar), teasers of other articles, sidebars and footers.  Matched on whole
-# hyphen/underscore-separated parts of a class, so "right-sidebar" on a layout wrapper counts
-# but only when that wrapper does not also hold the headline.
+# Attribute words that mark a byline element (class, id, rel or itemprop, any case):
+# author, byline, contributor, username, posted-by, submitted (see _marked_elements).
+# All class/id/rel/itemprop values in one XPath call: scanning the attribute strings in
+# Python is several times cheaper than a contains() predicate per element in libxml2.
+_MARK_ATTRS = etree.XPath("//@class|//@id|//@rel|//@itemprop")
+# Class/id words of blocks whose names are not the article's author: comments, teasers of
+# other articles, sidebars and footers.  Matched on whole hyphen/underscore-separated parts of
+# a class, so "right-sidebar" on a layout wrapper counts but only when that wrapper does not
+# also hold the headline.
 _NOT_BYLINE = re.compile(
-    r"(?:^|[-_\s])(?:comments?|commentlist|comment-author|respond|reply|bio|biography|"
-    r"about-?author|author-?box|authorbox|author-?info|author-?description|author-?bio|"
-    r"author-?image|author-?img|author-?photo|author-?avatar|avatar|related|recent|popular|"
-    r"sidebar|widget|footer|slider|carousel|share|sharing|newsletter|reviewer|"
+    r"(?:^|[-_\s])(?:comments?|commentlist|comment-author|respond|reply|avatar|related|recent|"
+    r"popular|sidebar|widget|footer|slider|carousel|share|sharing|newsletter|reviewer|"
+    r"testimonials?|quote|"
     r"image-author|media-license|copyright|credit|caption|menu|breadcrumb)(?:$|[-_\s])",
     re.IGNORECASE,
 )
-_NOT_BYLINE_TAGS = frozenset({"aside", "footer", "nav", "form", "figure", "figcaption"})
-_SKIP_TAGS = frozenset({"meta", "link", "script", "style", "img", "body", "html", "article",
-                        "main", "section", "ul", "ol", "form", "input", "textarea", "label",
-                        "button", "select", "option", "svg"})
-# Short text that starts like a byline, for themes without byline classes.
-_TEXT_BYLINE = re.compile(
-    r"^\s*(?:(?:written|posted|published|submitted|geschrieben|verfasst|veröffentlicht|"
-    r"gespeichert|eingetragen|beitrag|publié|escrito|publicado|scritto|pubblicato)\s+)?"
-    r"(?:by|von|par|por|di|door)\s*:?\s+(?P<name>\S)|"
-    r"^\s*(?:autor(?:in)?|author|auteur|text)\s*:\s*(?P<labelled>\S)",
+# Author boxes (bio, picture): they describe the article's author, but their text is a bio
+# with other names in it; used only as the last resort, and only inside the article.
+_AUTHOR_BOX = re.compile(
+    r"(?:^|[-_\s])(?:bio|biography|about-?author|author-?box|authorbox|author-?info|"
+    r"author-?description|author-?bio|author-?image|author-?img|author-?photo|author-?avatar)"
+    r"(?:$|[-_\s])",
     re.IGNORECASE,
 )
-_TEXT_BYLINE_TAGS = ("p", "span", "div", "small", "address", "li", "em", "strong", "b", "h4",
-                     "h5", "h6", "td")
+# Layout modifiers ("has-double-sidebar", "no-sidebar") and a post's own footer
+# ("post-footer", "entry-footer": Blogger and WordPress print the byline there) are no
+# furniture of their own.
+_LAYOUT_MODIFIER = re.compile(r"(?:^|\s)(?:(?:has|with|no|without)-[\w-]+|"
+                              r"(?:post|entry|article|story)-footer[\w-]*)(?=\s|$)", re.IGNORECASE)
+_NOT_BYLINE_TAGS = frozenset({"aside", "footer", "nav", "form", "figure", "figcaption"})
+# Elements never taken as a byline themselves, whatever their class says.
+_SKIP_TAGS = frozenset({"meta", "link", "script", "style", "img", "body", "html", "article",
+                        "main", "section", "form", "input", "textarea", "label", "button",
+                        "select", "option", "svg", "noscript", "template", "iframe", "head",
+                        "title"})
+# A date and time before the label: "06.11.2023 13:30 von Olga".
+_DATE_FIRST = (r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})(?:,?\s+\d{1,2}:\d{2}"
+               r"(?:\s*uhr)?)?\s*[-–|,]?\s*")
+_DATE_BEFORE_LABEL = re.compile(r"^" + _DATE_FIRST + r"(?=(?:by|von|par|por|door)\s)", re.IGNORECASE)
+# Short text that starts like a byline, for themes without byline classes.
+_TEXT_BYLINE = re.compile(
+    r"^\s*(?:" + _DATE_FIRST + r")?(?:(?:written|posted|published|submitted|geschrieben|verfasst|"
+    r"veröffentlicht|gespeichert|eingetragen|eingestellt|beitrag|publié|escrito|publicado|scritto|"
+    r"pubblicato|text)\s+)?"
+    r"(?:by|von|par|por|di|door)\s*:?\s+(?P<name>\S)|"
+    r"^[\s|·•–—-]*(?:autor(?:in|en)?|author|auteur|text|redaktion)\s*:\s*(?P<labelled>\S)",
+    re.IGNORECASE,
+)
+_TEXT_BYLINE_TAGS = frozenset({"p", "span", "div", "small", "address", "li", "em", "i", "strong",
+                               "b", "h4", "h5", "h6", "td"})
+# Where bylines are looked for (marked or by their text); iterating these tags only is
+# much cheaper than a Python object for every element of the page.
+_SCANNED_TAGS = tuple(_TEXT_BYLINE_TAGS | {"a", "h3", "h2", "h1", "cite", "header", "dd", "dt",
+                                           "ul", "ol", "address", "u", "font", "abbr", "time"})
 
 
-_BARE_LABEL = re.compile(r"^\s*(?:by|von|par|por|di|door|autor(?:in)?|author|auteur|autore|"
-                         r"text|texte|verfasser(?:in)?|redaktion)\s*:?\s*$", re.IGNORECASE)
+_BARE_LABEL = re.compile(r"^[\s|·•:,-]*(?:(?:written|posted|published|geschrieben|verfasst|"
+                         r"veröffentlicht|eingestellt|erstellt|publié|escrito|publicado)\s+)?"
+                         r"(?:by|von|par|por|di|door|autor(?:in|en)?|author|authors|auteur|"
+                         r"autore|text|texte|verfasser(?:in)?|redaktion)\s*:?\s*$",
+                         re.IGNORECASE)
+# "Redaktion" is a label before a colon, and the desk's byline in an author element.
+_DESK_LABEL = re.compile(r"^\s*redaktion\s*$", re.IGNORECASE)
+_LABEL_TAGS = frozenset({"dt", "span", "strong", "b", "div", "p", "small", "em", "i"})
 
 
-def _text_byline(el: HtmlElement) -> bool:
+def _text_byline(el: HtmlElement, text: str) -> bool:
     """A short line "By Jane Doe …", not a sentence of the article that starts with
     "Von den …"/"By clicking …": a capitalised name follows, and the line is short."""
-    match = _TEXT_BYLINE.match(el.text or "")
+    match = _TEXT_BYLINE.match(text)
     if not match or (match.group("name") and not match.group("name").isupper()):
         return False
-    text = clean(el.text_content())
-    return len(text) <= 100 and not re.search(r"\w{3,}[.!?]\s+\w", text)
+    content = clean(el.text_content())
+    return len(content) <= 100 and not re.search(r"\w{3,}[.!?]\s+\w", content)
+
+
+def _class_words(el: HtmlElement) -> str:
+    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".strip()
+    return _LAYOUT_MODIFIER.sub(" ", attrs) if attrs else ""
 
 
 def _blocked_classes(el: HtmlElement) -> bool:
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
-    return bool(attrs.strip()) and bool(_NOT_BYLINE.search(attrs))
+    attrs = _class_words(el)
+    return bool(attrs) and bool(_NOT_BYLINE.search(attrs) or _AUTHOR_BOX.search(attrs))
 
 
 def _headline_holders(tree: HtmlElement) -> set[HtmlElement]:
@@ -258,44 +309,101 @@ def _headline_holders(tree: HtmlElement) -> set[HtmlElement]:
     return holders
 
 
-def _outside_article(el: HtmlElement, holders: set[HtmlElement]) -> bool:
+def _furniture(el: HtmlElement, holders: set[HtmlElement]) -> str | None:
+    """'box' when the element sits in an author box, 'other' in comments, sidebars,
+    footers…, None inside the article."""
+    box = False
     for anc in el.iterancestors():
         if anc.tag in ("body", "html"):
             break
         if anc in holders:
             continue
-        if anc.tag in _NOT_BYLINE_TAGS or _blocked_classes(anc):
-            return True
-    return False
+        if anc.tag in _NOT_BYLINE_TAGS:
+            return "other"
+        attrs = _class_words(anc)
+        if attrs:
+            if _NOT_BYLINE.search(attrs):
+                return "other"
+            if _AUTHOR_BOX.search(attrs):
+                box = True
+    return "box" if box else None
 
 
-_LABEL_TAGS = frozenset({"dt", "span", "strong", "b", "div", "p"})
+def _in_article(el: HtmlElement, holders: set[HtmlElement]) -> bool:
+    """Inside a block that also holds the headline (not merely <body>)."""
+    return any(anc in holders and anc.tag not in ("body", "html") for anc in el.iterancestors())
 
 
-def _visible_bylines(tree: HtmlElement) -> list[HtmlElement]:
+def _marked_elements(tree: HtmlElement) -> set[HtmlElement]:
+    marked = set()
+    for value in _MARK_ATTRS(tree):
+        low = value.lower()
+        if "author" in low or "byline" in low or value.attrname != "id" and (
+                # id="username" is the login widget, not a byline
+                "contributor" in low or "username" in low or "posted-by" in low
+                or "submitted" in low):
+            el = value.getparent()
+            # itemprop="author" on an Organization: the publisher, which the markup rules judge
+            if "organization" not in (el.get("itemtype") or "").lower():
+                marked.add(el)
+    return marked
+
+
+def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
     """Byline-like elements in document order: marked up ones (class/rel/itemprop) and short
-    lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars."""
+    lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars;
+    and, apart, the marked elements inside author boxes within the article."""
     holders = _headline_holders(tree)
-    marked = set(tree.xpath(_BYLINE_XPATH))
-    found = []
-    for el in tree.iter(*_TEXT_BYLINE_TAGS, "a", "h3", "h2", "h1", "cite", "header", "dd", "dt"):
+    marked = _marked_elements(tree)
+    found: list[HtmlElement] = []
+    boxed: list[HtmlElement] = []
+    for el in tree.iter(*_SCANNED_TAGS):
+        tag = el.tag
         text = el.text
-        if text and len(text) <= 12 and el.tag in _LABEL_TAGS and not len(el) \
-                and _BARE_LABEL.match(text):
-            # <dt>Auteur</dt><dd>Name</dd>, <span>Por</span><a>Name</a>
-            sibling = el.getnext()
-            if sibling is not None:
-                marked.add(sibling)
+        if text is not None and (text.isspace() or not text):
+            text = None
+        is_marked = el in marked
+        if not is_marked and text is None:
             continue
-        if not (el in marked or text and el.tag in _TEXT_BYLINE_TAGS and _text_byline(el)):
+        if tag in _LABEL_TAGS and text and len(text.strip()) <= 40 and _BARE_LABEL.match(text) \
+                and not (is_marked and _DESK_LABEL.match(text)):
+            if len(el):  # "<small>Verfasst von: <strong>Name</strong> | date</small>"
+                is_marked = True
+            else:  # <dt>Auteur</dt><dd>Name</dd>, <span>Por</span><a>Name</a>
+                sibling = el.getnext()
+                while sibling is not None and sibling.tag == "br" and not (sibling.tail or "").strip():
+                    sibling = sibling.getnext()
+                if sibling is not None and sibling.tag != "br":
+                    marked.add(sibling)
+                    continue
+                parent = el.getparent()
+                tail = (el.tail or "").strip()
+                if parent is None or parent.tag in _SKIP_TAGS or (parent.text or "").strip() \
+                        or parent[0] is not el:
+                    continue
+                # the label opens its parent, the name is the text after it:
+                # <a><b>Von:</b><br/> Name</a>, <p><span>By</span> Jane Doe</p>
+                el, tag, is_marked = parent, parent.tag, True
+                if el in holders or (not tail and not any((c.tail or "").strip() for c in el)):
+                    continue
+                if len(clean(el.text_content())) > 100:
+                    continue
+        if not (is_marked or text and tag in _TEXT_BYLINE_TAGS and _text_byline(el, text)):
             continue
-        if _blocked_classes(el) or el in holders:
+        if el in holders:
+            continue
+        attrs = _class_words(el)
+        if attrs and _NOT_BYLINE.search(attrs):
             continue
         content = clean(el.text_content())
-        if not content or len(content) > 200 or _outside_article(el, holders):
+        if not content or len(content) > 200:
             continue
-        found.append(el)
-    return found
+        where = _furniture(el, holders)
+        if where is None and not (attrs and _AUTHOR_BOX.search(attrs)):
+            found.append(el)
+        elif where != "other" and is_marked and _in_article(el, holders):
+            boxed.append(el)
+    return found, boxed
 
 
 def _spaced_text(el: HtmlElement) -> str:
@@ -312,13 +420,49 @@ def _printed_byline(visible: list[HtmlElement]) -> str | None:
     return clean(visible[0].text_content()) if visible else None
 
 
-def _printed_names(visible: list[HtmlElement], declared: set[str]) -> list[str]:
+_NAME_PART = re.compile(r"(?:^|[-_\s])(?:fn|name|author-?name|authorname|display-?name)(?:$|[-_\s])",
+                        re.IGNORECASE)
+
+
+def _name_parts(el: HtmlElement) -> list[HtmlElement]:
+    """The parts of a byline element that hold the name itself (hCard ``fn``, ``*-name``,
+    itemprop=name): "Matthias <a class=author-twitter>handle</a>" gives only the name."""
+    parts = []
+    for sub in el.iterdescendants():
+        if not isinstance(sub.tag, str):
+            continue
+        if sub.get("itemprop") == "name" or _NAME_PART.search(sub.get("class") or ""):
+            if not any(p in parts for p in sub.iterancestors()):
+                parts.append(sub)
+    return parts
+
+
+def _element_names(el: HtmlElement, site_keys: set[str]) -> list[str]:
+    names: list[str] = []
+    parts = _name_parts(el)
+    if parts:
+        label = _LABEL.match(clean(el.text or "")) and not _LABEL.match(_spaced_text(parts[0]))
+        for part in parts:
+            text = _spaced_text(part)
+            for name in split_byline(("by " + text) if label else text, set()):
+                if name not in names:
+                    names.append(name)
+    if not names:
+        names = split_byline(_spaced_text(el), set())
+    # "By Nada Tawfik, BBC News, New York": the site's name after a person ends the names
+    for i, name in enumerate(names):
+        if i and fold(name) in site_keys:
+            return names[:i]
+    return names
+
+
+def _printed_names(visible: list[HtmlElement], site_keys: set[str]) -> list[str]:
     """Names of the first byline element that has any (all rel/itemprop=author ones in a
     row).  The site's own name counts when the page prints it as the byline ("von creeny"
     on a blog named Creeny, "Von Presse Augsburg"): that is the credit the page gives."""
     names: list[str] = []
     for el in visible:
-        for name in split_byline(_spaced_text(el), declared):
+        for name in _element_names(el, site_keys):
             if name not in names:
                 names.append(name)
         if names and (el.get("rel") == "author" or el.get("itemprop") == "author"):
@@ -326,6 +470,26 @@ def _printed_names(visible: list[HtmlElement], declared: set[str]) -> list[str]:
         if names:
             break
     return names
+
+
+_BOX_NAME_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "a", "span", "p", "div"})
+
+
+def _box_names(boxed: list[HtmlElement], site_keys: set[str]) -> list[str]:
+    """One person named in an author box inside the article: the box's name part, else its
+    first short heading/strong/link line that is a name ("Autor" <h4>Jane Doe</h4> bio…)."""
+    for el in boxed:
+        names = _element_names(el, site_keys)
+        if len(names) == 1 and fold(names[0]) not in site_keys:
+            return names
+        for sub in el.iterdescendants(*_BOX_NAME_TAGS):
+            text = _spaced_text(sub)
+            if not text or len(text) > 60:
+                continue
+            names = split_byline(text, site_keys)
+            if len(names) == 1:
+                return names
+    return []
 
 
 def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
@@ -356,18 +520,15 @@ def _page_text(tree: HtmlElement) -> str:
 _CMS_DEFAULT_TYPES = frozenset({"article", "blogposting", "posting", "creativework_article"})
 
 
-def _printed_somewhere(names: list[str], tree: HtmlElement) -> list[str]:
+def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
     """The names the page also prints somewhere in its body."""
-    if not names:
-        return names
-    page_text = _page_text(tree)
     return [n for n in names if _words(n).strip() and _words(n) in page_text]
 
 
 _LOGIN = re.compile(r"^[^\W\d_]+(?:[._][^\W\d_]+)+$")
 
 
-def _with_display_names(names: list[str], others: list[str]) -> list[str]:
+def _with_display_names(names: list[str], others: list[str], page_text: str | None) -> list[str]:
     """"christian.stadtfeld" (a CMS login in the JSON-LD) → the printed "Christian P.
     Stadtfeld" whose first and last words match it."""
     out = []
@@ -383,29 +544,66 @@ def _with_display_names(names: list[str], others: list[str]) -> list[str]:
     return out
 
 
+# Types whose author is not the page's: a user's review or comment nested in a recipe/product.
+_NESTED_ONLY = frozenset({"review", "comment", "answer", "question"})
+
+
+def _main_node(data: Structured) -> tuple[dict | None, bool]:
+    """The page's main creative work and whether it is the article node: a Review nested in a
+    Recipe is some reader's rating, the Recipe's author is the page's."""
+    article = data.article()
+    if article is None or not type_names(article) <= _NESTED_ONLY:
+        return article, True
+    tops: list[dict] = []
+    for item in data.jsonld + data.microdata:
+        graph = item.get("@graph")
+        tops.extend(m for m in (graph if isinstance(graph, list) else [item]) if isinstance(m, dict))
+    if any(node is article for node in tops):
+        return article, True
+    for node in tops:
+        if node.get("author") is not None and "website" not in type_names(node) \
+                and "webpage" not in type_names(node):
+            return node, False
+    return None, False
+
+
+def _article_page(tree: HtmlElement, data: Structured) -> bool:
+    if any(v.strip().lower() == "article" for v in data.og.get("og:type", [])):
+        return True
+    return next(tree.iter("article"), None) is not None
+
+
 def extract_authors(
     tree: HtmlElement, data: Structured, site_keys: set[str]
 ) -> tuple[list[str], str | None]:
     """Return ``(authors, byline_as_printed)``.
 
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
-    then the printed byline, then ``<meta name=author>``."""
-    visible = _visible_bylines(tree)
+    then the printed byline, then ``<meta name=author>``, then an author box."""
+    visible, boxed = _visible_bylines(tree)
     byline = _printed_byline(visible)
-    printed_names = _printed_names(visible, set())
+    printed_names = _printed_names(visible, site_keys)
     meta_names = _meta_names(data, site_keys)
-    article = data.article()
+    article, _ = _main_node(data)
     unprinted: set[str] = set()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
-        names = _with_display_names(names, printed_names + meta_names)
-        if not type_names(article) - _CMS_DEFAULT_TYPES:
-            printed = _printed_somewhere(names, tree)
+        names = _with_display_names(names, printed_names + meta_names, None)
+        if names and not type_names(article) - _CMS_DEFAULT_TYPES:
+            printed = _printed_somewhere(names, _page_text(tree))
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
         if names:
             return names, byline
     if printed_names:
         return printed_names, byline
-    # <meta name=author> alone is trusted, unless it only repeats that unprinted account
-    return [n for n in meta_names if fold(n) not in unprinted], byline
+    # <meta name=author> alone, never the unprinted account of the markup.  On a page not
+    # built as an article (no <article>, no og:type article: a shop, a club's or a firm's
+    # page) only the names the page also prints: the meta there names the web agency or
+    # the owner of the site.
+    names = [n for n in meta_names if fold(n) not in unprinted]
+    if names and not _article_page(tree, data):
+        names = _printed_somewhere(names, _page_text(tree))
+    if names:
+        return names, byline
+    return [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted], byline
