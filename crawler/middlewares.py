@@ -76,7 +76,7 @@ class PrivateAddressMiddleware:
 DEFER_DECODING_META = "newsarchive_defer_decoding"
 DECODING_DEFERRED_META = "newsarchive_decoding_deferred"
 _DEFERRABLE = {b"gzip", b"x-gzip"}
-_HEAD_BYTES = 64 * 1024
+_HEAD_BYTES = 16 * 1024  # MetaRefreshMiddleware reads 4096 characters: at most 16 KiB
 
 
 class DeferredDecompressionMiddleware(HttpCompressionMiddleware):

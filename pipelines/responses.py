@@ -198,7 +198,7 @@ def decide(resp: FetchedResponse, settings: ExtractSettings) -> Outcome:
         k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
     }
     try:
-        extraction = extract_page(body, resp.url, item_headers)
+        extraction = extract_page(body, resp.url, item_headers, articles_only=True)
     except Exception:  # a page must never stop the run; the traceback is for the log
         return Outcome(None, "articles/extract_failed",
                        f"Extraction failed for {resp.url}\n{traceback.format_exc().rstrip()}")

@@ -2,6 +2,7 @@
 
 ``pipelines.responses.decide`` validates every record it makes (in the extraction workers
 during a crawl, and in ``reextract``); an invalid record is a bug, dropped and logged.
+jsonschema is the reference validator; fastjsonschema's compiled check is the fast path.
 """
 
 from __future__ import annotations
@@ -9,21 +10,42 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
+import fastjsonschema
 from jsonschema import Draft202012Validator
 
 SCHEMA_VERSION = 1
 
 
 @lru_cache(maxsize=1)
-def record_validator() -> Draft202012Validator:
+def record_schema() -> dict[str, Any]:
     text = resources.files("pipelines").joinpath("schema/article-v1.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def record_validator() -> Draft202012Validator:
+    return Draft202012Validator(record_schema())
+
+
+@lru_cache(maxsize=1)
+def _compiled_check() -> Callable[[dict[str, Any]], Any]:
+    """fastjsonschema's compiled validator: ~20x faster than jsonschema on a valid record,
+    which is every record unless there is a bug."""
+    return fastjsonschema.compile(record_schema())
 
 
 def record_errors(record: dict[str, Any]) -> list[str]:
-    """Schema violations of one record, as readable '<path>: <message>' strings."""
+    """Schema violations of one record, as readable '<path>: <message>' strings.
+
+    jsonschema (Draft 2020-12) is the judge; the compiled check only lets a valid record
+    through without asking it."""
+    try:
+        _compiled_check()(record)
+        return []
+    except fastjsonschema.JsonSchemaException:
+        pass
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '<record>'}: {error.message}"
         for error in record_validator().iter_errors(record)

@@ -48,3 +48,25 @@ def test_workers_exit_after_the_crawl_is_killed() -> None:
 )
 def test_looks_binary(body: bytes, binary: bool) -> None:
     assert looks_binary(body) is binary
+
+
+def test_schema_fast_path_agrees_with_jsonschema() -> None:
+    from pipelines.extract import extract_page
+    from pipelines.responses import build_record
+    from pipelines.validate import record_validator, record_errors
+
+    html = ("<html><head><title>Harbour reopens</title></head><body><article><h1>Harbour reopens"
+            "</h1>" + "<p>The harbour reopened on Monday after a week of repairs.</p>" * 30
+            + "</article></body></html>")
+    extraction = extract_page(html, "https://news.example/2025/03/15/harbour-reopens/")
+    pointer = {"filename": "a.warc.gz", "offset": 0, "length": 10,
+               "record_id": "<urn:uuid:00000000-0000-4000-8000-000000000001>",
+               "payload_digest": "sha1:" + "A" * 32}
+    good = build_record({"url": "https://news.example/2025/03/15/harbour-reopens/",
+                         "fetched_at": "2025-03-15T10:00:00.000000Z", "warc": pointer},
+                        extraction, "20250315T100000Z-abcdef")
+    assert record_errors(good) == [] == list(record_validator().iter_errors(good))
+    for bad in ({**good, "authors": "x"}, {**good, "extra": 1}, {**good, "word_count": -1},
+                {k: v for k, v in good.items() if k != "title"}, {**good, "schema_version": 2}):
+        errors = record_errors(bad)
+        assert errors and len(errors) == len(list(record_validator().iter_errors(bad)))

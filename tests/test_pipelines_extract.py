@@ -364,3 +364,19 @@ def test_degenerate_input_does_not_crash(html: str | bytes) -> None:
     result = extract_page(html, "https://x.example/a")
     assert result.is_article is False
     assert result.record["text"] == "" or isinstance(result.record["text"], str)
+
+
+def test_articles_only_stops_at_a_page_known_not_to_be_one() -> None:
+    html = ("<html><head><title>Business</title></head><body><h1>Business</h1>"
+            + "<p>The harbour authority reported record cargo volumes for the third quarter.</p>" * 30
+            + "</body></html>")
+    url = "https://news.example/category/business/page/2/"
+    full = extract_page(html, url)
+    quick = extract_page(html, url, articles_only=True)
+    assert (full.is_article, full.reason) == (quick.is_article, quick.reason) == (False, "section-page")
+    assert full.record["text"] and not quick.record["text"]
+    # an article URL is extracted in full either way
+    article = extract_page(html, "https://news.example/2025/03/15/record-cargo-volumes/",
+                           articles_only=True)
+    assert article.record["text"] == extract_page(
+        html, "https://news.example/2025/03/15/record-cargo-volumes/").record["text"]

@@ -2,7 +2,7 @@
 
 Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`` use it):
 
-    extract_page(html, url, headers=None) -> Extraction
+    extract_page(html, url, headers=None, *, articles_only=False) -> Extraction
     extract(html, url, headers=None) -> dict          # Extraction.record
 
 Which module does what: ``decode`` (bytes → text), ``structured`` (extruct: JSON-LD,
@@ -39,10 +39,14 @@ class Extraction:
 
 
 def extract_page(
-    html: str | bytes, url: str, headers: Mapping[str, str] | None = None
+    html: str | bytes, url: str, headers: Mapping[str, str] | None = None, *,
+    articles_only: bool = False,
 ) -> Extraction:
-    """Extract the record for one page.  Never raises on malformed HTML."""
-    record, is_article, reason = build(html, url, headers)
+    """Extract the record for one page.  Never raises on malformed HTML.
+
+    ``articles_only``: stop as soon as the page is known not to be an article (the crawl and
+    ``reextract`` keep articles only); the record is then not complete."""
+    record, is_article, reason = build(html, url, headers, articles_only=articles_only)
     return Extraction(record=record, is_article=is_article, reason=reason)
 
 

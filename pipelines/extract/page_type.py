@@ -69,17 +69,23 @@ def listing_shape(tree: HtmlElement) -> bool:
     return cards >= 5 or linked_heads >= 8
 
 
-def classify(tree: HtmlElement, data: Structured, url: str, title: str | None,
-             word_count: int, text: str) -> tuple[bool, str | None]:
+def non_article_before_text(data: Structured, url: str, title: str | None) -> str | None:
+    """Why the page is not an article, from what is known before its text: no title, a
+    non-article schema.org page type, an index URL.  None when the text must decide."""
     if not clean(title or ""):
-        return False, "no-title"
+        return "no-title"
     page_types = data.types()
     for t, reason in NON_ARTICLE_PAGE_TYPES.items():
         if t in page_types and not page_types & ARTICLE_TYPES:
-            return False, reason
-    url_kind = url_reason(url)
-    if url_kind:
-        return False, url_kind
+            return reason
+    return url_reason(url)
+
+
+def classify(tree: HtmlElement, data: Structured, url: str, title: str | None,
+             word_count: int, text: str) -> tuple[bool, str | None]:
+    reason = non_article_before_text(data, url, title)
+    if reason:
+        return False, reason
     signals = article_signals(data)
     if signals:
         if word_count < MIN_WORDS_WITH_SIGNAL:

@@ -15,7 +15,7 @@ from .dates import extract_dates
 from .decode import decode_html
 from .images import extract_image
 from .language import extract_language
-from .page_type import classify
+from .page_type import classify, non_article_before_text
 from .sections import extract_section, extract_tags
 from .structured import Structured, read_structured
 from .text_utils import clean, first_str
@@ -69,7 +69,11 @@ def _description(data: Structured) -> str | None:
 
 
 def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
-          settings: BodySettings | None = None) -> tuple[dict, bool, str | None]:
+          settings: BodySettings | None = None, *,
+          articles_only: bool = False) -> tuple[dict, bool, str | None]:
+    """The record, whether the page is an article, and why not.  ``articles_only``: a page
+    known not to be one before its text is read (no title, an index URL…) gets no fields
+    beyond the title; its record is only good for the reason."""
     record = empty_record(url)
     text = decode_html(html, headers)
     tree = parse_html(text) if text.strip() else None
@@ -79,6 +83,11 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     keys = site_names(data, url)
 
     title = extract_title(tree, data, url)
+    if articles_only:
+        reason = non_article_before_text(data, url, title)
+        if reason:
+            record["title"] = title
+            return record, False, reason
     authors, byline = extract_authors(tree, data, keys)
     image = extract_image(tree, data, url)
     section = extract_section(tree, data, title)

@@ -38,7 +38,8 @@ def _ld_breadcrumb(data: Structured) -> list[str]:
 
 
 def _visible_breadcrumb(tree: HtmlElement) -> list[str]:
-    for el in tree.xpath(".//*[contains(@class,'breadcrumb') or contains(@id,'breadcrumb') "
+    for el in tree.xpath(".//*[@class or @id or @aria-label]"
+                         "[contains(@class,'breadcrumb') or contains(@id,'breadcrumb') "
                          "or @aria-label='breadcrumb' or @aria-label='Breadcrumb']"):
         links = [clean(a.text_content()) for a in el.iter("a", "span", "li")
                  if not len(a) or a.tag == "a"]

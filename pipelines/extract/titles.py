@@ -93,7 +93,7 @@ def strip_site(title: str, names: set[str]) -> str:
 
 
 _HEADLINE_XPATH = (
-    ".//h1 | .//*[self::h2 or self::h3 or self::div or self::span or self::p]"
+    ".//h1 | .//*[@class or @itemprop][self::h2 or self::h3 or self::div or self::span or self::p]"
     "[contains(@class,'entry-title') or contains(@class,'post-title') or contains(@class,'headline')"
     " or contains(@class,'article-title') or contains(@itemprop,'headline')]"
 )
