@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from itertools import islice
 
 from dateutil import parser as dateutil_parser
 from lxml.html import HtmlElement
@@ -168,21 +171,339 @@ def to_local_day(published: str, day: str | None) -> str:
     return value.astimezone(timezone(timedelta(hours=shift))).isoformat()
 
 
+# ------------------------------------------------------------------ the date the page shows
+# The date printed with the headline (dateline, byline row, "Published …"/"Updated …") is the
+# one a reader, and an archivist citing the page, takes as the article's date.  It is read from
+# the text right after the headline (or just before it: kicker rows), never from sidebars,
+# teasers or comments further down.
+_MONTHS = {
+    1: "january jan janvier janv enero ene gennaio gen januari januar jänner jaenner janeiro",
+    2: "february feb februar feber février fevrier févr fevr fév febrero febbraio februari"
+       " fevereiro fev",
+    3: "march mar märz maerz mär mrz mars marzo maart mrt março marco",
+    4: "april apr avril avr abril abr aprile",
+    5: "may mai mayo maggio mag mei maio",
+    6: "june jun juni juin junio giugno giu junho",
+    7: "july jul juli juillet juil julio luglio lug julho",
+    8: "august aug août aout agosto ago augustus",
+    9: "september sep sept septembre septiembre setiembre settembre set setembro",
+    10: "october oct oktober okt octobre octubre ottobre ott outubro out",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember dez décembre decembre déc dic diciembre dicembre dezembro",
+}
+_MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names.split()}
+_MONTH = "(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")(?![^\W\d_])\.?"
+_YEAR = r"((?:19|20)\d{2})(?!\d)"
+# a two-digit year may be glued to a time ("28.09.1912:44" = 28.09.19, 12:44)
+_NUM_YEAR = r"((?:19|20)\d{2}(?![\d:])|\d{2}(?=\d{1,2}:\d{2})|\d{2}(?!\d))"
+_VISIBLE_DATE = re.compile(
+    r"(?<![\d.])(?P<d1>\d{1,2})(?:\.|er|st|nd|rd|th|º)?\s*(?:de\s+)?" + _MONTH.replace("(", "(?P<m1>", 1)
+    + r",?\s*(?:de\s+)?" + _YEAR.replace("(", "(?P<y1>", 1)
+    + r"|" + _MONTH.replace("(", "(?P<m2>", 1) + r"\s*(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    + _YEAR.replace("(", "(?P<y2>", 1)
+    + r"|(?<![\d.])(?P<d3>\d{1,2})\.\s?(?P<m3>\d{1,2})\.\s?" + _NUM_YEAR.replace("(", "(?P<y3>", 1)
+    + r"|(?<![\d./-])(?P<y4>(?:19|20)\d{2})-(?P<m4>\d{1,2})-(?P<d4>\d{1,2})(?![\d-])"
+    + r"|(?<![\d/])(?P<a5>\d{1,2})/(?P<b5>\d{1,2})/(?P<y5>(?:19|20)\d{2})(?!\d)"
+    + r"|(?P<y6>(?:19|20)\d{2})\s*年\s*(?P<m6>\d{1,2})\s*月\s*(?P<d6>\d{1,2})\s*日",
+    re.IGNORECASE,
+)
+_UPDATED_LABEL = re.compile(
+    r"(?<!\w)(?:updated|update|aktualisiert|aktualisierung|zuletzt|geändert|editiert|edited|stand|"
+    r"mis\s+à\s+jour|modifié|actualizado|actualización|aggiornat[oa]|aggiornamento|"
+    r"bijgewerkt|gewijzigd|revised|modified)\W{0,3}(?:\w+\W{1,3}){0,2}$", re.IGNORECASE)
+_PUBLISHED_LABEL = re.compile(
+    r"(?<!\w)(?:published|posted|veröffentlicht|erschienen|publiziert|publié|publicado|pubblicato|"
+    r"gepubliceerd|originally|created|erstellt|erscheinungsdatum)\W{0,3}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE)
+_OTHER_LABEL = re.compile(
+    r"(?<!\w)(?:registriert|mitglied\s+seit|dabei\s+seit|joined|member\s+since|registered|inscrit|"
+    r"registrado|iscritto|lid\s+sinds|geboren|born|termin|event|deadline|frist)\W{0,3}(?:\w+\W{1,3}){0,1}$",
+    re.IGNORECASE)
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "option", "select", "button"})
+_TITLE_PARTS = re.compile(r"\s+[-|–—:·•»/]+\s+|\s*::\s*")
+_AFTER_NODES = 40          # text nodes, at most
+_BEFORE_NODES = 40         # incl. empty ones
+_BODY_STARTED = 300
+_AFTER_CHARS = 1000        # the headline's block: standfirst, byline row, dateline
+_BEFORE_CHARS = 150
+_DATE_AT_MOST_AT = 30      # chars into its text node
+_DAY_FIRST_ENGLISH = ("gb", "au", "nz", "ie", "in", "za")
+_IN_SENTENCE = re.compile(r"\b(?:am|vom|bis|zum|ab|seit|on|from|until|since|to|du|au|"
+                          r"el|del|desde|hasta|il|dal|al|op|van|tot)\W+$", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass
+class Shown:
+    day: str
+    label: str | None  # "published", "updated" or None
+    after: bool        # after the headline (else in the row just above it)
+
+
+def _day_of(match: re.Match, english: bool) -> str | None:
+    g = match.groupdict()
+    try:
+        if g["y1"]:
+            y, m, d = int(g["y1"]), _MONTH_OF[g["m1"].lower()], int(g["d1"])
+        elif g["y2"]:
+            y, m, d = int(g["y2"]), _MONTH_OF[g["m2"].lower()], int(g["d2"])
+        elif g["y3"]:
+            y, m, d = int(g["y3"]), int(g["m3"]), int(g["d3"])
+            if y < 100:
+                y += 2000 if y < 70 else 1900
+        elif g["y4"]:
+            y, m, d = int(g["y4"]), int(g["m4"]), int(g["d4"])
+        elif g["y5"]:
+            a, b = int(g["a5"]), int(g["b5"])
+            month_first = (english and a <= 12) or b > 12
+            y, m, d = int(g["y5"]), (a if month_first else b), (b if month_first else a)
+        else:
+            y, m, d = int(g["y6"]), int(g["m6"]), int(g["d6"])
+        found = date(y, m, d)
+    except (ValueError, KeyError):
+        return None
+    if found < _EARLIEST.date() or found.year > date.today().year + 1:
+        return None
+    return found.isoformat()
+
+
+def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
+    """The printed headline: the heading (an <h1> on ties) closest to a declared title or to a
+    part of one (titles carry the site name: "Headline - Site")."""
+    titles = list(data.og.get("og:title", []))
+    article = data.article()
+    if article:
+        titles.append(first_str(article.get("headline")) or "")
+    title_el = tree.find(".//title")
+    if title_el is not None:
+        titles.append(title_el.text_content() or "")
+    site = {clean(n).lower() for n in data.og.get("og:site_name", [])}
+    wanted = []
+    for title in filter(None, map(clean, titles)):
+        for part in [title, *_TITLE_PARTS.split(title)]:
+            words = frozenset(_TOKEN.findall(part.lower()))
+            if words and part.lower() not in site and words not in wanted:
+                wanted.append(words)
+    if not wanted:
+        return None
+    best, best_score = None, 0.0
+    for candidates in (tree.iter("h1"), tree.iter("h2", "h3")):
+        for el in islice(candidates, 40):
+            words = set(_TOKEN.findall(el.text_content().lower()))
+            if not words or _hidden(el):
+                continue
+            score = max(2 * len(words & w) / (len(words) + len(w)) for w in wanted)
+            score += {"h1": 0.02, "h2": 0.01}.get(el.tag, 0.0)
+            if score > best_score:
+                best, best_score = el, score
+        if best_score >= 0.6:
+            return best
+    return None
+
+
+_HIDDEN = re.compile(r"hidden|\bhide\b|-hide\b|sr-only|screen-reader|visually-?hidden|"
+                     r"rich-snippet|display:\s*none|visibility:\s*hidden", re.IGNORECASE)
+
+
+def _hidden(el: HtmlElement | None) -> bool:
+    for _ in range(3):
+        if el is None:
+            return False
+        if (el.tag in _SKIP_TEXT or el.get("hidden") is not None or el.get("aria-hidden") == "true"
+                or _HIDDEN.search(f"{el.get('class') or ''} {el.get('style') or ''}")):
+            return True
+        el = el.getparent()
+    return False
+
+
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "menu"})
+_CHROME = re.compile(r"\b(?:\w+[-_])?(?:nav|navigation|menu|sidebar|widget|comments?|related|teasers?|"
+                     r"breadcrumbs?|footer)(?:[-_]\w+)?\b", re.IGNORECASE)
+
+
+def _in_chrome(el: HtmlElement | None) -> bool:
+    """Inside navigation, a sidebar, teasers, comments or the footer."""
+    while el is not None and el.tag not in ("body", "article", "main"):
+        if el.tag in _CHROME_TAGS or _CHROME.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return True
+        el = el.getparent()
+    return False
+
+
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_CLASS = re.compile(r"(?<![\w-])h[1-4](?![\w-])")
+
+
+def _hidden_self(el: HtmlElement) -> bool:
+    return (not isinstance(el.tag, str) or el.tag in _SKIP_TEXT or el.get("hidden") is not None
+            or el.get("aria-hidden") == "true"
+            or bool(_HIDDEN.search(f"{el.get('class') or ''} {el.get('style') or ''}")))
+
+
+def _is_heading(el: HtmlElement) -> bool:
+    return el.tag in _HEADINGS or bool(_HEADING_CLASS.search(el.get("class") or ""))
+
+
+def _inside(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text inside ``el`` in document order, each with the element showing it;
+    a heading is announced by an empty text (the next item begins there)."""
+    if _hidden_self(el):
+        return
+    if _is_heading(el):
+        yield "", el
+    if el.text:
+        yield el.text, el
+    for child in el:
+        yield from _inside(child)
+        if child.tail:
+            yield child.tail, el
+
+
+def _following(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text after ``el`` (not inside it), nearest first."""
+    while el is not None and el.tag not in ("body", "html"):
+        parent = el.getparent()
+        if el.tail and parent is not None:
+            yield el.tail, parent
+        for sibling in el.itersiblings():
+            yield from _inside(sibling)
+            if sibling.tail:
+                yield sibling.tail, parent
+        el = parent
+
+
+def _preceding(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text before ``el`` (not its ancestors' own), nearest first."""
+    while el is not None and el.tag not in ("body", "html"):
+        parent = el.getparent()
+        for sibling in el.itersiblings(preceding=True):
+            if sibling.tail:
+                yield sibling.tail, parent
+            yield from reversed(list(_inside(sibling)))
+        if parent is not None and parent.text:
+            yield parent.text, parent
+        el = parent
+
+
+def _dates_in(text: str, stream: str, english: bool) -> list[Shown]:
+    """Dates at the head of one text node (a dateline, a byline row), with the label the text
+    before them gives; a date deep inside running text is what the article is about."""
+    out: list[Shown] = []
+    if not any(c.isdigit() for c in text[:_DATE_AT_MOST_AT + 8]):
+        return out
+    for match in _VISIBLE_DATE.finditer(text[:_DATE_AT_MOST_AT + 40]):
+        if match.start() > _DATE_AT_MOST_AT:
+            break
+        day = _day_of(match, english)
+        if not day:
+            continue
+        before = (stream + " " + text[:match.start()])[-40:]
+        if _OTHER_LABEL.search(before):
+            continue  # a member's join date, an event's date
+        label = ("updated" if _UPDATED_LABEL.search(before) else
+                 "published" if _PUBLISHED_LABEL.search(before) else None)
+        if label is None and len(text) > 100 and _IN_SENTENCE.search(before):
+            continue  # "the summit opens on 5 May 2024 …"
+        out.append(Shown(day, label, True))
+    return out
+
+
+def shown_date(tree: HtmlElement, data: Structured, lang: str = "") -> Shown | None:
+    """The date printed with the headline: the first in the lines after it, one labelled as the
+    publication date preferred; else the nearest in the row just above it (kicker lines)."""
+    head = _headline(tree, data)
+    if head is None:
+        return None
+    lang = lang.lower()
+    english = lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+    found: list[Shown] = []
+    stream, chars = "", 0
+    nodes = 0
+    for text, owner in _following(head):
+        if not text and _is_heading(owner) and chars >= _BODY_STARTED:
+            break  # past the standfirst: a teaser's headline, or the body's subheads
+        text = clean(text)
+        if not text:
+            continue
+        nodes += 1
+        if nodes > _AFTER_NODES:
+            break
+        dates = _dates_in(text, stream, english)
+        if dates and not _in_chrome(owner):
+            found += dates
+        stream = (stream + " " + text)[-80:]
+        chars += len(text)
+        if len(found) >= 3 or chars > _AFTER_CHARS:
+            break
+    if not found:
+        chars = 0
+        for text, owner in islice(_preceding(head), _BEFORE_NODES):
+            text = clean(text)
+            if not text:
+                continue
+            dates = _dates_in(text, "", english)
+            if dates and not _in_chrome(owner):
+                found.append(Shown(dates[0].day, dates[0].label, False))
+            chars += len(text)
+            if found or chars > _BEFORE_CHARS:
+                break
+    if not found:
+        return None
+    return next((shown for shown in found if shown.label == "published"), found[0])
+
+
 _STRONG_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished",
                           "article:published", "parsely-pub-date", "sailthru.date")
 
 
+def _published_candidates(tree: HtmlElement, data: Structured) -> list[str]:
+    """Every declared publication value, strongest sources first."""
+    out: list[str] = []
+    for node in data.nodes():
+        for key in ("datePublished", "dateCreated"):
+            value = normalise_date(first_str(node.get(key)))
+            if value:
+                out.append(value)
+    for name in _STRONG_PUBLISHED_META + _PUBLISHED_META:
+        for raw in data.meta.get(name, []) + data.og.get(name, []):
+            value = normalise_date(raw)
+            if value:
+                out.append(value)
+    for el in tree.xpath(".//*[@itemprop='datePublished'] | .//time[@datetime]"):
+        value = normalise_date(el.get("datetime") or el.get("content"))
+        if value:
+            out.append(value)
+    return out
+
+
+def _on_day(day: str, values: list[str | None]) -> str | None:
+    """The first value on ``day``, re-expressed in the page's zone when it is a UTC instant
+    a few hours off it; time-bearing values win over bare days."""
+    matches = [v for v in (to_local_day(v, day) for v in values if v) if v[:10] == day]
+    return next((v for v in matches if "T" in v), matches[0] if matches else None)
+
+
+def _page_lang(tree: HtmlElement, data: Structured) -> str:
+    return (tree.get("lang") or data.first_meta("content-language", "language") or "").strip()
+
+
 def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
-    """Strong sources (schema.org datePublished, article:published_time, itemprop) win; weaker
-    ones (generic date metas, the first <time>) only lend their time to htmldate's day, which
+    """Strong sources (schema.org datePublished, article:published_time, itemprop) win unless
+    the page prints another date with its headline; weaker ones (generic date metas, the first
+    <time>) only lend their time to the printed day or, without one, to htmldate's day, which
     weighs all the page's date evidence."""
-    published = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
-                 or _from_markup(tree, "datePublished", times=False))
+    strong = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
+              or _from_markup(tree, "datePublished", times=False))
     modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
                 or _from_markup(tree, "dateModified"))
-    if published is None:
+    shown = shown_date(tree, data, _page_lang(tree, data))
+    if strong is None:
         weak = (_from_meta(data, _PUBLISHED_META) or _from_markup(tree, "datePublished")
                 or _from_ld(data, "dateCreated") or _from_ld(data, "uploadDate"))
+        if shown is not None:
+            published = _on_day(shown.day, [weak, *_published_candidates(tree, data),
+                                             modified]) or shown.day
+            return published, modified if published == modified else not_a_modification(weak, modified)
         day = _from_htmldate(tree, url)
         if weak and (day is None or weak[:10] == day):
             published = weak
@@ -190,13 +511,22 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
             published = day or weak
         return published, not_a_modification(published, modified)
     from_url = url_day(url)
-    published = to_local_day(published, from_url)
-    if from_url is None and modified and modified[:10] == published[:10]:
+    published = to_local_day(strong, from_url)
+    if shown is not None and shown.after and shown.day != published[:10]:
+        # the page prints another day with its headline: the declared value it matches
+        # (a republished piece shows its modified date), else an "Updated …" line newer
+        # than the declared publication
+        match = _on_day(shown.day, [strong, *_published_candidates(tree, data), modified])
+        if match:
+            published = match
+        elif shown.label == "updated" and shown.day > published[:10]:
+            published = shown.day
+    elif (shown is None or not shown.after) and from_url is None and modified and modified[:10] == published[:10]:
         # re-stamped on update: an earlier date the page shows is the original one
         day = _from_htmldate(tree, url, extensive=False)
         if day and day < published[:10]:
             published = day
-    return published, not_a_modification(published, modified)
+    return published, modified if published == modified else not_a_modification(strong, modified)
 
 
 def not_a_modification(published: str | None, modified: str | None) -> str | None:
