@@ -2,7 +2,9 @@
 
 trafilatura (through htmldate) keeps only the day, so the time-bearing sources are read here:
 schema.org datePublished/dateModified, article:published_time and kin, ``itemprop`` and
-``<time datetime>``; htmldate is the last resort for the published day.
+``<time datetime>``.  The day the page prints with its headline (``shown_date``) arbitrates
+between them, and between them and a CMS's re-stamps; a day labelled as the publication
+anywhere in the text (``labelled_date``) and then htmldate are the last resorts.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from itertools import accumulate, chain, islice
 
 from dateutil import parser as dateutil_parser
 from lxml.html import HtmlElement
@@ -168,21 +174,426 @@ def to_local_day(published: str, day: str | None) -> str:
     return value.astimezone(timezone(timedelta(hours=shift))).isoformat()
 
 
+# ------------------------------------------------------------------ the date the page shows
+# The date printed with the headline (dateline, byline row, "Published …"/"Updated …") is the
+# one a reader, and an archivist citing the page, takes as the article's date.  It is read from
+# the text right after the headline (or just before it: kicker rows), never from sidebars,
+# teasers or comments further down.
+_MONTHS = {
+    1: "january jan janvier janv enero ene gennaio gen januari januar jänner jaenner janeiro",
+    2: "february feb februar feber février fevrier févr fevr fév febrero febbraio februari"
+       " fevereiro fev",
+    3: "march mar märz maerz mär mrz mars marzo maart mrt março marco",
+    4: "april apr avril avr abril abr aprile",
+    5: "may mai mayo maggio mag mei maio",
+    6: "june jun juni juin junio giugno giu junho",
+    7: "july jul juli juillet juil julio luglio lug julho",
+    8: "august aug août aout agosto ago augustus",
+    9: "september sep sept septembre septiembre setiembre settembre set setembro",
+    10: "october oct oktober okt octobre octubre ottobre ott outubro out",
+    11: "november nov novembre noviembre novembro",
+    12: "december dec dezember dez décembre decembre déc dic diciembre dicembre dezembro",
+}
+_MONTH_OF = {name: number for number, names in _MONTHS.items() for name in names.split()}
+_MONTH = ("(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True))
+          + r")(?![^\W\d_])\.?")
+_YEAR = r"((?:19|20)\d{2})(?!\d)"
+# "14 gennaio 20)": a dateline's two-digit year, closed by punctuation or the end of the text
+_YEAR_OR_SHORT = r"((?:19|20)\d{2}(?!\d)|\d{2}(?=\s*(?:[)\]|,;]|$)))"
+# a two-digit year may be glued to a time ("28.09.1912:44" = 28.09.19, 12:44)
+_NUM_YEAR = r"((?:19|20)\d{2}(?![\d:])|\d{2}(?=\d{1,2}:\d{2})|\d{2}(?!\d))"
+_VISIBLE_DATE = re.compile(
+    r"(?<![\d.])(?P<d1>\d{1,2})(?:\.|er|st|nd|rd|th|º)?\s*(?:de\s+)?"
+    + _MONTH.replace("(", "(?P<m1>", 1)
+    + r",?\s*(?:de\s+)?" + _YEAR_OR_SHORT.replace("(", "(?P<y1>", 1)
+    + r"|" + _MONTH.replace("(", "(?P<m2>", 1) + r"\s*(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    + _YEAR.replace("(", "(?P<y2>", 1)
+    + r"|(?<![\d.])(?P<d3>\d{1,2})\.\s?(?P<m3>\d{1,2})\.\s?" + _NUM_YEAR.replace("(", "(?P<y3>", 1)
+    + r"|(?<![\d./-])(?P<y4>(?:19|20)\d{2})-(?P<m4>\d{1,2})-(?P<d4>\d{1,2})(?![\d-])"
+    + r"|(?<![\d/])(?P<a5>\d{1,2})/(?P<b5>\d{1,2})/(?P<y5>(?:19|20)\d{2})(?!\d)"
+    + r"|(?P<y6>(?:19|20)\d{2})\s*年\s*(?P<m6>\d{1,2})\s*月\s*(?P<d6>\d{1,2})\s*日",
+    re.IGNORECASE,
+)
+_UPDATED_LABEL = re.compile(
+    r"(?<!\w)(?:updated|update|aktualisiert|aktualisierung|zuletzt|geändert|editiert|edited|"
+    r"stand|mis\s+à\s+jour|modifié|actualizado|actualización|aggiornat[oa]|aggiornamento|"
+    r"bijgewerkt|gewijzigd|revised|modified)\W{0,3}(?:\w+\W{1,3}){0,2}$", re.IGNORECASE)
+_PUBLISHED_LABEL = re.compile(
+    r"(?<!\w)(?:published|posted|veröffentlicht|erschienen|publiziert|publié|publicado|"
+    r"pubblicato|gepubliceerd|originally|created|erstellt|erscheinungsdatum)"
+    r"\W{0,3}(?:\w+\W{1,3}){0,2}$",
+    re.IGNORECASE)
+_OTHER_LABEL = re.compile(
+    r"(?<!\w)(?:registriert|mitglied\s+seit|dabei\s+seit|joined|member\s+since|registered|inscrit|"
+    r"registrado|iscritto|lid\s+sinds|geboren|born|termin|event|deadline|frist)"
+    r"\W{0,3}(?:\w+\W{1,3})?$",
+    re.IGNORECASE)
+_SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "option", "select", "button"})
+_TITLE_PARTS = re.compile(r"\s+[-|–—:·•»/]+\s+|\s*::\s*")
+_AFTER_NODES = 40          # text nodes read after the headline, at most
+_AFTER_CHARS = 1000        # the headline's block: standfirst, byline row, dateline
+_BODY_STARTED = 300        # chars after which a heading ends the block (teasers, subheads)
+_BEFORE_NODES = 40         # text nodes (empty ones too) read above the headline, at most
+_BEFORE_CHARS = 150
+_DATE_AT_MOST_AT = 30      # chars into its text node
+_DAY_FIRST_ENGLISH = ("gb", "au", "nz", "ie", "in", "za")
+_IN_SENTENCE = re.compile(r"\b(?:am|vom|bis|zum|ab|seit|on|from|until|since|to|du|au|"
+                          r"el|del|desde|hasta|il|dal|al|op|van|tot)\W+$", re.IGNORECASE)
+_TOKEN = re.compile(r"\w+")
+_LABEL_WORDS = ("published", "posted", "veröffentlicht", "erschienen", "publiziert", "publié",
+                "publicado", "pubblicato", "gepubliceerd", "gepostet")
+_LABELLED_DATE = re.compile(
+    r"(?<!\w)(?:published|posted|veröffentlicht|erschienen|publiziert|publié|publicado|"
+    r"pubblicato|gepubliceerd)(?:\s+(?:on|am|le|el|il|op))?\W{0,3}(?P<date>" + _VISIBLE_DATE.pattern
+    + r")|(?<!\w)(?:am|on)\s+(?P<date2>" + _VISIBLE_DATE.pattern.replace("?P<", "?P<x")
+    + r")(?:\W{1,3}\w+){0,4}\W{1,3}(?:gepostet|veröffentlicht|publiziert|published|posted)\b",
+    re.IGNORECASE)
+_CODE = re.compile(r"function\s*\(|[{;]\s*$|\bdocument\.|\bwindow\.")  # script text the parser left
+_HIDDEN_HINTS = ("hid", "sr-only", "screen-reader", "rich-snippet", "display", "visibility")
+_HIDDEN = re.compile(r"hidden|\bhide\b|-hide\b|sr-only|screen-reader|visually-?hidden|"
+                     r"rich-snippet|display:\s*none|visibility:\s*hidden", re.IGNORECASE)
+_CHROME_TAGS = frozenset({"nav", "footer", "menu"})  # an <aside> may hold the article's meta row
+_CHROME = re.compile(r"\b(?:\w+[-_])?(?:nav|navigation|menu|sidebar|widget|comments?|related|"
+                     r"teasers?|breadcrumbs?|footer)(?:[-_]\w+)?\b", re.IGNORECASE)
+_COMMENTS = re.compile(r"comment|respond|reply|discussion", re.IGNORECASE)
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_HEADING_CLASS = re.compile(r"(?<![\w-])h[1-4](?![\w-])")  # a teaser's "h2"-styled title
+
+
+@dataclass
+class Shown:
+    day: str
+    label: str | None  # "published", "updated" or None
+    after: bool        # after the headline (else in the row just above it)
+
+
+def _day_of(match: re.Match, english: bool) -> str | None:
+    g = match.groupdict()
+    try:
+        if g["y1"]:
+            y, m, d = int(g["y1"]), _MONTH_OF[g["m1"].lower()], int(g["d1"])
+            if y < 100:
+                y += 2000 if y < 70 else 1900
+        elif g["y2"]:
+            y, m, d = int(g["y2"]), _MONTH_OF[g["m2"].lower()], int(g["d2"])
+        elif g["y3"]:
+            y, m, d = int(g["y3"]), int(g["m3"]), int(g["d3"])
+            if y < 100:
+                y += 2000 if y < 70 else 1900
+        elif g["y4"]:
+            y, m, d = int(g["y4"]), int(g["m4"]), int(g["d4"])
+        elif g["y5"]:
+            a, b = int(g["a5"]), int(g["b5"])
+            month_first = (english and a <= 12) or b > 12
+            y, m, d = int(g["y5"]), (a if month_first else b), (b if month_first else a)
+        else:
+            y, m, d = int(g["y6"]), int(g["m6"]), int(g["d6"])
+        found = date(y, m, d)
+    except (ValueError, KeyError):
+        return None
+    if found < _EARLIEST.date() or found.year > date.today().year + 1:
+        return None
+    return found.isoformat()
+
+
+def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
+    """The printed headline: the heading (an <h1> on ties) closest to a declared title or to a
+    part of one (titles carry the site name: "Headline - Site")."""
+    titles = list(data.og.get("og:title", []))
+    article = data.article()
+    if article:
+        titles.append(first_str(article.get("headline")) or "")
+    title_el = tree.find(".//title")
+    if title_el is not None:
+        titles.append(title_el.text_content() or "")
+    site = {clean(n).lower() for n in data.og.get("og:site_name", [])}
+    wanted = []
+    for title in filter(None, map(clean, titles)):
+        for part in [title, *_TITLE_PARTS.split(title)]:
+            words = frozenset(_TOKEN.findall(part.lower()))
+            if words and part.lower() not in site and words not in wanted:
+                wanted.append(words)
+    if not wanted:
+        return None
+    best, best_score = None, 0.0
+    for candidates in (tree.iter("h1"), tree.iter("h2", "h3")):
+        for el in islice(candidates, 40):
+            heading = set(_TOKEN.findall(el.text_content().lower()))
+            if not heading or _hidden(el):
+                continue
+            score = max(2 * len(heading & w) / (len(heading) + len(w)) for w in wanted)
+            score += {"h1": 0.02, "h2": 0.01}.get(el.tag, 0.0)
+            if score > best_score:
+                best, best_score = el, score
+        if best_score >= 0.6:
+            return best
+    return None
+
+
+def _hidden(el: HtmlElement | None) -> bool:
+    """``el`` or one of its two nearest ancestors is hidden or not text."""
+    for _ in range(3):
+        if el is None:
+            return False
+        if _hidden_self(el):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _in_chrome(el: HtmlElement | None) -> bool:
+    """Inside navigation, a sidebar, teasers, comments or the footer."""
+    while el is not None and el.tag not in ("body", "article", "main"):
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if el.tag in _CHROME_TAGS or _CHROME.search(attrs):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _in_comments(el: HtmlElement | None) -> bool:
+    """Inside a comment thread."""
+    while el is not None and el.tag != "body":
+        if _COMMENTS.search(f"{el.get('class') or ''} {el.get('id') or ''}"):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _hidden_self(el: HtmlElement) -> bool:
+    """Not rendered as text: script-like, ``hidden``, or hidden by its class or style."""
+    if not isinstance(el.tag, str) or el.tag in _SKIP_TEXT:
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    attrs = f"{el.get('class') or ''} {el.get('style') or ''}".lower()
+    return any(hint in attrs for hint in _HIDDEN_HINTS) and bool(_HIDDEN.search(attrs))
+
+
+def _is_heading(el: HtmlElement) -> bool:
+    cls = el.get("class")
+    return el.tag in _HEADINGS or bool(cls and "h" in cls and _HEADING_CLASS.search(cls))
+
+
+def _inside(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text inside ``el`` in document order, each with the element showing it;
+    a heading is announced by an empty text (the next item begins there)."""
+    if _hidden_self(el):
+        return
+    if _is_heading(el):
+        yield "", el
+    if el.text:
+        yield el.text, el
+    for child in el:
+        yield from _inside(child)
+        if child.tail:
+            yield child.tail, el
+
+
+def _following(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text after ``el`` (not inside it), nearest first."""
+    while el is not None and el.tag not in ("body", "html"):
+        parent = el.getparent()
+        if el.tail and parent is not None:
+            yield el.tail, parent
+        for sibling in el.itersiblings():
+            yield from _inside(sibling)
+            if sibling.tail:
+                yield sibling.tail, parent
+        el = parent
+
+
+def _preceding(el: HtmlElement) -> Iterator[tuple[str, HtmlElement]]:
+    """The visible text before ``el`` (not its ancestors' own), nearest first."""
+    while el is not None and el.tag not in ("body", "html"):
+        parent = el.getparent()
+        for sibling in el.itersiblings(preceding=True):
+            if sibling.tail:
+                yield sibling.tail, parent
+            if not isinstance(sibling.tag, str):
+                continue
+            whole = sibling.text_content()
+            if any(c.isdigit() for c in whole):
+                yield from reversed(list(_inside(sibling)))
+            else:  # no date in it: one block, for the length budget only
+                yield whole, sibling
+        if parent is not None and parent.text:
+            yield parent.text, parent
+        el = parent
+
+
+def _dates_in(text: str, stream: str, english: bool) -> list[Shown]:
+    """Dates at the head of one text node (a dateline, a byline row), with the label the text
+    before them gives; a date deep inside running text is what the article is about."""
+    out: list[Shown] = []
+    if not any(c.isdigit() for c in text[:_DATE_AT_MOST_AT + 8]):
+        return out
+    for match in _VISIBLE_DATE.finditer(text[:_DATE_AT_MOST_AT + 40]):
+        if match.start() > _DATE_AT_MOST_AT:
+            break
+        day = _day_of(match, english)
+        if not day:
+            continue
+        before = (stream + " " + text[:match.start()])[-40:]
+        if _OTHER_LABEL.search(before):
+            continue  # a member's join date, an event's date
+        label = ("updated" if _UPDATED_LABEL.search(before) else
+                 "published" if _PUBLISHED_LABEL.search(before) else None)
+        if label is None and len(text) > 100 and _IN_SENTENCE.search(before):
+            continue  # "the summit opens on 5 May 2024 …"
+        out.append(Shown(day, label, True))
+    return out
+
+
+def _label_positions(low: str) -> list[int]:
+    out: list[int] = []
+    for word in _LABEL_WORDS:
+        at = low.find(word)
+        while at >= 0 and len(out) < 50:
+            out.append(at)
+            at = low.find(word, at + 1)
+    return sorted(out)
+
+
+def labelled_date(tree: HtmlElement, lang: str = "") -> str | None:
+    """A day the page labels as its publication anywhere in its text ("Erschienen am …",
+    "Published on …", "… wurde am … gepostet"), outside comments."""
+    body = tree.find("body")
+    if body is None:
+        return None
+    everything = body.text_content().lower()  # scripts too: only a cheap first look
+    if not any(word in everything for word in _LABEL_WORDS):
+        return None
+    texts = [t for t in body.xpath(".//text()[not(parent::script or parent::style)]")
+             if not t.isspace()]
+    cleaned = [clean(t) for t in texts]
+    stream = " ".join(cleaned)
+    starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
+    lang = lang.lower()
+    english = lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+    for position in _label_positions(stream.lower()):
+        match = _LABELLED_DATE.search(stream, max(0, position - 80), position + 80)
+        if match is None:
+            continue
+        at = match.start("date") if match.group("date") else match.start("date2")
+        date_match = _VISIBLE_DATE.match(stream, at)
+        day = _day_of(date_match, english) if date_match else None
+        if not day:
+            continue
+        owner = texts[bisect_right(starts, at) - 1].getparent()
+        if owner is not None and not _in_comments(owner):
+            return day
+    return None
+
+
+def shown_date(tree: HtmlElement, data: Structured, lang: str = "") -> Shown | None:
+    """The date printed with the headline: the first in the lines after it, one labelled as the
+    publication date preferred; else the nearest in the row just above it (kicker lines)."""
+    head = _headline(tree, data)
+    if head is None:
+        return None
+    lang = lang.lower()
+    english = lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+    found: list[Shown] = []
+    stream, chars = "", 0
+    nodes = 0
+    for text, owner in _following(head):
+        if not text and _is_heading(owner) and chars >= _BODY_STARTED:
+            break  # past the standfirst: a teaser's headline, or the body's subheads
+        text = clean(text)
+        if not text or _CODE.search(text):
+            continue
+        nodes += 1
+        if nodes > _AFTER_NODES:
+            break
+        dates = _dates_in(text, stream, english)
+        if dates and not _in_chrome(owner):
+            found += dates
+        stream = (stream + " " + text)[-80:]
+        chars += len(text)
+        if len(found) >= 3 or chars > _AFTER_CHARS:
+            break
+    if not found:
+        chars = 0
+        for text, owner in islice(_preceding(head), _BEFORE_NODES):
+            text = clean(text)
+            if not text:
+                continue
+            dates = _dates_in(text, "", english)
+            if dates and not _in_chrome(owner):
+                found.append(Shown(dates[0].day, dates[0].label, False))
+            chars += len(text)
+            if found or chars > _BEFORE_CHARS:
+                break
+    if not found:
+        return None
+    return next((shown for shown in found if shown.label == "published"), found[0])
+
+
 _STRONG_PUBLISHED_META = ("article:published_time", "og:published_time", "datepublished",
                           "article:published", "parsely-pub-date", "sailthru.date")
 
 
+def _published_candidates(tree: HtmlElement, data: Structured) -> Iterator[str]:
+    """Every declared publication value, strongest sources first (lazily: the first on the
+    printed day usually ends the search)."""
+    for node in data.nodes():
+        for key in ("datePublished", "dateCreated"):
+            value = normalise_date(first_str(node.get(key)))
+            if value:
+                yield value
+    for name in _STRONG_PUBLISHED_META + _PUBLISHED_META:
+        for raw in data.meta.get(name, []) + data.og.get(name, []):
+            value = normalise_date(raw)
+            if value:
+                yield value
+    for el in tree.iter("time"):
+        value = normalise_date(el.get("datetime"))
+        if value:
+            yield value
+
+
+def _on_day(day: str, *sources: Iterable[str | None]) -> str | None:
+    """The first value on ``day``, re-expressed in the page's zone when it is a UTC instant
+    a few hours off it; a time-bearing value wins over a bare day."""
+    bare = None
+    for value in chain(*sources):
+        if not value:
+            continue
+        value = to_local_day(value, day)
+        if value[:10] == day:
+            if "T" in value:
+                return value
+            bare = bare or value
+    return bare
+
+
+def _page_lang(tree: HtmlElement, data: Structured) -> str:
+    return (tree.get("lang") or data.first_meta("content-language", "language") or "").strip()
+
+
 def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
-    """Strong sources (schema.org datePublished, article:published_time, itemprop) win; weaker
-    ones (generic date metas, the first <time>) only lend their time to htmldate's day, which
-    weighs all the page's date evidence."""
-    published = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
-                 or _from_markup(tree, "datePublished", times=False))
+    """Strong sources (schema.org datePublished, article:published_time, itemprop) win unless
+    the day printed with the headline differs: then the declared value on that day (a
+    republished piece shows its dateModified), or an "Updated …" day newer than the declared
+    one.  Without a strong source the printed day (else a day labelled as the publication
+    anywhere) wins, weaker sources (generic date metas, <time>) lending it their time; htmldate,
+    which weighs all the page's date evidence, is the last resort."""
+    strong = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
+              or _from_markup(tree, "datePublished", times=False))
     modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
                 or _from_markup(tree, "dateModified"))
-    if published is None:
+    lang = _page_lang(tree, data)
+    shown = shown_date(tree, data, lang)
+    published: str | None
+    if strong is None:
         weak = (_from_meta(data, _PUBLISHED_META) or _from_markup(tree, "datePublished")
                 or _from_ld(data, "dateCreated") or _from_ld(data, "uploadDate"))
+        printed = shown.day if shown is not None else labelled_date(tree, lang)
+        if printed is not None:
+            published = (_on_day(printed, [weak], _published_candidates(tree, data), [modified])
+                         or printed)
+            return published, not_a_modification(weak or published, modified)
         day = _from_htmldate(tree, url)
         if weak and (day is None or weak[:10] == day):
             published = weak
@@ -190,13 +601,24 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
             published = day or weak
         return published, not_a_modification(published, modified)
     from_url = url_day(url)
-    published = to_local_day(published, from_url)
-    if from_url is None and modified and modified[:10] == published[:10]:
+    published = to_local_day(strong, from_url)
+    if shown is not None and shown.after and shown.day != published[:10]:
+        # the page prints another day with its headline: the declared value it matches, else
+        # an "Updated …" line newer than the declared publication
+        match = _on_day(shown.day, [strong], _published_candidates(tree, data), [modified])
+        if match:
+            published = match
+        elif shown.label == "updated" and shown.day > published[:10]:
+            published = shown.day
+    elif ((shown is None or not shown.after) and from_url is None and modified
+          and modified[:10] == published[:10]):
         # re-stamped on update: an earlier date the page shows is the original one
         day = _from_htmldate(tree, url, extensive=False)
         if day and day < published[:10]:
             published = day
-    return published, not_a_modification(published, modified)
+    # the declared publication decides whether dateModified is a modification at all, also
+    # when the printed day made the modification the published value
+    return published, not_a_modification(strong, modified)
 
 
 def not_a_modification(published: str | None, modified: str | None) -> str | None:
