@@ -3,6 +3,7 @@ inline "Don't miss" boxes (synthetic pages, original text)."""
 
 from __future__ import annotations
 
+import lxml.etree
 import lxml.html
 
 from pipelines.extract import extract_page
@@ -117,3 +118,27 @@ def test_date_lines_and_copyright_notes_are_not_body_text() -> None:
     row = "2019-01-02 | 5.3 | 4.1"
     sentence = "On 2019-01-02 the plant reopened after three months of repairs."
     assert clean_paragraphs([row, sentence], None, []).paragraphs == [row, sentence]
+    # inside the text a dated line is content (an event's date, a deadline)
+    inside = [prose[0], prose[1], "Termin: 29.02.2020, 19 Uhr", prose[2], prose[3]]
+    assert clean_paragraphs(inside, None, []).paragraphs == inside
+
+
+def test_a_short_fast_pass_gets_trafilaturas_full_cascade(monkeypatch) -> None:
+    import pipelines.extract.body as body_module
+
+    article = lxml.html.fromstring("<html><body><p>x</p></body></html>")
+    long_text = "A paragraph of the article that the full cascade finds. " * 40
+    calls = []
+
+    def fake(tree, url, settings):
+        calls.append(settings.fast)
+        root = lxml.etree.Element("body")
+        lxml.etree.SubElement(root, "p").text = "Too short." if settings.fast else long_text
+        return root
+
+    monkeypatch.setattr(body_module, "trafilatura_body", fake)
+    result = body_module.extract_body(article, "https://news.example/a", None, [],
+                                      body_module.BodySettings(readability_fallback=False,
+                                                               complete_blocks=False))
+    assert calls == [True, False]
+    assert result.paragraphs == [long_text.strip()]

@@ -12,7 +12,7 @@ import logging
 import re
 import warnings
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import lxml.html
 import trafilatura
@@ -145,8 +145,9 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
         if boilerplate.is_label_only(line):
             skip_next = True
             continue
+        at_edge = i < 2 or i >= len(paragraphs) - 2  # a date line inside is content ("Termin:")
         if (boilerplate.is_cross_link(line) or boilerplate.is_noise(line)
-                or boilerplate.is_dateline(line)):
+                or (at_edge and boilerplate.is_dateline(line))):
             continue
         result.paragraphs.append(line)
     tail = len(result.paragraphs) - 4
@@ -216,6 +217,13 @@ def _looks_short(paragraphs: list[str], tree: HtmlElement) -> bool:
     return sum(len(p) for p in paragraphs) < 0.6 * page_text
 
 
+SHORT_TEXT_CHARS = 1500
+
+
+def _stopped_short(paragraphs: list[str], tree: HtmlElement) -> bool:
+    return sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS or _looks_short(paragraphs, tree)
+
+
 def choose_paragraphs(ours: list[str], second: list[str]) -> list[str]:
     """Take readability's text only when trafilatura visibly stopped short: readability's is
     much longer and contains nearly all of trafilatura's."""
@@ -236,6 +244,11 @@ def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: l
     settings = settings or BodySettings()
     body = trafilatura_body(tree, url, settings)
     paragraphs = _paragraphs(body) if body is not None else []
+    if settings.fast and _stopped_short(paragraphs, tree):
+        # trafilatura's own rescue (its readability/justext comparison) on the few pages
+        # where the fast pass found little
+        body = trafilatura_body(tree, url, replace(settings, fast=False))
+        paragraphs = _paragraphs(body) if body is not None else []
     if settings.readability_fallback and _looks_short(paragraphs, tree):
         paragraphs = choose_paragraphs(paragraphs, readability_paragraphs(tree))
     if settings.complete_blocks:
