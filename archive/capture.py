@@ -38,7 +38,7 @@ from scrapy.http import Response
 from archive.crawl_output import crawl_output
 from archive.output import LocalOutput
 from archive.storage.spool import default_spool_root
-from archive.cdxj import index_key_for, write_index
+from archive.cdxj import LiveIndex, index_key_for, write_index
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.warc_writer import RotatingWarcWriter
@@ -182,6 +182,7 @@ class WarcCaptureMiddleware:
         # Closed WARCs are indexed on one background thread so rotation never stalls the
         # reactor; spider_closed waits for the last index before the manifest is written.
         self.indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cdxj") if cdxj else None
+        self.live_index = LiveIndex() if cdxj else None
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
         self.failed = False
@@ -229,6 +230,7 @@ class WarcCaptureMiddleware:
             gzip_level=self.gzip_level,
             factory=self.factory,
             on_closed=self._file_closed,
+            on_written=self.live_index.add if self.live_index is not None else None,
         )
 
     def _file_closed(self, key: str, path: Any) -> None:
@@ -242,8 +244,10 @@ class WarcCaptureMiddleware:
     def _index_and_close(self, key: str) -> None:
         """On the indexer thread: index the closed WARC, then report both to the output."""
         try:
+            assert self.live_index is not None
+            lines = self.live_index.take(key.rsplit("/", 1)[-1])
             index_closed_warc(crawl_output(self.crawler), key, self.crawler.stats,
-                              close_warc=True)
+                              close_warc=True, lines=lines)
         except StorageError as exc:  # the spool journal failed: not reported as stored
             logger.error("Could not record %s as closed: %s", key, exc)
             self._stats().inc_value("warc/write_failed")
@@ -436,7 +440,7 @@ class _IndexBeforeClose:
 
 
 def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
-                      close_warc: bool = False) -> str | None:
+                      close_warc: bool = False, lines: list[str] | None = None) -> str | None:
     """Write the CDXJ index of a closed WARC beside it in the output; return its key.
 
     ``close_warc``: also report the WARC itself closed (after indexing: a storage output
@@ -444,7 +448,7 @@ def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
     """
     index_key = index_key_for(warc_key)
     try:
-        write_index(output.local_path(warc_key), output.local_path(index_key))
+        write_index(output.local_path(warc_key), output.local_path(index_key), lines)
     except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
         logger.exception("Could not index %s", warc_key)
         if stats is not None:

@@ -6,14 +6,28 @@ mime, status, digest, length, offset and filename.  Request records are folded i
 response (``post_append``) so POST bodies stay addressable, as ``wb-manager reindex`` does,
 and lines are sorted, which pywb's binary search over ``.cdxj`` files needs.
 
+Our own WARCs are indexed as they are written (``LiveIndex``): every field of a line is known
+when the record is appended, so the file is never read back.  The lines are exactly
+cdxj-indexer's (tests compare them); files written by anything else, or recovered after a
+crash, are indexed by cdxj-indexer itself.
+
 Index keys mirror WARC keys: ``warc/<site>/<YYYY>/<MM>/<DD>/<name>.warc.gz`` is indexed as
 ``indexes/<site>/<YYYY>/<MM>/<DD>/<name>.cdxj``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import threading
+from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archive.records import Record
+    from archive.warc_writer import WarcPointer
 
 WARC_PREFIX = "warc/"
 INDEX_PREFIX = "indexes/"
@@ -44,12 +58,93 @@ def index_lines(warc_paths: list[Path]) -> list[str]:
     return out.getvalue().splitlines(keepends=True)
 
 
-def write_index(warc_path: Path, index_path: Path) -> None:
-    """Write the sorted CDXJ index of one WARC file; atomic (temporary file, then rename)."""
+def write_index(warc_path: Path, index_path: Path, lines: list[str] | None = None) -> None:
+    """Write the sorted CDXJ index of one WARC file; atomic (temporary file, then rename).
+    ``lines``: already made (``LiveIndex``), else cdxj-indexer reads the file."""
     warc_path, index_path = Path(warc_path), Path(index_path)
-    lines = index_lines([warc_path])
+    if lines is None:
+        lines = index_lines([warc_path])
     index_path.parent.mkdir(parents=True, exist_ok=True)
     partial = index_path.with_name(index_path.name + ".part")
     with open(partial, "w", encoding="utf-8", newline="\n") as f:
         f.writelines(lines)
     os.replace(partial, index_path)
+
+
+_MIME_END = re.compile(r"[;\s]")
+_INDEXED_TYPES = ("response", "revisit")
+
+
+def _http_head(block: bytes) -> tuple[str | None, str | None]:
+    """(status code, Content-Type) of an HTTP response head, read as warcio reads it."""
+    end = block.find(b"\r\n\r\n")
+    lines = (block if end < 0 else block[:end]).split(b"\r\n")
+    parts = _decode(lines[0]).split(None, 2)
+    status = parts[1] if len(parts) > 1 else None
+    for line in lines[1:]:
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-type":
+            return status, _decode(value).strip()
+    return status, None
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("iso-8859-1")
+
+
+def url_key(url: str) -> str:
+    import surt
+
+    try:
+        return surt.surt(url)
+    except Exception:  # as cdxj-indexer: an unparseable URL is its own key
+        return url
+
+
+def cdxj_line(record: Record, pointer: WarcPointer) -> str | None:
+    """The line cdxj-indexer writes for this record at this place, or None if it skips it."""
+    from warcio.timeutils import iso_date_to_timestamp
+
+    kind = record.header("WARC-Type")
+    if kind not in _INDEXED_TYPES:
+        return None
+    url = record.header("WARC-Target-URI") or ""
+    status, content_type = _http_head(record.block)
+    index: dict[str, str] = {"url": url}
+    mime = "warc/revisit" if kind == "revisit" else (
+        _MIME_END.split(content_type, 1)[0].strip() if content_type is not None else None)
+    if mime is not None:
+        index["mime"] = mime
+    if status is not None:
+        index["status"] = status
+    digest = record.header("WARC-Payload-Digest")
+    if digest:
+        index["digest"] = digest
+    index.update(length=str(pointer.length), offset=str(pointer.offset),
+                 filename=pointer.filename)
+    timestamp = iso_date_to_timestamp(record.header("WARC-Date") or "")
+    return f"{url_key(url)} {timestamp} {json.dumps(index)}\n"
+
+
+class LiveIndex:
+    """CDXJ lines of the records a writer appends, per file, taken when the file closes."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = defaultdict(list)
+        self._lock = threading.Lock()
+
+    def add(self, record: Record, pointer: WarcPointer) -> None:
+        line = cdxj_line(record, pointer)
+        if line is not None:
+            with self._lock:
+                self._lines[pointer.filename].append(line)
+
+    def take(self, filename: str) -> list[str]:
+        """The file's lines sorted and without repeats (as cdxj-indexer's sorting writer)."""
+        with self._lock:
+            lines = self._lines.pop(filename, [])
+        lines.sort()
+        return [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]

@@ -73,6 +73,7 @@ class RotatingWarcWriter:
         gzip_level: int = 6,
         factory: RecordFactory | None = None,
         on_closed: Callable[[str, Path], None] | None = None,
+        on_written: Callable[[Record, WarcPointer], None] | None = None,
     ):
         self.sink = sink
         self.site = site
@@ -82,6 +83,7 @@ class RotatingWarcWriter:
         self.gzip_level = gzip_level
         self.factory = factory or RecordFactory()
         self.on_closed = on_closed
+        self.on_written = on_written  # each record with its pointer, before any rotation
         self.serial = 0
         self.records_written = 0
         self.bytes_written = 0
@@ -147,15 +149,16 @@ class RotatingWarcWriter:
         pointers = []
         for record in records:
             offset, length = self._append(record)
-            pointers.append(
-                WarcPointer(
-                    filename=filename,
-                    offset=offset,
-                    length=length,
-                    record_id=record.record_id,
-                    payload_digest=record.header("WARC-Payload-Digest"),
-                )
+            pointer = WarcPointer(
+                filename=filename,
+                offset=offset,
+                length=length,
+                record_id=record.record_id,
+                payload_digest=record.header("WARC-Payload-Digest"),
             )
+            pointers.append(pointer)
+            if self.on_written:
+                self.on_written(record, pointer)
         assert self._handle is not None
         if self._handle.tell() >= self.max_size:
             self.close()

@@ -96,3 +96,40 @@ def test_write_index_is_sorted_and_points_at_the_responses(tmp_path: Path, make)
         seen.add(entry["url"])
     assert seen == set(URLS)
     assert not list(index.parent.glob("*.part"))
+
+
+def test_live_index_lines_equal_cdxj_indexer_lines(tmp_path: Path) -> None:
+    from archive.cdxj import LiveIndex, index_lines
+    from archive.warc_writer import RotatingWarcWriter
+    from tests.test_archive_records import Sink
+
+    live = LiveIndex()
+    factory = RecordFactory()
+    writer = RotatingWarcWriter(Sink(tmp_path), "s", "c1", {"isPartOf": "c1"}, factory=factory,
+                                on_written=live.add)
+    heads = [
+        (b"HTTP/1.1 200 OK", [b"Content-Type: text/html; charset=UTF-8"]),
+        (b"HTTP/1.1 200 Fine Thanks", [b"content-type:TEXT/HTML"]),  # odd casing and spacing
+        (b"HTTP/1.1 404 Not Found", []),  # no Content-Type at all
+        (b"HTTP/1.1 301 Moved Permanently", [b"Location: /x", b"Content-Type: text/html"]),
+        (b"HTTP/1.0 200 OK", [b"Content-Type: text/html; charset=\xe9"]),  # not UTF-8
+        (b"HTTP/1.1 200 OK", [b"Content-Type: application/rss+xml"]),
+    ]
+    urls = ["http://news.example/a?b=1&a=2", "http://news.example/caf%C3%A9-menu?q=a%20b",
+            "http://NEWS.example:80/Upper/", "http://news.example/r", "http://news.example/",
+            "http://news.example/feed/"]
+    for url, (status, headers) in zip(urls, heads):
+        block, offset = http_block(status, headers, b"<html>body</html>")
+        response = factory.response(url, block, offset)
+        request = factory.request(url, b"GET / HTTP/1.1\r\n\r\n",
+                                  concurrent_to=response.record_id,
+                                  date=response.header("WARC-Date") or "")
+        writer.write(request, response)
+    revisit = factory.revisit(urls[0], b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+                              "sha1:" + "A" * 32, urls[0], "2026-01-01T00:00:00Z")
+    writer.write(revisit)
+    filename = writer.current_filename
+    writer.close()
+    lines = live.take(filename)
+    assert len(lines) == 7
+    assert lines == index_lines([tmp_path / writer.closed_keys[0]])

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from archive.cdxj import index_lines
 from pipelines.validate import record_errors
 from tests.warc_checks import check_warc, decoded_payload, read_pointer
 
@@ -87,7 +88,11 @@ def test_crawl_exits_0_with_complete_manifest(crawl: Crawl) -> None:
     for warc in crawl.warcs:  # a CDXJ index beside every WARC
         key = str(warc.relative_to(crawl.out))
         assert key in keys
-        assert "indexes/" + key[len("warc/"):].replace(".warc.gz", ".cdxj") in keys
+        index_key = "indexes/" + key[len("warc/"):].replace(".warc.gz", ".cdxj")
+        assert index_key in keys
+        # made while writing, line for line what cdxj-indexer makes reading the file back
+        assert (crawl.out / index_key).read_text("utf-8").splitlines(keepends=True) == \
+            index_lines([warc])
     for entry in crawl.manifest["files"]:
         path = crawl.out / entry["key"]
         assert path.stat().st_size == entry["size"]

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
+from archive.cdxj import index_key_for, index_lines
+
 from tests.servers.s3_fixtures import Bucket
 from tests.warc_checks import check_warc, read_pointer
 
@@ -85,6 +87,9 @@ def test_second_crawl_writes_revisits_not_copies(two_local_crawls: tuple[Path, l
     responses = []
     for warc in files_of(out, second, "warc"):
         check_warc(warc)
+        # revisit lines made while writing are cdxj-indexer's lines for the file
+        index = out / index_key_for(str(warc.relative_to(out)))
+        assert index.read_text("utf-8").splitlines(keepends=True) == index_lines([warc])
         found = records_by_type(warc)
         revisits += found.get("revisit", [])
         responses += found.get("response", [])
