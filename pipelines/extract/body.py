@@ -217,7 +217,7 @@ def _looks_short(paragraphs: list[str], tree: HtmlElement) -> bool:
     return sum(len(p) for p in paragraphs) < 0.6 * page_text
 
 
-SHORT_TEXT_CHARS = 1500
+SHORT_TEXT_CHARS = 500
 
 
 def _stopped_short(paragraphs: list[str], tree: HtmlElement) -> bool:
