@@ -1,6 +1,7 @@
 """Re-extraction throughput: ``reextract`` with N processes vs plain trafilatura in one.
 
     python bench/reextract.py [WARC_OR_DIR ...] [--processes N] [--copies K] [--json]
+    python bench/reextract.py --pages ../shared/metadata-dev --copies 1   # real pages
 
 Without inputs, the bundled demo site is crawled (``newsarchive demo``) and its HTML
 responses are copied K times under distinct URLs into a bench WARC, so there is enough work
@@ -61,6 +62,26 @@ def amplify(warcs: list[Path], target: Path, copies: int) -> Path:
     return target
 
 
+def pages_warc(folder: Path, target: Path, copies: int) -> Path:
+    """A WARC of the saved pages of a dev folder (``truth.jsonl`` + ``pages/``), as 200
+    text/html responses under their own URLs, ``copies`` times: real pages, read at bench
+    time from ``../shared`` and never kept."""
+    from archive.records import RecordFactory, gzip_member, http_block
+
+    factory = RecordFactory()
+    rows = [json.loads(line) for line in (folder / "truth.jsonl").open(encoding="utf-8")]
+    with open(target, "wb") as out:
+        out.write(gzip_member(factory.warcinfo(target.name, {"isPartOf": "bench"}).to_bytes()))
+        for copy in range(copies):
+            for row in rows:
+                page = folder / "pages" / (row.get("file") or f"{row['id']}.html")
+                block, offset = http_block(b"HTTP/1.1 200 OK",
+                                           [b"Content-Type: text/html"], page.read_bytes())
+                url = row["url"] + ("&" if "?" in row["url"] else "?") + f"copy={copy}"
+                out.write(gzip_member(factory.response(url, block, offset).to_bytes()))
+    return target
+
+
 def baseline(warcs: list[Path]) -> tuple[int, float]:
     """Single process: FastWARC + gzip decoding + trafilatura.extract per HTML response."""
     import trafilatura
@@ -107,6 +128,9 @@ def main() -> int:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--copies", type=int, default=20,
                         help="copies of the demo pages when no inputs are given (default 20)")
+    parser.add_argument("--pages", type=Path, metavar="DIR",
+                        help="instead of the demo: the saved pages of a dev folder "
+                             "(e.g. ../shared/metadata-dev), --copies times")
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
 
@@ -115,6 +139,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         if args.inputs:
             warcs = warc_files(args.inputs)
+        elif args.pages:
+            warcs = [pages_warc(args.pages, Path(tmp) / "bench-00000.warc.gz", args.copies)]
         else:
             work = Path(tmp)
             warcs = [amplify(demo_warcs(work), work / "bench-00000.warc.gz", args.copies)]
