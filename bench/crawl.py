@@ -304,7 +304,7 @@ CATEGORIES_MAIN = [
     ("WARC: gzip of records (zlib)", ("Record.gzip_parts", "gzip_member")),
     ("WARC: sha1 digests", ("sha1_digest",)),
     ("WARC: file write + flush", ("RotatingWarcWriter._append",)),
-    ("WARC: CDXJ index lines (re-reads the records)", ("archive/cdxj.py",)),
+    ("WARC: CDXJ index lines (made while writing)", ("archive/cdxj.py",)),
     ("WARC: revisit dedup index", ("archive/dedup.py",)),
     ("WARC: rest of capture (heads, records, stats)", ("WarcCaptureMiddleware", "archive/records.py",
                                                      "archive/warc_writer.py")),
