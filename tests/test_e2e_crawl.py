@@ -208,3 +208,19 @@ def test_archive_only_crawl_writes_warcs_and_no_records(news_site: Any, tmp_path
     assert warcs
     for path in warcs:
         check_warc(path)
+
+
+def test_jobdir_keeps_the_frontier_in_disk_queues(news_site: Any, truth: dict[str, dict[str, Any]],
+                                                   tmp_path: Path) -> None:
+    """Large crawls set JOBDIR: every request must survive pickling into Scrapy's disk queues
+    (callbacks by name, picklable meta), and the crawl's result is the same."""
+    out, jobdir = tmp_path / "out", tmp_path / "job"
+    proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out,
+                         "-s", f"JOBDIR={jobdir}", "-s", "LOG_LEVEL=INFO")
+    crawl = load_crawl(out, proc)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert {r["url"] for r in crawl.records} == set(truth)
+    stats = proc.stderr[proc.stderr.index("Dumping Scrapy stats"):]
+    assert "'scheduler/enqueued/disk'" in stats, stats
+    assert "'scheduler/enqueued/memory'" not in stats and "unserializable" not in stats, stats
+    assert (jobdir / "requests.seen").stat().st_size > 0
