@@ -32,15 +32,15 @@ from urllib.parse import urlsplit
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
-from archive.crawl_output import crawl_output
-from archive.output import LocalOutput
-from archive.storage.spool import default_spool_root
 from archive.cdxj import LiveIndex, index_key_for, write_index
+from archive.crawl_output import crawl_output
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
+from archive.output import LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.storage.spool import default_spool_root
 from archive.warc_writer import RotatingWarcWriter
 from crawler import __version__
 from crawler.errors import StorageError

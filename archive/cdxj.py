@@ -100,7 +100,7 @@ def url_key(url: str) -> str:
 
     try:
         return surt.surt(url)
-    except Exception:  # as cdxj-indexer: an unparseable URL is its own key
+    except Exception:  # noqa: BLE001 -- as cdxj-indexer: an unparseable URL is its own key
         return url
 
 

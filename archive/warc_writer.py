@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from crawler.errors import StorageError
 from archive.records import Record, RecordFactory
+from crawler.errors import StorageError
 
 logger = logging.getLogger(__name__)
 

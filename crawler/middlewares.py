@@ -92,12 +92,12 @@ class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
     """
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if request.meta.get(DEFER_DECODING_META) and request.method != "HEAD":
-            if self._deferrable(response):
-                assert self.stats is not None
-                self.stats.inc_value("httpcompression/deferred_count")
-                request.meta[DECODING_DEFERRED_META] = True
-                return response
+        if (request.meta.get(DEFER_DECODING_META) and request.method != "HEAD"
+                and self._deferrable(response)):
+            assert self.stats is not None
+            self.stats.inc_value("httpcompression/deferred_count")
+            request.meta[DECODING_DEFERRED_META] = True
+            return response
         return super().process_response(request, response)
 
     @staticmethod

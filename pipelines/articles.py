@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Any, Mapping
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
@@ -103,9 +103,7 @@ class ArticleExtractionPipeline:
 
     @staticmethod
     def _log(outcome: Outcome) -> None:
-        if outcome.key == "articles/extract_failed":
-            logger.error("%s", outcome.detail)  # our bug, not the page's: with its traceback
-        elif outcome.key == "articles/dropped/invalid_record":
-            logger.error("%s", outcome.detail)
+        if outcome.key in ("articles/extract_failed", "articles/dropped/invalid_record"):
+            logger.error("%s", outcome.detail)  # our bug, not the page's (with its traceback)
         elif outcome.key.startswith("skipped/") and outcome.detail:
             logger.info("Skipped %s", outcome.detail)

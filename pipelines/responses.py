@@ -16,8 +16,9 @@ dropped; the record is validated against the JSON Schema.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from pipelines.extract import Extraction, extract_page
 from pipelines.validate import SCHEMA_VERSION, record_errors
@@ -199,7 +200,7 @@ def decide(resp: FetchedResponse, settings: ExtractSettings) -> Outcome:
     }
     try:
         extraction = extract_page(body, resp.url, item_headers, articles_only=True)
-    except Exception:  # a page must never stop the run; the traceback is for the log
+    except Exception:  # noqa: BLE001 -- a page must never stop the run; traceback to the log
         return Outcome(None, "articles/extract_failed",
                        f"Extraction failed for {resp.url}\n{traceback.format_exc().rstrip()}")
     if not extraction.is_article:

@@ -8,9 +8,10 @@ jsonschema is the reference validator; fastjsonschema's compiled check is the fa
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any
 
 import fastjsonschema
 from jsonschema import Draft202012Validator

@@ -21,8 +21,8 @@ from warcio.warcwriter import WARCWriter
 
 from archive.records import RecordFactory, gzip_member
 from archive.reextract import run_reextract
-from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from crawler.cli import reextract_cmd
+from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from tests.servers.newssite import CHUNKED_PATH, GZIP_PATH
 
 pytestmark = pytest.mark.e2e

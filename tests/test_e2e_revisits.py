@@ -16,7 +16,6 @@ import yaml
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.cdxj import index_key_for, index_lines
-
 from tests.servers.s3_fixtures import Bucket
 from tests.warc_checks import check_warc, read_pointer
 

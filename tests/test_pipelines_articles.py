@@ -53,7 +53,7 @@ def test_looks_binary(body: bytes, binary: bool) -> None:
 def test_schema_fast_path_agrees_with_jsonschema() -> None:
     from pipelines.extract import extract_page
     from pipelines.responses import build_record
-    from pipelines.validate import record_validator, record_errors
+    from pipelines.validate import record_errors, record_validator
 
     html = ("<html><head><title>Harbour reopens</title></head><body><article><h1>Harbour reopens"
             "</h1>" + "<p>The harbour reopened on Monday after a week of repairs.</p>" * 30

@@ -7,19 +7,19 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from scrapy import Request, Spider
-from scrapy.spidermiddlewares.httperror import HttpError
-from twisted.python.failure import Failure
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
+from twisted.python.failure import Failure
 
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from crawler.crawl_id import new_crawl_id
-from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
 from crawler.discovery.feeds import feed_links, sitemap_links
 from crawler.discovery.links import LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
+from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
 from pipelines.export import feed_settings
 from pipelines.responses import header_pairs
 
