@@ -210,18 +210,22 @@ def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1))}
 
 
-def _looks_short(paragraphs: list[str], tree: HtmlElement) -> bool:
+def _paragraph_chars(tree: HtmlElement) -> int:
+    """Characters of the page's ``<p>`` text."""
+    return sum(len(clean(p.text_content())) for p in tree.iter("p"))
+
+
+def _looks_short(paragraphs: list[str], page_chars: int) -> bool:
     """Is trafilatura's text well under the page's paragraph text?  Only then is a second
     opinion worth its cost."""
-    page_text = sum(len(clean(p.text_content())) for p in tree.iter("p"))
-    return sum(len(p) for p in paragraphs) < 0.6 * page_text
+    return sum(len(p) for p in paragraphs) < 0.6 * page_chars
 
 
 SHORT_TEXT_CHARS = 500
 
 
-def _stopped_short(paragraphs: list[str], tree: HtmlElement) -> bool:
-    return sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS or _looks_short(paragraphs, tree)
+def _stopped_short(paragraphs: list[str], page_chars: int) -> bool:
+    return sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS or _looks_short(paragraphs, page_chars)
 
 
 def choose_paragraphs(ours: list[str], second: list[str]) -> list[str]:
@@ -244,12 +248,14 @@ def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: l
     settings = settings or BodySettings()
     body = trafilatura_body(tree, url, settings)
     paragraphs = _paragraphs(body) if body is not None else []
-    if settings.fast and _stopped_short(paragraphs, tree):
+    # trafilatura works on its own copy: the tree, and so its paragraph text, stays the same
+    page_chars = _paragraph_chars(tree) if settings.fast or settings.readability_fallback else 0
+    if settings.fast and _stopped_short(paragraphs, page_chars):
         # trafilatura's own rescue (its readability/justext comparison) on the few pages
         # where the fast pass found little
         body = trafilatura_body(tree, url, replace(settings, fast=False))
         paragraphs = _paragraphs(body) if body is not None else []
-    if settings.readability_fallback and _looks_short(paragraphs, tree):
+    if settings.readability_fallback and _looks_short(paragraphs, page_chars):
         paragraphs = choose_paragraphs(paragraphs, readability_paragraphs(tree))
     if settings.complete_blocks:
         paragraphs = complete(paragraphs, tree)

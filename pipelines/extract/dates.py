@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate, chain, islice
 
 from dateutil import parser as dateutil_parser
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured
@@ -103,15 +104,19 @@ def _from_meta(data: Structured, names: tuple[str, ...]) -> str | None:
     return None
 
 
+_ITEMPROP = etree.XPath("descendant::*/@itemprop[.=$prop]/..")
+# Every <time> that is a pubdate, classed publish/entry-date or has a datetime, in page order.
+_TIMES = etree.XPath(".//time[@pubdate or contains(@class,'publish')"
+                     " or contains(@class,'entry-date') or @datetime]")
+
+
 def _from_markup(tree: HtmlElement, prop: str, times: bool = True) -> str | None:
-    for el in tree.xpath(f".//*[@itemprop='{prop}']"):
+    for el in _ITEMPROP(tree, prop=prop):
         value = normalise_date(el.get("datetime") or el.get("content") or el.text_content())
         if value:
             return value
     if prop == "datePublished" and times:
-        for el in tree.xpath(".//time[@pubdate] | .//time[contains(@class,'publish')]"
-                             " | .//time[contains(@class,'entry-date')]"
-                             " | .//article//time[@datetime] | .//time[@datetime]"):
+        for el in _TIMES(tree):
             value = normalise_date(el.get("datetime") or el.text_content())
             if value:
                 return value

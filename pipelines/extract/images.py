@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured
@@ -123,13 +124,18 @@ def _figure_of(img: HtmlElement) -> HtmlElement | None:
     return None
 
 
+# Attribute nodes first, then their element: libxml2 tests only the attributes that exist.
+_CAPTION_CLASS = etree.XPath("descendant::*/@class[contains(.,'caption') or contains(.,'Caption')]/..")
+_ARTICLE_BODY = etree.XPath("descendant::*/@itemprop[.='articleBody']/..")
+
+
 def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
     cap_el = None
     for el in container.iter("figcaption"):
         cap_el = el
         break
     if cap_el is None:
-        found = container.xpath(".//*[contains(@class,'caption') or contains(@class,'Caption')]")
+        found = _CAPTION_CLASS(container)
         cap_el = found[0] if found else None
     scope = cap_el if cap_el is not None else container
     credit = None
@@ -155,11 +161,15 @@ def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]
 
 
 def _article_root(tree: HtmlElement) -> HtmlElement:
-    for xp in (".//article", ".//*[@itemprop='articleBody']", ".//main", ".//body"):
-        found = tree.find(xp) if not xp.startswith(".//*[") else (tree.xpath(xp) or [None])[0]
-        if found is not None:
-            return found
-    return tree
+    found = tree.find(".//article")
+    if found is None:
+        article_bodies = _ARTICLE_BODY(tree)
+        found = article_bodies[0] if article_bodies else None
+    if found is None:
+        found = tree.find(".//main")
+    if found is None:
+        found = tree.find(".//body")
+    return found if found is not None else tree
 
 
 def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:

@@ -20,7 +20,7 @@ def clean(text: Any) -> str:
 def fold(text: str) -> str:
     """Comparison key: case-folded letters and digits only, accents removed."""
     text = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
+    return "".join(filter(str.isalnum, text.casefold()))
 
 
 def node_text(el: HtmlElement) -> str:

@@ -6,6 +6,7 @@ import html
 import re
 from urllib.parse import urlsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured, type_names
@@ -92,10 +93,12 @@ def strip_site(title: str, names: set[str]) -> str:
     return out.strip()
 
 
-_HEADLINE_XPATH = (
-    ".//h1 | .//*[@class or @itemprop][self::h2 or self::h3 or self::div or self::span or self::p]"
-    "[contains(@class,'entry-title') or contains(@class,'post-title') or contains(@class,'headline')"
-    " or contains(@class,'article-title') or contains(@itemprop,'headline')]"
+# Attribute nodes first, then their element: libxml2 tests only the attributes that exist.
+_HEADLINE_XPATH = etree.XPath(
+    ".//h1 | (descendant::*/@class[contains(.,'entry-title') or contains(.,'post-title')"
+    " or contains(.,'headline') or contains(.,'article-title')]"
+    " | descendant::*/@itemprop[contains(.,'headline')])"
+    "/parent::*[self::h2 or self::h3 or self::div or self::span or self::p]"
 )
 _WORD = re.compile(r"\w+")
 
@@ -143,7 +146,7 @@ def heading_text(el: HtmlElement) -> str:
 
 def _headings(tree: HtmlElement) -> list[str]:
     out = []
-    for el in tree.xpath(_HEADLINE_XPATH):
+    for el in _HEADLINE_XPATH(tree):
         text = heading_text(el)
         if text and len(text) <= 300 and text not in out:
             out.append(text)
