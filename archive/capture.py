@@ -282,6 +282,8 @@ class WarcCaptureMiddleware:
             self.writer.close()
         if self.indexer is not None:
             self.indexer.shutdown(wait=True)
+        if self.live_index is not None:
+            self.live_index.close()
         if self.dedup is not None:
             self._dedup("close")
             self.dedup = None

@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import threading
-from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from archive.records import Record
@@ -130,21 +130,41 @@ def cdxj_line(record: Record, pointer: WarcPointer) -> str | None:
 
 
 class LiveIndex:
-    """CDXJ lines of the records a writer appends, per file, taken when the file closes."""
+    """CDXJ lines of the records a writer appends, per file, taken when the file closes.
+
+    Lines wait in an anonymous temporary file, not in memory: the crawl holds no per-URL
+    state in RAM.  After a crash they are gone with it, and recovery indexes the WARC with
+    cdxj-indexer."""
 
     def __init__(self) -> None:
-        self._lines: dict[str, list[str]] = defaultdict(list)
+        self._files: dict[str, IO[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, record: Record, pointer: WarcPointer) -> None:
         line = cdxj_line(record, pointer)
-        if line is not None:
-            with self._lock:
-                self._lines[pointer.filename].append(line)
+        if line is None:
+            return
+        with self._lock:
+            spill = self._files.get(pointer.filename)
+            if spill is None:
+                spill = self._files[pointer.filename] = tempfile.TemporaryFile(  # noqa: SIM115
+                    "w+", encoding="utf-8", newline="\n")  # closed by take() or close()
+            spill.write(line)
 
     def take(self, filename: str) -> list[str]:
         """The file's lines sorted and without repeats (as cdxj-indexer's sorting writer)."""
         with self._lock:
-            lines = self._lines.pop(filename, [])
+            spill = self._files.pop(filename, None)
+        if spill is None:
+            return []
+        with spill:
+            spill.seek(0)
+            lines = spill.readlines()
         lines.sort()
         return [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
+
+    def close(self) -> None:
+        with self._lock:
+            files, self._files = self._files, {}
+        for spill in files.values():
+            spill.close()
