@@ -8,6 +8,7 @@ import pytest
 
 from pipelines.extract import extract
 from pipelines.extract.bylines import split_byline
+from tests.synthetic_pages import news_page
 
 URL = "https://news.example/2024/05/03/harbour-opens/"
 TITLE = "Harbour Opens Again"
@@ -19,10 +20,7 @@ def body_text(n: int = 8) -> str:
 
 
 def page(article: str, head: str = "", around: str = "", body_class: str = "") -> str:
-    head = (f"<title>{TITLE} | News Example</title>"
-            "<meta property='og:site_name' content='News Example'>" + head)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{head}</head>"
-            f"<body class='{body_class}'>{article}{around}</body></html>")
+    return news_page(TITLE, article, head, body_class, around)
 
 
 def authors_of(html: str) -> list[str]:

@@ -9,6 +9,7 @@ import pytest
 from pipelines.extract import extract
 from pipelines.extract.bylines import split_byline
 from pipelines.extract.dates import to_local_day, url_day
+from tests.synthetic_pages import news_page
 
 URL = "https://news.example/2024/05/03/council-settles-budget/"
 TITLE = "Council Settles Budget"
@@ -20,10 +21,7 @@ def body_text(n: int = 8) -> str:
 
 
 def page(article: str, head: str = "", body_class: str = "", around: str = "") -> str:
-    head = (f"<title>{TITLE} | News Example</title>"
-            "<meta property='og:site_name' content='News Example'>" + head)
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>{head}</head>"
-            f"<body class='{body_class}'>{article}{around}</body></html>")
+    return news_page(TITLE, article, head, body_class, around)
 
 
 def authors_of(html: str, url: str = URL) -> list[str]:
