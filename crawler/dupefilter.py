@@ -88,29 +88,25 @@ class FingerprintTable:
     def __len__(self) -> int:
         return self._count
 
-    def __contains__(self, key: int) -> bool:
+    def _slot(self, key: int) -> int:
+        """Where ``key`` is, or the empty slot where it would go (linear probing)."""
         table, mask = self._table, self._mask
         i = key & mask
         while True:
             value = table[i]
-            if value == key:
-                return True
-            if value == 0:
-                return False
+            if value == key or value == 0:
+                return i
             i = (i + 1) & mask
+
+    def __contains__(self, key: int) -> bool:
+        return self._table[self._slot(key)] == key
 
     def add(self, key: int) -> bool:
         """Insert ``key`` (non-zero); True when it was not there before."""
-        table, mask = self._table, self._mask
-        i = key & mask
-        while True:
-            value = table[i]
-            if value == key:
-                return False
-            if value == 0:
-                break
-            i = (i + 1) & mask
-        table[i] = key
+        i = self._slot(key)
+        if self._table[i] == key:
+            return False
+        self._table[i] = key
         self._count += 1
         if self._count > self._limit:
             self._grow()
