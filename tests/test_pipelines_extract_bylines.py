@@ -137,3 +137,73 @@ def test_unprinted_meta_author_on_a_page_that_is_no_article() -> None:
     assert authors_of(page(brochure, head)) == []
     printed = brochure.replace("</div>", "<p>Kontakt: Ole Brink</p></div>")
     assert authors_of(page(printed, "<meta name='author' content='Ole Brink'>")) == ["Ole Brink"]
+
+
+def test_site_name_in_a_byline_ends_the_names() -> None:
+    assert split_byline("news.example, Frankfurt, Germany", {"newsexample"}) == []
+    assert split_byline("By Mara Lind, News Example, Oslo", {"newsexample"}) == ["Mara Lind"]
+
+
+def test_for_the_publication_and_edited_by_are_no_names() -> None:
+    assert split_byline("By Mara Lind And Ole Brink For The Harbour Weekly", set()) == [
+        "Mara Lind", "Ole Brink"]
+    assert split_byline("Revised Edition Edited by Ole Brink", set()) == []
+
+
+def test_printed_byline_adds_coauthors_the_markup_leaves_out() -> None:
+    head = ld({"@type": "BlogPosting", "headline": TITLE, "author": {"@type": "Person", "name": "Mara Lind"}})
+    article = (f"<article><h1>{TITLE}</h1><div class='author'>von Mara Lind, Ole Brink</div>"
+               f"{body_text()}</article>")
+    assert authors_of(page(article, head)) == ["Mara Lind", "Ole Brink"]
+    # but not a role or an organisation printed after the name
+    article = (f"<article><h1>{TITLE}</h1><div class='author'>Mara Lind, Staff Attorney, "
+               f"Harbour Rights Program</div>{body_text()}</article>")
+    assert authors_of(page(article, head)) == ["Mara Lind"]
+
+
+def test_hidden_vcard_yields_to_the_byline_shown() -> None:
+    article = (f"<article><h1>{TITLE}</h1><span class='vcard rich-snippet-hidden'><span class='fn'>"
+               "<a rel='author' href='/author/ole'>Ole Brink</a></span></span>"
+               f"<p class='byline'>Von Mara Lind</p>{body_text()}</article>")
+    assert authors_of(page(article)) == ["Mara Lind"]
+
+
+def test_full_name_in_the_text_beats_a_login_in_the_submitted_line() -> None:
+    article = (f"<article><h1>{TITLE}</h1><div class='submitted'>Gespeichert von "
+               "<span class='username'>harbourfan</span> am 7. Juli 2019</div>"
+               f"<p>Blog Beitrag von Mara Lind</p>{body_text()}</article>")
+    assert authors_of(page(article)) == ["Mara Lind"]
+
+
+def test_login_of_the_next_post_is_kept() -> None:
+    post = ("<div class='entry-meta'><span class='meta-sep'>von</span> <span class='author vcard'>"
+            "<a class='url fn n' href='/author/{0}'>{1}</a></span></div>" + body_text(3))
+    article = (f"<h1>{TITLE}</h1><div class='post'>{post.format('a', 'harbourfan')}</div>"
+               f"<div class='post'>{post.format('b', 'Mara Lind')}</div>")
+    assert authors_of(page(article)) == ["harbourfan"]
+
+
+def test_label_then_line_breaks_then_the_name() -> None:
+    article = (f"<article><h1>{TITLE}</h1>{body_text()}<a href='javascript:mail()'>"
+               "<div class='rule'> </div> <b>Von:</b> <br /> <br /> Mara Lind</a></article>")
+    assert authors_of(page(article)) == ["Mara Lind"]
+
+
+def test_login_in_the_markup_takes_the_printed_spelling_of_the_name() -> None:
+    head = ld({"@type": "NewsArticle", "headline": TITLE, "author": {"@type": "Person", "name": "mara.lind"}})
+    article = (f"<article><h1>{TITLE}</h1>{body_text()}<p class='caption'>Editor Mara K. Lind "
+               "on the quay.</p></article>")
+    assert authors_of(page(article, head)) == ["Mara K. Lind"]
+
+
+@pytest.mark.parametrize("signature", ["<b><i>Mara Lind</i></b>", " <strong>Mara Lind</strong> "])
+def test_article_signed_at_its_end(signature: str) -> None:
+    article = f"<article><h1>{TITLE}</h1>{body_text()}<p>{signature}</p></article>"
+    assert authors_of(page(article)) == ["Mara Lind"]
+
+
+@pytest.mark.parametrize("last", ["<p><b>Weitere Informationen</b></p>", "<p>Mara Lind</p>",
+                                  "<p><b>Mara Lind</b> sagt danke.</p>", "<p><b>News Example</b></p>"])
+def test_no_signature_without_a_bold_name_alone(last: str) -> None:
+    article = f"<article><h1>{TITLE}</h1>{body_text()}{last}</article>"
+    assert authors_of(page(article)) == []

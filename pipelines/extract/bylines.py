@@ -17,7 +17,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured, type_names
-from .text_utils import clean, fold
+from .text_utils import clean, fold, hidden
 
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
@@ -25,7 +25,7 @@ _LABEL = re.compile(
     r"\s*:\s*|redaktion\s*:\s*|about the author\b\s*[-–—:]?\s*|über (?:den|die) autor(?:in)?\b\s*[-–—:]?\s*|"
     r"(?:(?:written|posted|published|reported|text|story|words|report(?:ing)?|recipe|"
     r"photos?|geschrieben|verfasst|veröffentlicht|publiziert|erstellt|gespeichert|eingetragen|"
-    r"beitrag|artikel|rezept|submitted|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
+    r"(?:blog[- ]?)?beitrag|(?:blog[- ]?)?post|artikel|rezept|submitted|publié|escrito|scritto|geschreven|autor(?:in)?|auteur|"
     r"author(?:s)?|articolo|redacción|eingestellt)\s*)?"
     r"(?:by|von|par|por|di|door|texte?|text|autor(?:in|en)?|auteurs?|authors?|"
     r"author)\b\s*[:.]?\s*)",
@@ -52,6 +52,7 @@ _STOP = re.compile(
     r"\b(?:illustra(?:tion|tionen|tor|tions)|fotos?|photos?|photography|bilder?|grafik|graphics?|"
     r"kamera|camera|video|übersetzung|translat(?:ion|ed)|ilustra(?:ción|dor|tor))\b\s*(?:von|by|:|de|por)|"
     r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}|"
+    r"(?-i:\s(?:for|For|FOR)\s+(?:the\s+|The\s+|THE\s+)?[A-Z])|"  # "X for The Mail on Sunday"
     r"\bhace\s+\d|\bvor\s+\d|\b\d+\s+(?:min|minutes?|hours?|stunden?|horas?|heures?)\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\.?\s+(?:jan|feb|mär|mar|apr|mai|may|jun|jul|aug|sep|okt|oct|nov|dez|dec)[a-zä]*\b)",
@@ -95,7 +96,7 @@ _CREDIT_WORDS = re.compile(r"\b(?:designed|design|theme|powered|template|plugin|
                            re.IGNORECASE)
 # Lower-case words that join a phrase, never a name ("Iberische Weine in Berlin"); name
 # particles (von, van, de, da, del, y, bin…) are not among them.
-_PHRASE_WORD = re.compile(r"\s(?:in|im|at|for|from|of|the|zum|zur|auf|bei|aus|über|für|sur|pour|"
+_PHRASE_WORD = re.compile(r"\s(?:in|im|at|for|from|of|the|by|zum|zur|auf|bei|aus|über|für|sur|pour|"
                           r"dans|nel|nella|per|para|sobre)\s")
 _ROLE_TAIL = re.compile(r"\s*\((?:[^)]*)\)\s*$")
 
@@ -171,6 +172,10 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
         text = text[: stop.start()]
     names = []
     for part in _SPLIT.split(text):
+        if site_keys and fold(part) in site_keys:
+            # "Jane Doe, BBC News, London", "example.de, Frankfurt, Germany": what follows
+            # the site's own name is its address, never more names
+            break
         name = clean_name(part, site_keys)
         if name and name not in names:
             names.append(name)
@@ -256,8 +261,8 @@ _DATE_BEFORE_LABEL = re.compile(r"^" + _DATE_FIRST + r"(?=(?:by|von|par|por|door
 # Short text that starts like a byline, for themes without byline classes.
 _TEXT_BYLINE = re.compile(
     r"^\s*(?:" + _DATE_FIRST + r")?(?:(?:written|posted|published|submitted|geschrieben|verfasst|"
-    r"veröffentlicht|gespeichert|eingetragen|eingestellt|beitrag|publié|escrito|publicado|scritto|"
-    r"pubblicato|text)\s+)?"
+    r"veröffentlicht|gespeichert|eingetragen|eingestellt|(?:blog[- ]?)?beitrag|(?:blog[- ]?)?post|"
+    r"publié|escrito|publicado|scritto|pubblicato|text)\s+)?"
     r"(?:by|von|par|por|di|door)\s*:?\s+(?P<name>\S)|"
     r"^[\s|·•–—-]*(?:autor(?:in|en)?|author|auteur|text|redaktion)\s*:\s*(?P<labelled>\S)",
     re.IGNORECASE,
@@ -379,7 +384,8 @@ def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlEle
                 parent = el.getparent()
                 tail = (el.tail or "").strip()
                 if parent is None or parent.tag in _SKIP_TAGS or (parent.text or "").strip() \
-                        or parent[0] is not el:
+                        or any((prev.tail or "").strip() or clean(prev.text_content())
+                               for prev in el.itersiblings(preceding=True)):
                     continue
                 # the label opens its parent, the name is the text after it:
                 # <a><b>Von:</b><br/> Name</a>, <p><span>By</span> Jane Doe</p>
@@ -431,9 +437,9 @@ def _name_parts(el: HtmlElement) -> list[HtmlElement]:
     for sub in el.iterdescendants():
         if not isinstance(sub.tag, str):
             continue
-        if sub.get("itemprop") == "name" or _NAME_PART.search(sub.get("class") or ""):
-            if not any(p in parts for p in sub.iterancestors()):
-                parts.append(sub)
+        if (sub.get("itemprop") == "name" or _NAME_PART.search(sub.get("class") or "")) \
+                and not any(p in parts for p in sub.iterancestors()):
+            parts.append(sub)
     return parts
 
 
@@ -458,18 +464,39 @@ def _element_names(el: HtmlElement, site_keys: set[str]) -> list[str]:
 
 def _printed_names(visible: list[HtmlElement], site_keys: set[str]) -> list[str]:
     """Names of the first byline element that has any (all rel/itemprop=author ones in a
-    row).  The site's own name counts when the page prints it as the byline ("von creeny"
-    on a blog named Creeny, "Von Presse Augsburg"): that is the credit the page gives."""
+    row), hidden ones (a theme's ``rich-snippet-hidden`` vcard of the CMS account) after
+    those shown.  The site's own name counts when the page prints it as the byline ("von
+    creeny" on a blog named Creeny, "Von Presse Augsburg"): that is the credit the page
+    gives."""
     names: list[str] = []
-    for el in visible:
+    ordered = sorted(visible, key=hidden)
+    for i, el in enumerate(ordered):
         for name in _element_names(el, site_keys):
             if name not in names:
                 names.append(name)
         if names and (el.get("rel") == "author" or el.get("itemprop") == "author"):
             continue
         if names:
+            if all(_LOGIN_ONLY.match(n) for n in names):
+                later = [o for o in ordered[i + 1:]  # not the next post's byline
+                         if (o.tag, o.get("class")) != (el.tag, el.get("class"))]
+                return _later_person(later, site_keys) or names
             break
     return names
+
+
+# A CMS login as the submitted-by line ("Gespeichert von human am …"): lower case, one word.
+_LOGIN_ONLY = re.compile(r"^[^\W\d_A-Z][\w.-]*$")
+
+
+def _later_person(visible: list[HtmlElement], site_keys: set[str]) -> list[str]:
+    """A later byline of the article that names people in full ("Blog Beitrag von Jane
+    Doe" in the text under a CMS's "submitted by jdoe" line)."""
+    for el in visible:
+        names = _element_names(el, site_keys)
+        if names and all(_person_like(n) for n in names):
+            return names
+    return []
 
 
 _BOX_NAME_TAGS = frozenset({"h2", "h3", "h4", "h5", "h6", "strong", "b", "a", "span", "p", "div"})
@@ -528,9 +555,10 @@ def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
 _LOGIN = re.compile(r"^[^\W\d_]+(?:[._][^\W\d_]+)+$")
 
 
-def _with_display_names(names: list[str], others: list[str], page_text: str | None) -> list[str]:
+def _with_display_names(names: list[str], others: list[str], tree: HtmlElement) -> list[str]:
     """"christian.stadtfeld" (a CMS login in the JSON-LD) → the printed "Christian P.
-    Stadtfeld" whose first and last words match it."""
+    Stadtfeld" whose first and last words match it: from the bylines and the meta, else
+    from the page's text (a caption, a signature)."""
     out = []
     for name in names:
         if _LOGIN.match(name):
@@ -540,8 +568,23 @@ def _with_display_names(names: list[str], others: list[str], page_text: str | No
                 if len(words) >= 2 and words[0] == parts[0] and words[-1] == parts[-1]:
                     name = other
                     break
+            else:
+                name = _printed_login(parts, tree) or name
         out.append(name)
     return out
+
+
+def _printed_login(parts: list[str], tree: HtmlElement) -> str | None:
+    """The one spelling the page's text gives the login's first and last name, with at
+    most two initials or middle names between them."""
+    first, last = parts[0], parts[-1]
+    if len(parts) != 2 or len(first) < 2 or len(last) < 2:
+        return None
+    between = r"(?:\s+[^\W\d_][\w.’'-]*){0,2}"
+    pattern = re.compile(rf"\b({re.escape(first)}{between}\s+{re.escape(last)})\b", re.IGNORECASE)
+    found = {clean(m) for m in pattern.findall(" ".join(_BODY_TEXT(tree)))}
+    found = {f for f in found if all(w[0].isupper() for w in f.split())}
+    return found.pop() if len(found) == 1 else None
 
 
 # Types whose author is not the page's: a user's review or comment nested in a recipe/product.
@@ -567,6 +610,29 @@ def _main_node(data: Structured) -> tuple[dict | None, bool]:
     return None, False
 
 
+def _person_like(name: str) -> bool:
+    """"Simon Kohler", "Anne-Marie de la Tour": two to five words, capitalised given and
+    family names, no desk, role or acronym word."""
+    words = name.split()
+    if not 2 <= len(words) <= 5 or not words[0][0].isupper() or not words[-1][0].isupper():
+        return False
+    return not any(w.lower().strip(".,") in _GENERIC or (len(w) > 1 and w.isupper()) for w in words)
+
+
+def _printed_list_wins(declared: list[str], printed: list[str]) -> list[str]:
+    """The markup's author list and the printed byline name some of the same people: the
+    byline is the credit readers see (co-authors a CMS account leaves out, or the one person
+    of several accounts that touched the post).  Disjoint lists: the markup stays."""
+    declared_keys = {fold(n) for n in declared}
+    printed_keys = {fold(n) for n in printed}
+    if printed_keys == declared_keys or not printed_keys & declared_keys:
+        return declared
+    if not all(_person_like(n) for n in printed if fold(n) not in declared_keys):
+        return declared  # "Jane Doe, Staff Attorney, ACLU Racial Justice Program"
+    by_key = {fold(n): n for n in declared}
+    return [by_key.get(fold(n), n) for n in printed]
+
+
 def _article_page(tree: HtmlElement, data: Structured) -> bool:
     if any(v.strip().lower() == "article" for v in data.og.get("og:type", [])):
         return True
@@ -588,13 +654,13 @@ def extract_authors(
     unprinted: set[str] = set()
     if article is not None:
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
-        names = _with_display_names(names, printed_names + meta_names, None)
+        names = _with_display_names(names, printed_names + meta_names, tree)
         if names and not type_names(article) - _CMS_DEFAULT_TYPES:
             printed = _printed_somewhere(names, _page_text(tree))
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
         if names:
-            return names, byline
+            return _printed_list_wins(names, printed_names), byline
     if printed_names:
         return printed_names, byline
     # <meta name=author> alone, never the unprinted account of the markup.  On a page not
@@ -607,3 +673,32 @@ def extract_authors(
     if names:
         return names, byline
     return [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted], byline
+
+
+_EMPHASIS = frozenset({"b", "strong", "i", "em"})
+# Bold closing lines that are no signature: "Weitere Informationen", "Read More", "Mehr Infos".
+_CLOSING_WORDS = re.compile(
+    r"\b(?:weitere[nrs]?|mehr|infos?|informationen|links?|kontakt|quellen?|hinweise?|anzeige|"
+    r"fazit|tipps?|lesen|siehe|auch|read|more|related|share|newsletter|comments?|kommentare?|"
+    r"updates?|fotos?|bilder|videos?|galerie|teilen|see|also|sources?|notes?|disclaimer|"
+    r"sponsored|werbung|credits?|contact|about|über|download|"
+    r"\w+(?:ung|ungen|heit|keit|schaft|tion|tionen|ismus|ität))\b", re.IGNORECASE)
+_SIGNATURE_BLOCKS = frozenset({"p", "div"})
+
+
+def signature_author(tree: HtmlElement, text: str, site_keys: set[str]) -> list[str]:
+    """The article signed at its end: the text's last line is a person's name alone, set
+    in bold or italics as a paragraph of its own (``<p><b><i>Jane Doe</i></b></p>``), the
+    way many regional papers and magazines sign pieces that print no byline above."""
+    last = text.rstrip().rpartition("\n")[2].strip()
+    if not last or len(last) > 50 or not _person_like(last) or fold(last) in site_keys:
+        return []
+    if clean_name(last, site_keys) != last or _CLOSING_WORDS.search(last):
+        return []
+    for el in tree.iter(*_SIGNATURE_BLOCKS):
+        if (el.text or "").strip() or len(el) != 1 or el[0].tag not in _EMPHASIS:
+            continue
+        if (el[0].tail or "").strip() or clean(el.text_content()) != last:
+            continue
+        return [last]
+    return []

@@ -10,7 +10,7 @@ import trafilatura
 from lxml.html import HtmlElement
 
 from .body import BodySettings, extract_body
-from .bylines import extract_authors
+from .bylines import extract_authors, signature_author
 from .dates import extract_dates
 from .decode import decode_html
 from .images import extract_image
@@ -92,6 +92,8 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     image = extract_image(tree, data, url)
     section = extract_section(tree, data, title)
     body = extract_body(tree, url, title, [byline] if byline else [], settings)
+    if not authors:
+        authors = signature_author(tree, body.text, keys)
     if image is not None and not image.get("credit") and body.credits:
         image["credit"] = body.credits[0]
     published, modified = extract_dates(tree, data, url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -48,3 +49,31 @@ def first_str(value: Any) -> str | None:
 def has_class(el: HtmlElement, *needles: str) -> bool:
     attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
     return any(n in attrs for n in needles)
+
+
+_HIDDEN_HINTS = ("hid", "sr-only", "screen-reader", "rich-snippet", "display", "visibility")
+_HIDDEN = re.compile(r"hidden|\bhide\b|-hide\b|sr-only|screen-reader|visually-?hidden|"
+                     r"rich-snippet|display:\s*none|visibility:\s*hidden", re.IGNORECASE)
+_NOT_TEXT = frozenset({"script", "style", "noscript", "template", "option", "select", "button"})
+
+
+def hidden_self(el: HtmlElement) -> bool:
+    """Not rendered as text: script-like, ``hidden``, or hidden by its class or style
+    (``sr-only``, ``rich-snippet-hidden``, ``display:none``…)."""
+    if not isinstance(el.tag, str) or el.tag in _NOT_TEXT:
+        return True
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    attrs = f"{el.get('class') or ''} {el.get('style') or ''}".lower()
+    return any(hint in attrs for hint in _HIDDEN_HINTS) and bool(_HIDDEN.search(attrs))
+
+
+def hidden(el: HtmlElement | None, levels: int = 3) -> bool:
+    """``el`` or one of its nearest ancestors (``levels`` in all) is hidden or not text."""
+    for _ in range(levels):
+        if el is None:
+            return False
+        if hidden_self(el):
+            return True
+        el = el.getparent()
+    return False
