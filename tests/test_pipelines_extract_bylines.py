@@ -207,3 +207,24 @@ def test_article_signed_at_its_end(signature: str) -> None:
 def test_no_signature_without_a_bold_name_alone(last: str) -> None:
     article = f"<article><h1>{TITLE}</h1>{body_text()}{last}</article>"
     assert authors_of(page(article)) == []
+
+
+def test_byline_beats_an_seo_plugins_account_printed_elsewhere() -> None:
+    head = ld({"@type": "Article", "headline": TITLE, "author": {"@type": "Person", "name": "Ole Brink"}})
+    article = (f"<article><h1>{TITLE}</h1><span class='author vcard'>by <a class='url fn n' "
+               f"href='/authors/ml'>Mara Lind</a></span>{body_text()}</article>")
+    around = "<aside class='editors'><p>Edited by Ole Brink</p></aside>"
+    assert authors_of(page(article, head, around)) == ["Mara Lind"]
+    # a category in the byline row is no person to prefer
+    article = (f"<article><h1>{TITLE}</h1><div class='byline'>Wine &amp; Taste · 14 May 2024</div>"
+               f"{body_text()}</article>")
+    assert authors_of(page(article, head, around)) == ["Ole Brink"]
+
+
+def test_designers_in_the_author_meta_are_no_authors() -> None:
+    head = "<meta name='author' content='Ole Brink und Fuchsy designed'>"
+    assert authors_of(page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", head)) == []
+
+
+def test_last_updated_ends_the_name() -> None:
+    assert split_byline("by Mara Lind Last updated 04 Jun 2020", set()) == ["Mara Lind"]

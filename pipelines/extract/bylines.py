@@ -45,7 +45,7 @@ _LEAD_JUNK = re.compile(
     re.IGNORECASE)
 # Where a byline stops being names: separators, dates, "Updated", e-mail, Twitter handles.
 _STOP = re.compile(
-    r"\s*(?:\||•|·|—|–|»|\s-\s|\s-$|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+modified\b|"
+    r"\s*(?:\||•|·|—|–|»|\s-\s|\s-$|\bupdated\b|\bpublished\b|\bposted\b|\blast\s+(?:modified|updated)\b|"
     r"\baktualisiert\b|\bveröffentlicht\b|\bmis à jour\b|\bpublié\b|\bactualizado\b|"
     r"\bon\s+(?=\w+\s+\d)|\bam\s+\d|\b(?:am|le|el|il|op)\s+[^\W\d]+,?\s+\d|\ble\s+\d|\bel\s+\d|\bil\s+\d|\bop\s+\d|\bum\s+\d|"
     r"\b(?:mo|di|mi|do|fr|sa|so|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+\d|"
@@ -522,6 +522,8 @@ def _box_names(boxed: list[HtmlElement], site_keys: set[str]) -> list[str]:
 def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
     for raw in data.all_meta("author", "article:author", "parsely-author", "sailthru.author",
                              "dc.creator", "dcterms.creator", "byl", "byline"):
+        if _CREDIT_WORDS.search(raw):  # "Jane Doe und Fuchsy designed": the theme's makers
+            continue
         names = split_byline(raw, site_keys)
         if names:
             return names
@@ -659,6 +661,11 @@ def extract_authors(
             printed = _printed_somewhere(names, _page_text(tree))
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
+            if names and printed_names and all(map(_person_like, printed_names)) \
+                    and not {fold(n) for n in names} & {fold(n) for n in printed_names}:
+                # an SEO plugin's account (the editor who saved the post, printed in a
+                # sidebar) against the article's byline naming someone else
+                names = printed_names
         if names:
             return _printed_list_wins(names, printed_names), byline
     if printed_names:
