@@ -8,7 +8,13 @@ import json
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.dates import labelled_date, shown_date
+from pipelines.extract.dates import (
+    extract_dates,
+    labelled_date,
+    originally_published,
+    shown_date,
+    with_year,
+)
 from pipelines.extract.record import parse_html
 from pipelines.extract.structured import read_structured
 
@@ -208,3 +214,205 @@ def test_labelled_date_used_without_any_declared_date() -> None:
             f"<main><h1>Ein ganz anderer Titel</h1>{body_text()}<p class='c-teaser__meta'>"
             "<span>Erschienen am</span> <time>26. Jan 2022</time></p></main></body></html>")
     assert extract(html, URL)["published"] == "2022-01-26"
+
+
+# ---------------------------------------------------------------- "originally published" notes
+NOTE_PAGE_LD = ld(datePublished="2020-02-19", dateCreated="2017-04-11")
+
+
+@pytest.mark.parametrize(
+    ("note", "lang", "period"),
+    [
+        ("This article was originally published on March 3, 2015.", "en", "2015-03-03"),
+        ("Cet article, initialement publié en avril 2017, a fait l'objet d'une mise à jour.",
+         "fr", "2017-04"),
+        ("Dieser Artikel erschien erstmals am 3. März 2015.", "de", "2015-03-03"),
+        ("Der Text wurde ursprünglich veröffentlicht im April 2017.", "de", "2017-04"),
+        ("Dieser Beitrag wurde ursprünglich am 3. März 2015 veröffentlicht.", "de", "2015-03-03"),
+        ("Este artículo fue publicado originalmente el 3 de marzo de 2015.", "es", "2015-03-03"),
+        ("Questo articolo è stato pubblicato originariamente il 3 marzo 2015.", "it",
+         "2015-03-03"),
+        ("Dit stuk werd oorspronkelijk gepubliceerd op 3 maart 2015.", "nl", "2015-03-03"),
+        ("Originally published in The Harbour Review on 3 March 2015.", "en", "2015-03-03"),
+    ],
+)
+def test_originally_published_note_languages(note: str, lang: str, period: str) -> None:
+    found = originally_published(parse_html(page(after=f"<p><em>{note}</em></p>", lang=lang)),
+                                 lang)
+    assert found is not None and found.period == period
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>Zuerst im Mai 2017 kamen die Pläne auf den Tisch, dann wurde gestritten.</p>",
+        "<p>The council was first elected in 2015 and met monthly.</p>",
+        "<ol class='comments'><li>This was originally published on March 3, 2015.</li></ol>",
+    ],
+)
+def test_not_an_originally_published_note(text: str) -> None:
+    assert originally_published(parse_html(page(after=text))) is None
+
+
+def test_originally_published_picks_the_declared_value_of_that_month() -> None:
+    head = (NOTE_PAGE_LD
+            + "<meta property='article:published_time' content='2017-04-12T18:33:59+02:00'>")
+    html = page("<p class='date'>Le 19 février 2020</p>", head=head, lang="fr",
+                after="<p>* Cet article, initialement publié en avril 2017, a fait l'objet "
+                      "d'une mise à jour.</p>")
+    assert dates_of(html)[0] == "2017-04-12T18:33:59+02:00"
+
+
+def test_originally_published_reads_an_undeclared_created_meta() -> None:
+    head = (ld(datePublished="2020-02-19T10:00:00+01:00")
+            + "<meta property='dc:date.created' content='2017-04-12'>")
+    html = page(head=head, lang="fr",
+                after="<p>Cet article, initialement publié en avril 2017, a été mis à jour.</p>")
+    assert dates_of(html)[0] == "2017-04-12"
+
+
+def test_originally_published_day_without_a_declared_value() -> None:
+    html = page("<p class='meta'>February 19, 2020</p>",
+                after="<p>This article was originally published on March 3, 2015.</p>")
+    assert dates_of(html)[0] == "2015-03-03"
+
+
+def test_originally_published_day_not_declared_keeps_the_declared_republication() -> None:
+    html = page(head=ld(datePublished="2022-01-26T08:00:50+00:00"), lang="de",
+                after="<p>Dieser Artikel ist ursprünglich am 27. Februar 2017 erschienen.</p>")
+    assert dates_of(html)[0] == "2022-01-26T08:00:50+00:00"
+
+
+def test_originally_published_about_something_else_keeps_the_declared_value() -> None:
+    text = "<p>The harbour charter, which was first published on 3 March 1998, is short.</p>"
+    html = page(head=ld(datePublished="2020-02-19T10:00:00+01:00"), after=text)
+    assert dates_of(html)[0] == "2020-02-19T10:00:00+01:00"
+
+
+def test_originally_published_later_than_the_declared_value_changes_nothing() -> None:
+    html = page(head=ld(datePublished="2014-06-02T10:00:00+02:00"),
+                after="<p>This article was originally published on March 3, 2015.</p>")
+    assert dates_of(html)[0] == "2014-06-02T10:00:00+02:00"
+
+
+# ---------------------------------------------------------------- a date printed without its year
+@pytest.mark.parametrize(
+    ("printed", "lang", "day"),
+    [
+        ("[06月24日 11時30分]", "ja", "2019-06-24"),
+        ("6月24日", "ja", "2019-06-24"),
+        ("24. Juni, 11:30 Uhr", "de", "2019-06-24"),
+        ("Posted June 24, 8:19 PM", "en", "2019-06-24"),
+        ("Publié le 24 juin à 11h30", "fr", "2019-06-24"),
+    ],
+)
+def test_yearless_printed_date_takes_the_evidence_year(printed: str, lang: str, day: str) -> None:
+    tree = parse_html(page(f"<p class='date'>{printed}</p>", lang=lang))
+    found = shown_date(tree, read_structured(tree, URL), lang, anchor=lambda: "2019-06-19")
+    assert found is not None and found.day == day
+
+
+@pytest.mark.parametrize(
+    ("month_day", "evidence", "day"),
+    [
+        ((12, 24), "2020-01-03", "2019-12-24"),  # far after the evidence: the year before
+        ((2, 20), "2020-01-03", "2020-02-20"),   # within two months after it
+        ((2, 29), "2021-03-10", "2020-02-29"),
+    ],
+)
+def test_with_year(month_day: tuple[int, int], evidence: str, day: str) -> None:
+    assert with_year(*month_day, evidence) == day
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "<p>Am 1. Januar hat der Rat den Haushalt beschlossen.</p>",   # the text speaks of it
+        "<p class='note'>Anmeldung bis 3. April</p>",                  # a deadline
+        "<p>24 juin: le conseil se réunira pour voter le budget de la ville et du port</p>",
+    ],
+)
+def test_yearless_dates_that_are_not_a_dateline(header: str) -> None:
+    tree = parse_html(page(header, lang="de"))
+    assert shown_date(tree, read_structured(tree, URL), "de", anchor=lambda: "2019-06-19") is None
+
+
+def test_yearless_date_needs_evidence_and_yields_to_a_full_date() -> None:
+    tree = parse_html(page("<p class='date'>24. Juni</p><p class='meta'>3. Mai 2019</p>",
+                           lang="de"))
+    data = read_structured(tree, URL)
+    found = shown_date(tree, data, "de", anchor=lambda: "2019-06-19")
+    assert found is not None and found.day == "2019-05-03"
+    alone = parse_html(page("<p class='date'>24. Juni</p>", lang="de"))
+    assert shown_date(alone, read_structured(alone, URL), "de", anchor=lambda: None) is None
+
+
+def test_yearless_dateline_dated_by_a_declared_date() -> None:
+    html = page("<p class='date'>24. Juni, 11:30 Uhr</p>",
+                head="<meta name='date' content='2019-06-19'>", lang="de")
+    assert dates_of(html)[0] == "2019-06-24"
+
+
+def test_yearless_dateline_dated_by_the_url() -> None:
+    html = page("<p class='date'>June 24</p>")
+    record = extract(html, "https://news.example/2019/06/19/council-settles-budget")
+    assert record["published"] == "2019-06-24"
+
+
+def test_ruby_readings_do_not_hide_the_headline() -> None:
+    # a title glued to the site name by a bare "|", a headline annotated with its readings
+    title = "子どもの法律ができる"
+    html = (f"<html lang='ja'><head><title>Harbour News Daily|{title}</title></head><body><main>"
+            "<h1><ruby>子<rt>こ</rt></ruby>どもの<ruby>法律<rt>ほうりつ</rt></ruby>ができる</h1>"
+            f"<p class='date'>[06月24日 11時30分]</p>{body_text()}</main></body></html>")
+    tree = parse_html(html)
+    found = shown_date(tree, read_structured(tree, URL), "ja", anchor=lambda: "2019-06-19")
+    assert found is not None and found.day == "2019-06-24"
+
+
+# ---------------------------------------------------------------- day/month-ambiguous declarations
+def test_ambiguous_declared_date_resolved_by_its_sibling() -> None:
+    head = ld(datePublished="10/05/2022 05:22 pm", dateModified="2022/05/10 17:36:11")
+    assert dates_of(page(head=head, lang="en-US")) == ("2022-05-10T17:22:00",
+                                                       "2022-05-10T17:36:11")
+
+
+def test_ambiguous_declared_date_resolved_by_a_same_form_value() -> None:
+    head = ld(datePublished="10/05/2022", dateModified="25/05/2022")
+    assert dates_of(page(head=head, lang="en-US")) == ("2022-05-10", "2022-05-25")
+
+
+@pytest.mark.parametrize(("lang", "day"), [("es", "2022-05-10"), ("en-GB", "2022-05-10"),
+                                           ("en-US", "2022-10-05")])
+def test_ambiguous_declared_date_resolved_by_the_language(lang: str, day: str) -> None:
+    head = "<meta property='article:published_time' content='10/05/2022 05:22 pm'>"
+    assert (dates_of(page(head=head, lang=lang))[0] or "")[:10] == day
+
+
+def test_ambiguous_time_datetime_lends_its_time_to_the_printed_day() -> None:
+    html = page("<p class='meta'><time datetime='01-11-2023 10:29'>1. November 2023</time></p>",
+                lang="de")
+    assert dates_of(html)[0] == "2023-11-01T10:29:00"
+
+
+# ---------------------------------------------------------------- asset version strings
+ASSETS = ("<link rel='stylesheet' href='/css/site.min.css?v=2022-06-15'>"
+          "<script src='/js/site.min.js?v=2022-06-15-12-15'></script>")
+
+
+def test_asset_version_strings_are_not_a_date() -> None:
+    html = (f"<html lang='en'><head><title>Other page</title>{ASSETS}</head><body><main>"
+            f"<h1>A heading</h1>{body_text()}</main></body></html>")
+    tree = parse_html(html)
+    assert extract_dates(tree, read_structured(tree, URL), URL)[0] is None
+    # the attributes are back on the tree after htmldate's call
+    assert tree.find(".//link").get("href") == "/css/site.min.css?v=2022-06-15"
+    assert tree.find(".//script").get("src") == "/js/site.min.js?v=2022-06-15-12-15"
+
+
+def test_the_pages_own_address_still_dates_it() -> None:
+    html = (f"<html lang='en'><head><title>Other page</title>{ASSETS}"
+            "<link rel='canonical' href='https://news.example/2021/03/04/story'></head><body>"
+            f"<main><h1>A heading</h1>{body_text()}</main></body></html>")
+    tree = parse_html(html)
+    assert extract_dates(tree, read_structured(tree, URL), URL)[0] == "2021-03-04"

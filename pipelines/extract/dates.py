@@ -4,7 +4,11 @@ trafilatura (through htmldate) keeps only the day, so the time-bearing sources a
 schema.org datePublished/dateModified, article:published_time and kin, ``itemprop`` and
 ``<time datetime>``.  The day the page prints with its headline (``shown_date``) arbitrates
 between them, and between them and a CMS's re-stamps; a day labelled as the publication
-anywhere in the text (``labelled_date``) and then htmldate are the last resorts.
+anywhere in the text (``labelled_date``) and then htmldate are the last resorts.  A note that
+the piece was "originally published" earlier points to the declared value of that period
+(``originally_published``); a headline date without its year takes it from the page's other
+evidence (``with_year``); day/month-ambiguous declared values ("10/05/2022") are read in the
+page's order (``numeric_order``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import re
 import warnings
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate, chain, islice
@@ -41,11 +45,15 @@ _MODIFIED_META = (
     "revised", "modified",
 )
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+# "10/05/2022", "10-05-2022 05:22 pm": day or month first (the dotted form is day-first)
+_NUMERIC_DAY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(?:19|20)\d{2}(?!\d)")
 _EARLIEST = datetime(1995, 1, 1)
 
 
-def normalise_date(raw: str | None) -> str | None:
-    """Any common date string → ISO 8601 (date only when the source has no time)."""
+def normalise_date(raw: str | None, dayfirst: bool | None = None) -> str | None:
+    """Any common date string → ISO 8601 (date only when the source has no time).
+    ``dayfirst`` reads a day/month-ambiguous "10/05/2022" (the page's order, see
+    ``numeric_order``); without it such a value is read month first."""
     text = clean(raw)
     if not text or len(text) > 64:
         return None
@@ -62,8 +70,9 @@ def normalise_date(raw: str | None) -> str | None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # dateutil's UnknownTimezoneWarning
                 # "10.12.2022" is day-first wherever dots are used
-                dayfirst = bool(re.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}", text))
-                value = dateutil_parser.parse(text, fuzzy=False, dayfirst=dayfirst)
+                first = bool(re.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}", text)) or (
+                    bool(dayfirst) and _NUMERIC_DAY.match(text) is not None)
+                value = dateutil_parser.parse(text, fuzzy=False, dayfirst=first)
         except (ValueError, OverflowError, TypeError):
             return None
     naive = value.replace(tzinfo=None)
@@ -79,26 +88,27 @@ def normalise_date(raw: str | None) -> str | None:
     return value.isoformat()
 
 
-def _from_ld(data: Structured, key: str) -> str | None:
+def _from_ld(data: Structured, key: str, dayfirst: bool | None = None) -> str | None:
     article = data.article()
     nodes = [article] if article else []
     nodes += [n for n in data.nodes() if n is not article]
     for node in nodes:
-        value = normalise_date(first_str(node.get(key)))
+        value = normalise_date(first_str(node.get(key)), dayfirst)
         if value:
             return value
     return None
 
 
-def _from_meta(data: Structured, names: tuple[str, ...]) -> str | None:
+def _from_meta(data: Structured, names: tuple[str, ...],
+               dayfirst: bool | None = None) -> str | None:
     for name in names:
         for raw in data.meta.get(name, []):
-            value = normalise_date(raw)
+            value = normalise_date(raw, dayfirst)
             if value:
                 return value
     for name in names:
         for raw in data.og.get(name, []):
-            value = normalise_date(raw)
+            value = normalise_date(raw, dayfirst)
             if value:
                 return value
     return None
@@ -110,14 +120,16 @@ _TIMES = etree.XPath(".//time[@pubdate or contains(@class,'publish')"
                      " or contains(@class,'entry-date') or @datetime]")
 
 
-def _from_markup(tree: HtmlElement, prop: str, times: bool = True) -> str | None:
+def _from_markup(tree: HtmlElement, prop: str, times: bool = True,
+                 dayfirst: bool | None = None) -> str | None:
     for el in _ITEMPROP(tree, prop=prop):
-        value = normalise_date(el.get("datetime") or el.get("content") or el.text_content())
+        value = normalise_date(el.get("datetime") or el.get("content") or el.text_content(),
+                               dayfirst)
         if value:
             return value
     if prop == "datePublished" and times:
         for el in _TIMES(tree):
-            value = normalise_date(el.get("datetime") or el.text_content())
+            value = normalise_date(el.get("datetime") or el.text_content(), dayfirst)
             if value:
                 return value
     return None
@@ -132,15 +144,44 @@ def original_url(url: str) -> str:
     return _ARCHIVED.sub("", url)
 
 
+# <link rel> values naming the page itself: their address may carry its date, other links'
+# (stylesheets, icons, prefetches, feeds, prev/next) do not
+_OWN_ADDRESS = frozenset({"canonical", "amphtml", "shortlink"})
+
+
+def _asset_urls(tree: HtmlElement) -> list[tuple[HtmlElement, str, str]]:
+    """Every ``<script src>`` and ``<link href>`` other than the page's own address, with the
+    attribute holding it."""
+    out = []
+    for el in tree.iter("link", "script"):
+        attr = "src" if el.tag == "script" else "href"
+        value = el.get(attr)
+        if value is None or (el.tag == "link"
+                             and _OWN_ADDRESS & set((el.get("rel") or "").lower().split())):
+            continue
+        out.append((el, attr, value))
+    return out
+
+
 def _from_htmldate(tree: HtmlElement, url: str, extensive: bool = True) -> str | None:
+    """htmldate's original date.  Its text search reads the serialised page, attribute values
+    included, so a stylesheet's or script's version string ("app.css?v=2022-06-15") would pass
+    for a date: those URLs are taken off the tree for the call (htmldate works on its own copy)
+    and put back after."""
     from htmldate import find_date
 
+    assets = _asset_urls(tree)
+    for el, attr, _ in assets:
+        del el.attrib[attr]
     try:
         found = find_date(tree, url=original_url(url), original_date=True,
                           extensive_search=extensive, outputformat="%Y-%m-%d")
     except (ValueError, TypeError) as exc:
         logger.debug("htmldate failed on %s: %s", url, exc)
         return None
+    finally:
+        for el, attr, value in assets:
+            el.set(attr, value)
     return found or None
 
 
@@ -177,6 +218,72 @@ def to_local_day(published: str, day: str | None) -> str:
     else:
         return published
     return value.astimezone(timezone(timedelta(hours=shift))).isoformat()
+
+
+def _declared_raw(tree: HtmlElement, data: Structured) -> Iterator[str]:
+    """Every raw date value the page declares (schema.org, date metas, ``<time datetime>``)."""
+    for node in data.nodes():
+        for key in ("datePublished", "dateModified", "dateCreated", "uploadDate"):
+            raw = first_str(node.get(key))
+            if raw:
+                yield raw
+    for name in _STRONG_PUBLISHED_META + _PUBLISHED_META + _MODIFIED_META:
+        yield from data.meta.get(name, [])
+        yield from data.og.get(name, [])
+    for el in tree.iter("time"):
+        raw = el.get("datetime")
+        if raw:
+            yield raw
+
+
+def us_style(lang: str) -> bool:
+    """Numeric dates read month first: English, except where English writes the day first."""
+    lang = lang.lower()
+    return lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+
+
+def numeric_order(tree: HtmlElement, data: Structured, lang: str) -> bool | None:
+    """Whether the page's day/month-ambiguous declared values ("10/05/2022 05:22 pm") are day
+    first: as a value of the same form with a day above 12 shows, else the reading nearest the
+    page's other declared dates (a dateModified "2022/05/10 17:36" makes it 10 May), else the
+    page language (month first only in US-style English).  None: nothing is ambiguous."""
+    ambiguous: list[str] = []
+    others: list[str] = []
+    votes = 0
+    for raw in {clean(raw) for raw in _declared_raw(tree, data)}:
+        match = _NUMERIC_DAY.match(raw)
+        if match is None:
+            others.append(raw)
+            continue
+        first, second = int(match[1]), int(match[3])
+        if first > 12 >= second:
+            votes += 1
+        elif second > 12 >= first:
+            votes -= 1
+        elif first != second:
+            ambiguous.append(raw)
+        else:  # "05/05/2022" reads the same both ways
+            others.append(raw)
+    if not ambiguous:
+        return None
+    if votes:
+        return votes > 0
+    days = [date.fromisoformat(value[:10]) for value in map(normalise_date, others) if value]
+
+    def distance(dayfirst: bool) -> int:
+        total = 0
+        for raw in ambiguous:
+            value = normalise_date(raw, dayfirst)
+            if value is None:
+                return 1 << 30
+            total += min(abs((date.fromisoformat(value[:10]) - day).days) for day in days)
+        return total
+
+    if days:
+        day_first, month_first = distance(True), distance(False)
+        if day_first != month_first:
+            return day_first < month_first
+    return not us_style(lang)
 
 
 # ------------------------------------------------------------------ the date the page shows
@@ -219,6 +326,25 @@ _VISIBLE_DATE = re.compile(
     + r"|(?P<y6>(?:19|20)\d{2})\s*年\s*(?P<m6>\d{1,2})\s*月\s*(?P<d6>\d{1,2})\s*日",
     re.IGNORECASE,
 )
+# A month and day without a year ("24. Juni", "June 24", "[06月24日 11時30分]"): the year comes
+# from the page's other evidence (``with_year``).  Month names that are also common words or
+# weekday abbreviations ("mar": martes/mardi, "set", "out", "ago") are left out; a number after
+# the day must be a time, not a year.
+_AMBIGUOUS_MONTH_WORDS = frozenset({"mar", "set", "out", "ago"})
+_YEARLESS_MONTH = ("(" + "|".join(sorted(map(re.escape, set(_MONTH_OF) - _AMBIGUOUS_MONTH_WORDS),
+                                         key=len, reverse=True)) + r")(?![^\W\d_])\.?")
+_NO_YEAR = r"(?!\d)(?![,\s]*(?:de\s+)?(?:19|20)?\d{2}(?![\d:hH.]))"
+_YEARLESS_DATE = re.compile(
+    r"(?<![\d.])(?P<d1>\d{1,2})(?:\.|er|st|nd|rd|th|º)?\s*(?:de\s+)?"
+    + _YEARLESS_MONTH.replace("(", "(?P<m1>", 1) + _NO_YEAR
+    + r"|(?<![^\W\d_])" + _YEARLESS_MONTH.replace("(", "(?P<m2>", 1)
+    + r"\s*(?P<d2>\d{1,2})(?:st|nd|rd|th)?" + _NO_YEAR
+    + r"|(?<![\d年])(?P<m3>\d{1,2})\s*月\s*(?P<d3>\d{1,2})\s*日",
+    re.IGNORECASE,
+)
+_TIME = re.compile(r"\d{1,2}\s*(?:[:h時]\s*\d{2}\s*(?:分|uhr|h|am|pm|a\.m\.|p\.m\.)?)",
+                   re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_]{2,}")
 _UPDATED_LABEL = re.compile(
     r"(?<!\w)(?:updated|update|aktualisiert|aktualisierung|zuletzt|geändert|editiert|edited|"
     r"stand|mis\s+à\s+jour|modifié|actualizado|actualización|aggiornat[oa]|aggiornamento|"
@@ -234,7 +360,7 @@ _OTHER_LABEL = re.compile(
     r"\W{0,3}(?:\w+\W{1,3})?$",
     re.IGNORECASE)
 _SKIP_TEXT = frozenset({"script", "style", "noscript", "template", "option", "select", "button"})
-_TITLE_PARTS = re.compile(r"\s+[-|–—:·•»/]+\s+|\s*::\s*")
+_TITLE_PARTS = re.compile(r"\s+[-|–—:·•»/]+\s+|\s*::\s*|\s*[|｜]\s*")
 _AFTER_NODES = 40          # text nodes read after the headline, at most
 _AFTER_CHARS = 1000        # the headline's block: standfirst, byline row, dateline
 _BODY_STARTED = 300        # chars after which a heading ends the block (teasers, subheads)
@@ -267,9 +393,28 @@ _HEADING_CLASS = re.compile(r"(?<![\w-])h[1-4](?![\w-])")  # a teaser's "h2"-sty
 
 @dataclass
 class Shown:
-    day: str
+    day: str           # "" while only the month and day are known
     label: str | None  # "published", "updated" or None
     after: bool        # after the headline (else in the row just above it)
+    month_day: tuple[int, int] | None = None  # printed without a year
+
+
+def with_year(month: int, day: int, evidence: str) -> str | None:
+    """A month and day printed without a year, placed in the year of ``evidence`` (an ISO date:
+    a declared date, the URL's, htmldate's guess), or the year before when that would put it
+    more than two months after the evidence ("24 December" on a page dated 3 January)."""
+    try:
+        base = date.fromisoformat(evidence[:10])
+    except ValueError:
+        return None
+    for year in (base.year, base.year - 1):
+        try:
+            found = date(year, month, day)
+        except ValueError:  # 29 February, or no such day
+            continue
+        if found <= base + timedelta(days=62):
+            return found.isoformat() if found >= _EARLIEST.date() else None
+    return None
 
 
 def _day_of(match: re.Match, english: bool) -> str | None:
@@ -323,7 +468,7 @@ def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
     best, best_score = None, 0.0
     for candidates in (tree.iter("h1"), tree.iter("h2", "h3")):
         for el in islice(candidates, 40):
-            heading = set(_TOKEN.findall(el.text_content().lower()))
+            heading = set(_TOKEN.findall(_heading_text(el).lower()))
             if not heading or _hidden(el):
                 continue
             score = max(2 * len(heading & w) / (len(heading) + len(w)) for w in wanted)
@@ -333,6 +478,13 @@ def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
         if best_score >= 0.6:
             return best
     return None
+
+
+def _heading_text(el: HtmlElement) -> str:
+    """A heading's text without its ruby readings (the furigana over Japanese kanji)."""
+    if el.find(".//rt") is None:
+        return el.text_content()
+    return "".join(el.xpath(".//text()[not(ancestor::rt or ancestor::rp)]"))
 
 
 def _hidden(el: HtmlElement | None) -> bool:
@@ -447,6 +599,52 @@ def _dates_in(text: str, stream: str, english: bool) -> list[Shown]:
         if label is None and len(text) > 100 and _IN_SENTENCE.search(before):
             continue  # "the summit opens on 5 May 2024 …"
         out.append(Shown(day, label, True))
+    if not out:
+        out = _yearless_in(text, stream)
+    return out
+
+
+def _yearless_in(text: str, stream: str) -> list[Shown]:
+    """Month-and-day dates at the head of one text node (no full date in it)."""
+    out: list[Shown] = []
+    for match in _YEARLESS_DATE.finditer(text[:_DATE_AT_MOST_AT + 20]):
+        if match.start() > _DATE_AT_MOST_AT:
+            break
+        g = match.groupdict()
+        if g["m1"]:
+            month, day = _MONTH_OF[g["m1"].lower()], int(g["d1"])
+        elif g["m2"]:
+            month, day = _MONTH_OF[g["m2"].lower()], int(g["d2"])
+        else:
+            month, day = int(g["m3"]), int(g["d3"])
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            continue
+        before = (stream + " " + text[:match.start()])[-40:]
+        if _OTHER_LABEL.search(before) or _IN_SENTENCE.search(before):
+            continue  # "bis 3. April", "Am 1. Januar hat …": a date the text speaks of
+        rest = _TIME.sub(" ", text[match.end():])
+        if len(_WORD.findall(rest)) > 3:
+            continue  # the date opens a sentence, not a dateline
+        label = ("updated" if _UPDATED_LABEL.search(before) else
+                 "published" if _PUBLISHED_LABEL.search(before) else None)
+        out.append(Shown("", label, True, (month, day)))
+    return out
+
+
+def _settle(found: list[Shown], anchor: Callable[[], str | None] | None) -> list[Shown]:
+    """Full dates if any; else the month-and-day ones given the year the page's other evidence
+    (``anchor``) points to."""
+    full = [shown for shown in found if shown.month_day is None]
+    if full or not found or anchor is None:
+        return full
+    evidence = anchor()
+    if not evidence:
+        return []
+    out = []
+    for shown in found:
+        day = with_year(*shown.month_day, evidence) if shown.month_day else None
+        if day:
+            out.append(Shown(day, shown.label, shown.after))
     return out
 
 
@@ -474,8 +672,7 @@ def labelled_date(tree: HtmlElement, lang: str = "") -> str | None:
     cleaned = [clean(t) for t in texts]
     stream = " ".join(cleaned)
     starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
-    lang = lang.lower()
-    english = lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+    english = us_style(lang)
     for position in _label_positions(stream.lower()):
         match = _LABELLED_DATE.search(stream, max(0, position - 80), position + 80)
         if match is None:
@@ -491,14 +688,16 @@ def labelled_date(tree: HtmlElement, lang: str = "") -> str | None:
     return None
 
 
-def shown_date(tree: HtmlElement, data: Structured, lang: str = "") -> Shown | None:
+def shown_date(tree: HtmlElement, data: Structured, lang: str = "",
+               anchor: Callable[[], str | None] | None = None) -> Shown | None:
     """The date printed with the headline: the first in the lines after it, one labelled as the
-    publication date preferred; else the nearest in the row just above it (kicker lines)."""
+    publication date preferred; else the nearest in the row just above it (kicker lines).
+    A date printed without its year ("24. Juni") takes it from ``anchor()``, the page's best
+    other evidence, asked only then."""
     head = _headline(tree, data)
     if head is None:
         return None
-    lang = lang.lower()
-    english = lang.startswith("en") and lang[3:5] not in _DAY_FIRST_ENGLISH
+    english = us_style(lang)
     found: list[Shown] = []
     stream, chars = "", 0
     nodes = 0
@@ -518,6 +717,7 @@ def shown_date(tree: HtmlElement, data: Structured, lang: str = "") -> Shown | N
         chars += len(text)
         if len(found) >= 3 or chars > _AFTER_CHARS:
             break
+    found = _settle(found, anchor)
     if not found:
         chars = 0
         for text, owner in islice(_preceding(head), _BEFORE_NODES):
@@ -526,10 +726,11 @@ def shown_date(tree: HtmlElement, data: Structured, lang: str = "") -> Shown | N
                 continue
             dates = _dates_in(text, "", english)
             if dates and not _in_chrome(owner):
-                found.append(Shown(dates[0].day, dates[0].label, False))
+                found.append(Shown(dates[0].day, dates[0].label, False, dates[0].month_day))
             chars += len(text)
             if found or chars > _BEFORE_CHARS:
                 break
+        found = _settle(found, anchor)
     if not found:
         return None
     return next((shown for shown in found if shown.label == "published"), found[0])
@@ -539,21 +740,22 @@ _STRONG_PUBLISHED_META = ("article:published_time", "og:published_time", "datepu
                           "article:published", "parsely-pub-date", "sailthru.date")
 
 
-def _published_candidates(tree: HtmlElement, data: Structured) -> Iterator[str]:
+def _published_candidates(tree: HtmlElement, data: Structured,
+                          dayfirst: bool | None = None) -> Iterator[str]:
     """Every declared publication value, strongest sources first (lazily: the first on the
     printed day usually ends the search)."""
     for node in data.nodes():
         for key in ("datePublished", "dateCreated"):
-            value = normalise_date(first_str(node.get(key)))
+            value = normalise_date(first_str(node.get(key)), dayfirst)
             if value:
                 yield value
     for name in _STRONG_PUBLISHED_META + _PUBLISHED_META:
         for raw in data.meta.get(name, []) + data.og.get(name, []):
-            value = normalise_date(raw)
+            value = normalise_date(raw, dayfirst)
             if value:
                 yield value
     for el in tree.iter("time"):
-        value = normalise_date(el.get("datetime"))
+        value = normalise_date(el.get("datetime"), dayfirst)
         if value:
             yield value
 
@@ -577,40 +779,195 @@ def _page_lang(tree: HtmlElement, data: Structured) -> str:
     return (tree.get("lang") or data.first_meta("content-language", "language") or "").strip()
 
 
+# ------------------------------------------------------------------ "originally published …"
+# A note saying when the piece first appeared ("This article was originally published on March
+# 3, 2015", "Cet article, initialement publié en avril 2017, a fait l'objet d'une mise à jour"):
+# the page's declared publication was re-stamped on an update, its original one is the
+# declared value in the stated month (or on the stated day).
+_ORIGINALLY = re.compile(
+    r"(?<!\w)(?:(?:originally|first)\s+(?:published|posted|appeared|ran)"
+    r"|(?:initialement|originellement|originalement)\s+(?:publiée?s?|parue?s?)"
+    r"|(?:publiée?s?|parue?s?)\s+(?:initialement|originellement|originalement"
+    r"|pour\s+la\s+première\s+fois)"
+    r"|(?:erschien|erschienen|veröffentlicht|publiziert)\s+(?:erstmals|ursprünglich|zuerst)"
+    r"|(?:erstmals|ursprünglich|zuerst)\s+(?:erschienen|veröffentlicht|publiziert)"
+    r"|(?P<adverb>erstmals|ursprünglich|zuerst)(?=\s+(?:am|im)\s)"
+    r"|(?:publicad[oa]s?|aparecid[oa]s?)\s+(?:originalmente|originariamente|inicialmente"
+    r"|por\s+primera\s+vez)"
+    r"|(?:originalmente|originariamente|inicialmente)\s+(?:publicad[oa]s?|pubblicat[oaie])"
+    r"|pubblicat[oaie]\s+(?:originariamente|originalmente|inizialmente|per\s+la\s+prima\s+volta)"
+    r"|(?:oorspronkelijk|voor\s+het\s+eerst)\s+(?:gepubliceerd|verschenen)"
+    r"|(?:gepubliceerd|verscheen|verschenen)\s+(?:oorspronkelijk|voor\s+het\s+eerst)"
+    r")(?!\w)",
+    re.IGNORECASE)
+# a word every note above has (the regex is slow on a whole page's text)
+_NOTE_STEMS = ("originally", "originellement", "originalement", "originalmente",
+               "originariamente", "initialement", "inicialmente", "inizialmente", "erstmals",
+               "ursprünglich", "zuerst", "oorspronkelijk")
+_NOTE_FIRST = re.compile(r"(?:first|première|primera|prima|het)\s+(?:published|posted|appeared|"
+                         r"ran|fois|vez|volta|eerst)")
+# after the note, a few words ("in The Review on", "le", "am") within its sentence, then the
+# date: a full day, or a month and year
+_NOTE_DATE = re.compile(
+    r"(?:[\s,:]+(?:[^\W\d][^\s.!?;]*)){0,6}?[\s,:]+(?:(?P<full>" + _VISIBLE_DATE.pattern + r")|"
+    + _MONTH.replace("(", "(?P<mm>", 1) + r",?\s+(?:de\s+|del\s+|di\s+)?"
+    + _YEAR.replace("(", "(?P<my>", 1) + ")",
+    re.IGNORECASE)
+# "… am 3. März 2015 veröffentlicht": the German verb closes the sentence
+_VERB_AFTER = re.compile(r"(?:\W+\w+){0,5}?\W+(?:erschienen|veröffentlicht|publiziert)(?!\w)",
+                         re.IGNORECASE)
+# the note speaks of the page itself ("This article …", "Dieser Beitrag …") or opens its sentence
+_NOTE_SUBJECT = re.compile(
+    r"(?:^|[.!?*(\[]\s*|\b(?:article|story|post|piece|column|essay|report|this|artikel|"
+    r"beitrag|bericht|text|dieser|diese|dieses|billet|chronique|tribune|ce|cet|cette|artículo|"
+    r"nota|reportaje|este|esta|articolo|pezzo|questo|questa|stuk|dit|deze)\b[^.!?]{0,40})$",
+    re.IGNORECASE)
+
+
+@dataclass
+class Note:
+    period: str      # "2017-04" or "2015-03-03"
+    about_page: bool  # the note names the page itself, or opens its sentence
+
+
+def originally_published(tree: HtmlElement, lang: str = "") -> Note | None:
+    """The first "originally published …" note in the page's text (outside comments) that
+    gives at least a month and year."""
+    body = tree.find("body")
+    if body is None:
+        return None
+    everything = body.text_content().lower()  # scripts too: only a cheap first look
+    if not (any(stem in everything for stem in _NOTE_STEMS) or _NOTE_FIRST.search(everything)):
+        return None
+    texts = [t for t in body.xpath(".//text()[not(parent::script or parent::style)]")
+             if not t.isspace()]
+    cleaned = [clean(t) for t in texts]
+    stream = " ".join(cleaned)
+    starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
+    english = us_style(lang)
+    for note in _ORIGINALLY.finditer(stream):
+        found = _NOTE_DATE.match(stream, note.end())
+        if found is None:
+            continue
+        if found.group("full"):
+            day = _day_of(found, english)  # the date's own groups are in the match
+            if day is None:
+                continue
+            period = day
+        else:
+            period = f"{found['my']}-{_MONTH_OF[found['mm'].lower()]:02d}"
+        if note.group("adverb") and not _VERB_AFTER.match(stream, found.end()):
+            continue  # "zuerst im Mai 2017 …" without a publishing verb
+        owner = texts[bisect_right(starts, note.start()) - 1].getparent()
+        if owner is None or _in_comments(owner):
+            continue
+        head = stream[max(0, note.start() - 60):note.start()]
+        return Note(period, bool(_NOTE_SUBJECT.search(head.rstrip())) or not head.strip())
+    return None
+
+
+def _created_metas(data: Structured, dayfirst: bool | None) -> Iterator[str]:
+    """Date metas naming a creation or publication that the fixed lists do not
+    ("dc:date.created", "dcterms:created")."""
+    for name, values in data.meta.items():
+        if ("creat" in name or "publi" in name) and "modif" not in name:
+            for raw in values:
+                value = normalise_date(raw, dayfirst)
+                if value:
+                    yield value
+
+
+def _in_period(period: str, *sources: Iterable[str | None]) -> str | None:
+    """The first value in ``period`` (a month "2017-04" or a day), a time-bearing value winning
+    over a bare day."""
+    if len(period) == 10:
+        return _on_day(period, *sources)
+    bare = None
+    for value in chain(*sources):
+        if value and value.startswith(period):
+            if "T" in value:
+                return value
+            bare = bare or value
+    return bare
+
+
+def _original(note: Note, published: str | None, candidates: Iterable[str]) -> str | None:
+    """The publication an "originally published" note points to: the declared value in its
+    period, else, on a page declaring no publication at all, the day the note gives (when it
+    speaks of the page); ``published`` when that is already in the period or earlier.  A page
+    that declares only its re-publication keeps it: the site presents the piece anew."""
+    if published and published[:len(note.period)] <= note.period:
+        return published
+    declared = list(candidates)
+    match = _in_period(note.period, declared)
+    if match:
+        return match
+    if len(note.period) == 10 and note.about_page and not declared:
+        return note.period
+    return published
+
+
 def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
+    """The page's publication and modification.  A note that the piece was "originally
+    published" in a month, or on a day, earlier than that makes the declared value in that
+    period the publication (the note's own day on a page declaring none)."""
+    lang = _page_lang(tree, data)
+    order = numeric_order(tree, data, lang)
+    published, modified = _arbitrate(tree, data, url, lang, order)
+    note = originally_published(tree, lang)
+    if note is not None:
+        published = _original(note, published, chain(
+            _published_candidates(tree, data, order), _created_metas(data, order)))
+    return published, modified
+
+
+def _arbitrate(tree: HtmlElement, data: Structured, url: str, lang: str,
+               order: bool | None) -> tuple[str | None, str | None]:
     """Strong sources (schema.org datePublished, article:published_time, itemprop) win unless
     the day printed with the headline differs: then the declared value on that day (a
     republished piece shows its dateModified), or an "Updated …" day newer than the declared
     one.  Without a strong source the printed day (else a day labelled as the publication
     anywhere) wins, weaker sources (generic date metas, <time>) lending it their time; htmldate,
-    which weighs all the page's date evidence, is the last resort."""
-    strong = (_from_ld(data, "datePublished") or _from_meta(data, _STRONG_PUBLISHED_META)
-              or _from_markup(tree, "datePublished", times=False))
-    modified = (_from_ld(data, "dateModified") or _from_meta(data, _MODIFIED_META)
-                or _from_markup(tree, "dateModified"))
-    lang = _page_lang(tree, data)
-    shown = shown_date(tree, data, lang)
+    which weighs all the page's date evidence, is the last resort.  A day printed without its
+    year takes it from the first of: the declared dates, the URL's, htmldate's."""
+    strong = (_from_ld(data, "datePublished", order)
+              or _from_meta(data, _STRONG_PUBLISHED_META, order)
+              or _from_markup(tree, "datePublished", times=False, dayfirst=order))
+    modified = (_from_ld(data, "dateModified", order) or _from_meta(data, _MODIFIED_META, order)
+                or _from_markup(tree, "dateModified", dayfirst=order))
+    weak = None if strong else (
+        _from_meta(data, _PUBLISHED_META, order)
+        or _from_markup(tree, "datePublished", dayfirst=order)
+        or _from_ld(data, "dateCreated", order) or _from_ld(data, "uploadDate", order))
+    from_url = url_day(url)
+    guessed: list[str | None] = []
+
+    def guess() -> str | None:  # htmldate, once
+        if not guessed:
+            guessed.append(_from_htmldate(tree, url))
+        return guessed[0]
+
+    shown = shown_date(tree, data, lang,
+                       anchor=lambda: strong or weak or from_url or modified or guess())
     published: str | None
     if strong is None:
-        weak = (_from_meta(data, _PUBLISHED_META) or _from_markup(tree, "datePublished")
-                or _from_ld(data, "dateCreated") or _from_ld(data, "uploadDate"))
         printed = shown.day if shown is not None else labelled_date(tree, lang)
         if printed is not None:
-            published = (_on_day(printed, [weak], _published_candidates(tree, data), [modified])
+            published = (_on_day(printed, [weak], _published_candidates(tree, data, order),
+                                 [modified])
                          or printed)
             return published, not_a_modification(weak or published, modified)
-        day = _from_htmldate(tree, url)
+        day = guess()
         if weak and (day is None or weak[:10] == day):
             published = weak
         else:
             published = day or weak
         return published, not_a_modification(published, modified)
-    from_url = url_day(url)
     published = to_local_day(strong, from_url)
     if shown is not None and shown.after and shown.day != published[:10]:
         # the page prints another day with its headline: the declared value it matches, else
         # an "Updated …" line newer than the declared publication
-        match = _on_day(shown.day, [strong], _published_candidates(tree, data), [modified])
+        match = _on_day(shown.day, [strong], _published_candidates(tree, data, order), [modified])
         if match:
             published = match
         elif shown.label == "updated" and shown.day > published[:10]:
