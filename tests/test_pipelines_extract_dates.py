@@ -1,5 +1,6 @@
-"""Publication dates (pipelines.extract.dates) on synthetic pages: the date printed with the
-headline against the declared ones, and what must not count as the article's date."""
+"""Publication dates (pipelines.extract.dates and printed_dates) on synthetic pages: the date
+printed with the headline against the declared ones, and what must not count as the article's
+date."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import json
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.dates import (
-    extract_dates,
+from pipelines.extract.dates import extract_dates
+from pipelines.extract.printed_dates import (
     labelled_date,
     originally_published,
     shown_date,
