@@ -10,7 +10,8 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload"]
+COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
+            "schedule", "status", "history"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,162 @@
+"""Past crawls of an archive, read back from its manifests (``crawls/<crawl_id>.json``).
+
+Used by `history` (every run) and `status` (the last run per site).  The manifests are read
+through the storage backends, so a local directory and an ``s3://`` archive read the same.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from archive.manifest import manifest_key
+from archive.storage import open_storage, split_uri
+from crawler.crawl_id import crawl_date
+
+
+@dataclass(frozen=True)
+class CrawlRun:
+    """One past crawl as its manifest records it."""
+
+    crawl_id: str
+    sites: list[str]
+    started_at: str | None
+    finished_at: str | None
+    status: str
+    counts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not (self.started_at and self.finished_at):
+            return None
+        start, end = _parse_time(self.started_at), _parse_time(self.finished_at)
+        if start is None or end is None:
+            return None
+        return (end - start).total_seconds()
+
+    @property
+    def errors(self) -> int:
+        """HTTP errors, download errors and failed extractions, added up."""
+        return sum(int(self.counts.get(key) or 0)
+                   for key in ("http_errors", "download_errors", "extract_failed"))
+
+    def sort_key(self) -> tuple[str, str]:
+        start = _parse_time(self.started_at) if self.started_at else None
+        if start is None:
+            try:
+                start = crawl_date(self.crawl_id)
+            except ValueError:
+                return ("", self.crawl_id)
+        return (start.isoformat(), self.crawl_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "crawl_id": self.crawl_id,
+            "sites": self.sites,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_seconds": self.duration_seconds,
+            "status": self.status,
+            "counts": self.counts,
+            "problems": self.problems,
+        }
+
+
+@dataclass
+class History:
+    """The runs found (newest first) and the manifests that could not be read."""
+
+    runs: list[CrawlRun]
+    unreadable: dict[str, str]
+
+    def for_site(self, site: str) -> list[CrawlRun]:
+        return [run for run in self.runs if site in run.sites]
+
+    def last_run_per_site(self) -> dict[str, CrawlRun]:
+        last: dict[str, CrawlRun] = {}
+        for run in self.runs:  # newest first: the first seen wins
+            for site in run.sites:
+                last.setdefault(site, run)
+        return last
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def run_from_manifest(manifest: Any) -> CrawlRun:
+    """A ``CrawlRun`` from a parsed manifest; ``ValueError`` if it is not one."""
+    if not isinstance(manifest, dict) or not manifest.get("crawl_id"):
+        raise ValueError("not a crawl manifest (no crawl_id)")
+    sites = [s.get("name", "?") for s in manifest.get("sites") or [] if isinstance(s, dict)]
+    counts = manifest.get("counts")
+    return CrawlRun(
+        crawl_id=str(manifest["crawl_id"]),
+        sites=sites,
+        started_at=manifest.get("started_at"),
+        finished_at=manifest.get("finished_at"),
+        status=str(manifest.get("status") or "unknown"),
+        counts=counts if isinstance(counts, dict) else {},
+        problems=[str(p) for p in manifest.get("problems") or []],
+    )
+
+
+def read_history(target: str | Path, **storage_options: Any) -> History:
+    """Every crawl manifest under ``target`` (a directory or storage URI), newest first.
+
+    A missing local directory raises ``FileNotFoundError``; an unusable storage URI,
+    ``StorageConfigError``; storage that fails while listing or reading, ``StorageError``.
+    """
+    scheme, path = split_uri(str(target))
+    if scheme in ("", "file") and not Path(path).is_dir():
+        raise FileNotFoundError(f"{target}: no such archive directory")
+    storage = open_storage(target, **storage_options)
+    runs: list[CrawlRun] = []
+    unreadable: dict[str, str] = {}
+    for info in storage.list("crawls/"):
+        if not info.key.endswith(".json") or info.key.count("/") != 1:
+            continue
+        try:
+            run = run_from_manifest(json.loads(storage.read(info.key)))
+        except (ValueError, UnicodeDecodeError) as exc:
+            unreadable[info.key] = str(exc)
+            continue
+        if manifest_key(run.crawl_id) != info.key:
+            unreadable[info.key] = f"names crawl {run.crawl_id!r}, not its file name"
+            continue
+        runs.append(run)
+    runs.sort(key=CrawlRun.sort_key, reverse=True)
+    return History(runs, unreadable)
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+HEADER = (f"{'CRAWL ID':<24}  {'SITE':<16}  {'STARTED':<25}  {'FINISHED':<25}  {'TOOK':>6}  "
+          f"{'PAGES':>6}  {'ARTICLES':>8}  {'ERRORS':>6}  STATUS")
+
+
+def format_run(run: CrawlRun) -> str:
+    """One table row; ``pages`` is the responses received."""
+    return (f"{run.crawl_id:<24}  {','.join(run.sites) or '?':<16}  {run.started_at or '?':<25}  "
+            f"{run.finished_at or '?':<25}  {format_duration(run.duration_seconds):>6}  "
+            f"{run.counts.get('responses', 0):>6}  {run.counts.get('articles', 0):>8}  "
+            f"{run.errors:>6}  {run.status}")
+

@@ -1,0 +1,115 @@
+"""The schedule plan (``PLAN.yaml``): which site configs `schedule` crawls, and when.
+
+```yaml
+sites:
+  - sites/eutoday.yaml                # crawled on the site's own `schedule:`
+  - config: sites/other.yaml
+    schedule: "0 */2 * * *"           # overrides the site's own
+```
+
+Paths are relative to the plan file.  Cron expressions have five fields (minute hour
+day-of-month month day-of-week) and are evaluated in UTC, like crawl ids; a plan's
+``schedule:`` may add a sixth field, seconds (croniter's convention: last).  Unknown keys,
+a site without a schedule, a bad cron expression and two entries for one site are errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from croniter import CroniterError, croniter
+
+from crawler.config import load_site_config
+from crawler.errors import ConfigError
+
+PLAN_KEYS = {"sites"}
+ENTRY_KEYS = {"config", "schedule"}
+
+
+@dataclass(frozen=True)
+class PlannedSite:
+    name: str
+    config: Path  # absolute
+    schedule: str
+
+
+def check_cron(expression: Any, source: str, key: str, *, fields: tuple[int, ...]) -> str:
+    """``expression`` if croniter accepts it with one of the allowed field counts."""
+    if not isinstance(expression, str):
+        raise ConfigError(source, f"must be a cron expression string, not {expression!r}", key=key)
+    count = len(expression.split())
+    if count not in fields:
+        allowed = " or ".join(str(n) for n in fields)
+        raise ConfigError(source, f"{expression!r} has {count} fields, expected {allowed}", key=key)
+    if not croniter.is_valid(expression):
+        raise ConfigError(source, f"{expression!r} is not a valid cron expression", key=key)
+    try:
+        next_due(expression, datetime.now(UTC))
+    except CroniterError:  # valid fields that never match, e.g. 31 February
+        raise ConfigError(source, f"{expression!r} never comes due", key=key) from None
+    return expression
+
+
+def next_due(expression: str, after: datetime) -> datetime:
+    """The first time strictly after ``after`` (timezone-aware) that ``expression`` matches."""
+    due: datetime = croniter(expression, after).get_next(datetime)
+    return due
+
+
+def load_plan(path: str | Path) -> list[PlannedSite]:
+    """Read and validate a plan and the site configs it names; ``ConfigError`` on a problem."""
+    source = str(path)
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, f"cannot be read ({exc})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, f"is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(source, "must be a mapping with a 'sites' list")
+    for key in data:
+        if key not in PLAN_KEYS:
+            raise ConfigError(source, f"unknown key (allowed: {', '.join(sorted(PLAN_KEYS))})",
+                              key=str(key))
+    entries = data.get("sites")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(source, "must be a non-empty list of site config files", key="sites")
+    base = Path(path).resolve().parent
+    planned: dict[str, PlannedSite] = {}
+    for number, entry in enumerate(entries, 1):
+        site = _planned_site(entry, base, source, f"sites[{number}]")
+        if site.name in planned:
+            raise ConfigError(source, f"site {site.name!r} is listed twice "
+                              f"({planned[site.name].config} and {site.config})", key="sites")
+        planned[site.name] = site
+    return list(planned.values())
+
+
+def _planned_site(entry: Any, base: Path, source: str, where: str) -> PlannedSite:
+    override = None
+    if isinstance(entry, dict):
+        for key in entry:
+            if key not in ENTRY_KEYS:
+                raise ConfigError(source, f"unknown key (allowed: {', '.join(sorted(ENTRY_KEYS))})",
+                                  key=f"{where}.{key}")
+        config_name = entry.get("config")
+        if "schedule" in entry:
+            override = check_cron(entry["schedule"], source, f"{where}.schedule", fields=(5, 6))
+    else:
+        config_name = entry
+    if not isinstance(config_name, str) or not config_name:
+        raise ConfigError(source, "must name a site config file", key=where)
+    config_path = (base / config_name).resolve()
+    site = load_site_config(config_path)
+    if override is not None:
+        return PlannedSite(site.name, config_path, override)
+    if site.schedule is None:
+        raise ConfigError(str(config_path), "is not set and the plan gives none", key="schedule")
+    expression = check_cron(site.schedule, str(config_path), "schedule", fields=(5,))
+    return PlannedSite(site.name, config_path, expression)
