@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from crawler.cron import check_cron
 from crawler.errors import ConfigError
 
 NAME_RE = re.compile(r"^[a-z0-9_-]+$")
@@ -134,5 +135,5 @@ def _check_values(data: dict[str, Any], source: str) -> None:
             raise ConfigError(source, f"must be at least {low}", key=key)
     if data.get("download_delay", 0) < 0:
         raise ConfigError(source, "must not be negative", key="download_delay")
-    if "schedule" in data and len(data["schedule"].split()) != 5:
-        raise ConfigError(source, "must be a 5-field cron expression", key="schedule")
+    if "schedule" in data:
+        check_cron(data["schedule"], source, "schedule", fields=(5,))

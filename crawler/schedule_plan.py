@@ -16,14 +16,13 @@ a site without a schedule, a bad cron expression and two entries for one site ar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
-from croniter import CroniterError, croniter
 
 from crawler.config import load_site_config
+from crawler.cron import check_cron
 from crawler.errors import ConfigError
 
 PLAN_KEYS = {"sites"}
@@ -35,29 +34,6 @@ class PlannedSite:
     name: str
     config: Path  # absolute
     schedule: str
-
-
-def check_cron(expression: Any, source: str, key: str, *, fields: tuple[int, ...]) -> str:
-    """``expression`` if croniter accepts it with one of the allowed field counts."""
-    if not isinstance(expression, str):
-        raise ConfigError(source, f"must be a cron expression string, not {expression!r}", key=key)
-    count = len(expression.split())
-    if count not in fields:
-        allowed = " or ".join(str(n) for n in fields)
-        raise ConfigError(source, f"{expression!r} has {count} fields, expected {allowed}", key=key)
-    if not croniter.is_valid(expression):
-        raise ConfigError(source, f"{expression!r} is not a valid cron expression", key=key)
-    try:
-        next_due(expression, datetime.now(UTC))
-    except CroniterError:  # valid fields that never match, e.g. 31 February
-        raise ConfigError(source, f"{expression!r} never comes due", key=key) from None
-    return expression
-
-
-def next_due(expression: str, after: datetime) -> datetime:
-    """The first time strictly after ``after`` (timezone-aware) that ``expression`` matches."""
-    due: datetime = croniter(expression, after).get_next(datetime)
-    return due
 
 
 def load_plan(path: str | Path) -> list[PlannedSite]:

@@ -17,8 +17,9 @@ import pytest
 import yaml
 
 from crawler.cli import main
+from crawler.cron import next_due
 from crawler.errors import ConfigError
-from crawler.schedule_plan import PlannedSite, load_plan, next_due
+from crawler.schedule_plan import PlannedSite, load_plan
 from crawler.scheduler import Scheduler, read_state, state_path, write_state
 
 START = datetime(2026, 3, 1, 9, 59, 30, tzinfo=UTC)
@@ -61,7 +62,7 @@ def test_plan_uses_the_site_schedule_unless_overridden(tmp_path: Path) -> None:
     ({"sites": [{"config": "alpha.yaml", "schedule": "0 0 31 2 *"}]},
      "plan.yaml: key 'sites[1].schedule'", "'0 0 31 2 *' never comes due"),
     ({"sites": [{"config": "alpha.yaml", "schedule": "* * *"}]},
-     "plan.yaml: key 'sites[1].schedule'", "'* * *' has 3 fields, expected 5 or 6"),
+     "plan.yaml: key 'sites[1].schedule'", "'* * *' has 3 fields; expected a 5 or 6-field cron expression"),
     ({"sites": ["alpha.yaml", "missing.yaml"]}, "missing.yaml", "file not found"),
     ({"sites": []}, "plan.yaml: key 'sites'", "must be a non-empty list of site config files"),
     ({"sites": ["alpha.yaml", {"config": "alpha.yaml"}]}, "plan.yaml: key 'sites'",
