@@ -228,3 +228,10 @@ def test_designers_in_the_author_meta_are_no_authors() -> None:
 
 def test_last_updated_ends_the_name() -> None:
     assert split_byline("by Mara Lind Last updated 04 Jun 2020", set()) == ["Mara Lind"]
+
+
+@pytest.mark.parametrize("org", ["Bundesverband Hafenwirtschaft", "Harbour Solutions Germany",
+                                 "Deutsches Rotes Kreuz", "Fjord Foundation", "Hafenstiftung Nord"])
+def test_organisations_are_no_bylines(org: str) -> None:
+    assert split_byline(f"Von {org}", set()) == []
+    assert split_byline(f"By Mara Lind, {org}", set()) == ["Mara Lind"]

@@ -91,6 +91,12 @@ _BUTTONS = frozenset(["follow", "folgen", "subscribe", "abonnieren", "kontakt", 
 _COMPANY = re.compile(
     r"\b(?:gmbh|ag|e\.\s?v\.?|inc\.?|ltd\.?|llc|plc|s\.a\.|sas|sarl|s\.r\.l\.|b\.v\.|verlag|"
     r"ministerium|ministry|bundesamt)(?=\W|$)|\bfür\b", re.IGNORECASE)
+# Organisations (associations, foundations, parties, universities, firms) are neither people nor
+# desks: the issuer of a press release, not its byline; a person may stand before one.
+_ORGANISATION = re.compile(
+    r"\b(?:solutions|holding|corporation|company|association|foundation|university|universität|"
+    r"hochschule|partei|rotes\s+kreuz|red\s+cross)(?=\W|$)|"
+    r"\w*(?:verband|stiftung|gesellschaft|verein|institut)\b", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<=\s)@\w+")
 _CREDIT_WORDS = re.compile(r"\b(?:designed|design|theme|powered|template|plugin|фото|foto|photo)\b",
                            re.IGNORECASE)
@@ -116,7 +122,7 @@ def _looks_like_name(name: str, site_keys: set[str]) -> bool:
         return False
     if fold(name) in site_keys:
         return False
-    if _COMPANY.search(name):  # publishers and agencies' legal names are not bylines
+    if _COMPANY.search(name) or _ORGANISATION.search(name):  # publishers, firms, associations
         return False
     folded = [w.strip(".,:'’").lower() for w in words]
     if all(w in _ACCOUNT for w in folded) or (len(words) == 1 and folded[0] in _ROLE):
@@ -172,9 +178,10 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
         text = text[: stop.start()]
     names = []
     for part in _SPLIT.split(text):
-        if site_keys and fold(part) in site_keys:
-            # "Jane Doe, BBC News, London", "example.de, Frankfurt, Germany": what follows
-            # the site's own name is its address, never more names
+        if site_keys and fold(part) in site_keys or _ORGANISATION.search(part):
+            # "Jane Doe, BBC News, London", "example.de, Frankfurt, Germany", "Ministerium
+            # für Umwelt, Klima und Energie": what follows the site's or an organisation's
+            # name is its address or the rest of its name, never more people
             break
         name = clean_name(part, site_keys)
         if name and name not in names:
