@@ -12,6 +12,7 @@ from pipelines.extract import extract
 from pipelines.extract.dates import extract_dates
 from pipelines.extract.printed_dates import (
     labelled_date,
+    listed_date,
     originally_published,
     shown_date,
     with_year,
@@ -417,3 +418,25 @@ def test_the_pages_own_address_still_dates_it() -> None:
             f"<main><h1>A heading</h1>{body_text()}</main></body></html>")
     tree = parse_html(html)
     assert extract_dates(tree, read_structured(tree, URL), URL)[0] == "2021-03-04"
+
+
+# ---------------------------------------------------------------- the page's own list entry
+def latest(*entries: tuple[str, str]) -> str:
+    items = "".join(f"<div class='newsitem'><a href='{href}'>{text}</a><span class='time'>{day}</span>"
+                    "</div>" for href, text, day in entries)
+    return f"<aside class='sidebar latest'>{items}</aside>"
+
+
+def test_the_sites_list_entry_for_this_page_gives_its_day() -> None:
+    entries = [("/politics/harbour-dues-rise", "Harbour Dues Rise", "22.11.2022"),
+               ("/politics/council-settles-budget/", TITLE, "21.11.2022"),
+               ("https://news.example/sport/derby", "Derby Ends Level", "20.11.2022")]
+    assert dates_of(page(after=latest(*entries), lang="de"))[0] == "2022-11-21"
+
+
+def test_list_entries_for_this_page_that_disagree_give_nothing() -> None:
+    entries = [("/politics/council-settles-budget", TITLE, "21.11.2022"),
+               ("/politics/council-settles-budget", TITLE + " (update)", "23.11.2022")]
+    assert listed_date(parse_html(page(after=latest(*entries), lang="de")), URL, "de") is None
+    others = [("/politics/harbour-dues-rise", "Harbour Dues Rise", "22.11.2022")]
+    assert listed_date(parse_html(page(after=latest(*others), lang="de")), URL, "de") is None

@@ -24,7 +24,15 @@ from dateutil import parser as dateutil_parser
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .printed_dates import EARLIEST, Note, labelled_date, originally_published, shown_date, us_style
+from .printed_dates import (
+    EARLIEST,
+    Note,
+    labelled_date,
+    listed_date,
+    originally_published,
+    shown_date,
+    us_style,
+)
 from .structured import Structured
 from .text_utils import clean, first_str
 
@@ -407,7 +415,8 @@ def _arbitrate(tree: HtmlElement, data: Structured, url: str, lang: str,
                        anchor=lambda: strong or weak or from_url or modified or guess())
     published: str | None
     if strong is None:
-        printed = shown.day if shown is not None else labelled_date(tree, lang)
+        printed = (shown.day if shown is not None
+                   else labelled_date(tree, lang) or listed_date(tree, url, lang))
         if printed is not None:
             published = (_on_day(printed, [weak], _published_candidates(tree, data, order),
                                  [modified])

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate, islice
+from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
@@ -538,3 +539,50 @@ def originally_published(tree: HtmlElement, lang: str = "") -> Note | None:
         head = stream[max(0, note.start() - 60):note.start()]
         return Note(period, bool(_NOTE_SUBJECT.search(head.rstrip())) or not head.strip())
     return None
+
+
+# ------------------------------------------------------------------ the page's own teaser
+_TEASER_CHARS = 300  # a list entry: headline, date, a line of standfirst
+_TEASER_LEVELS = 4
+
+
+def _page_key(href: str, base: str) -> str | None:
+    parts = urlsplit(urljoin(base, href.strip()))
+    if parts.scheme not in ("http", "https"):
+        return None
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}?{parts.query}"
+
+
+def listed_date(tree: HtmlElement, url: str, lang: str = "") -> str | None:
+    """The day the site's own list entry for this page shows ("latest news" beside the
+    article: its headline links here, a date beside it).  One day, or None when the entries
+    linking here disagree."""
+    body = tree.find("body")
+    if body is None or not url:
+        return None
+    keys = {_page_key(url, url)}
+    for link in tree.iter("link"):
+        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
+            keys.add(_page_key(link.get("href"), url))
+    keys.discard(None)
+    english = us_style(lang)
+    days: set[str] = set()
+    for anchor in body.iter("a"):
+        href = anchor.get("href")
+        if not href or href.startswith("#") or _page_key(href, url) not in keys:
+            continue
+        entry = anchor
+        for _ in range(_TEASER_LEVELS):
+            entry = entry.getparent()
+            if entry is None or entry.tag == "body":
+                break
+            text = clean(entry.text_content())
+            if len(text) > _TEASER_CHARS:
+                break
+            found = [_day_of(m, english) for m in _VISIBLE_DATE.finditer(text)]
+            found = [day for day in found if day]
+            if found:
+                days.update(found)
+                break
+    return days.pop() if len(days) == 1 else None
