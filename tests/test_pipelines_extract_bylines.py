@@ -235,3 +235,18 @@ def test_last_updated_ends_the_name() -> None:
 def test_organisations_are_no_bylines(org: str) -> None:
     assert split_byline(f"Von {org}", set()) == []
     assert split_byline(f"By Mara Lind, {org}", set()) == ["Mara Lind"]
+
+
+def test_blogger_post_footer_inside_its_blog_widget() -> None:
+    post = (f"<div class='post hentry'><h3 class='post-title entry-title'>{TITLE}</h3>"
+            f"<div class='post-body'>{body_text()}</div><div class='post-footer'>"
+            "<span class='post-author vcard'>Eingestellt von <span class='fn'>der Fuchs</span></span>"
+            "</div></div>")
+    html = page(f"<div class='sidebar'><h1><a href='/'>Fox Notes</a></h1></div>"
+                f"<div class='widget Blog' id='Blog1'>{post}</div>")
+    assert authors_of(html) == ["der Fuchs"]
+
+
+def test_initials_repeated_are_a_name_not_a_doubled_login() -> None:
+    assert split_byline("Von R. R. am 07.08.2013 um 09:07 Uhr", set()) == ["R. R."]
+    assert split_byline("jesusfreak jesusfreak", set()) == ["jesusfreak"]

@@ -440,3 +440,16 @@ def test_list_entries_for_this_page_that_disagree_give_nothing() -> None:
     assert listed_date(parse_html(page(after=latest(*entries), lang="de")), URL, "de") is None
     others = [("/politics/harbour-dues-rise", "Harbour Dues Rise", "22.11.2022")]
     assert listed_date(parse_html(page(after=latest(*others), lang="de")), URL, "de") is None
+
+
+def test_a_photo_credits_date_is_not_the_articles() -> None:
+    header = "<figure><img src='/a.jpg'><figcaption>Quay <span>© Ole Brink, 31.05.2013</span></figcaption></figure>"
+    assert shown(page(header, lang="de"), "de") is None
+
+
+def test_a_logo_heading_linking_home_is_not_the_headline() -> None:
+    html = ("<html lang='en'><head><title>Harbour Notes » Blog Archive » " + TITLE + "</title></head><body>"
+            "<h1><a href='https://harbournotes.example/'>Harbour Notes</a></h1>"
+            "<div class='tagline'><p>12 April 2024</p></div><div class='post'>"
+            f"<h2><a href='{URL}'>{TITLE}</a></h2><p class='meta'>3 May 2024</p>{body_text()}</div></body></html>")
+    assert shown(html) == "2024-05-03"

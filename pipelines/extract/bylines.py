@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .printed_dates import headline_element
 from .structured import Structured, type_names
 from .text_utils import clean, fold, hidden
 
@@ -146,7 +147,8 @@ def clean_name(raw: str, site_keys: set[str]) -> str | None:
     while len(words) > 1 and words[-1].lower() in _BUTTONS:
         words.pop()
     half = len(words) // 2
-    if len(words) % 2 == 0 and half and words[:half] == words[half:]:  # "jesusfreak jesusfreak"
+    if len(words) % 2 == 0 and half and words[:half] == words[half:] \
+            and len(words[0].rstrip(".")) > 1:  # "jesusfreak jesusfreak", not "R. R."
         words = words[:half]
     name = " ".join(words)
     if not re.search(r"(?:^|\s)\w\.$", name):  # keep the dot of a final initial ("C.")
@@ -312,12 +314,16 @@ def _blocked_classes(el: HtmlElement) -> bool:
     return bool(attrs) and bool(_NOT_BYLINE.search(attrs) or _AUTHOR_BOX.search(attrs))
 
 
-def _headline_holders(tree: HtmlElement) -> set[HtmlElement]:
-    """Elements that contain the page's headline: layout wrappers, never a sidebar or a
-    comment list, whatever their classes say."""
+def _headline_holders(tree: HtmlElement, data: Structured | None = None) -> set[HtmlElement]:
+    """Elements that contain the page's headline (every <h1>, and the heading that matches the
+    declared title: Blogger's <h3 class=post-title> inside its "widget Blog"): layout
+    wrappers, never a sidebar or a comment list, whatever their classes say."""
     holders: set[HtmlElement] = set()
     for h1 in tree.iter("h1"):
         holders.update(h1.iterancestors())
+    headline = headline_element(tree, data) if data is not None else None
+    if headline is not None:
+        holders.update(headline.iterancestors())
     return holders
 
 
@@ -361,11 +367,12 @@ def _marked_elements(tree: HtmlElement) -> set[HtmlElement]:
     return marked
 
 
-def _visible_bylines(tree: HtmlElement) -> tuple[list[HtmlElement], list[HtmlElement]]:
+def _visible_bylines(tree: HtmlElement, data: Structured | None = None
+                     ) -> tuple[list[HtmlElement], list[HtmlElement]]:
     """Byline-like elements in document order: marked up ones (class/rel/itemprop) and short
     lines starting "By …"/"Von …"/"Posted by …", outside comments, author boxes and sidebars;
     and, apart, the marked elements inside author boxes within the article."""
-    holders = _headline_holders(tree)
+    holders = _headline_holders(tree, data)
     marked = _marked_elements(tree)
     found: list[HtmlElement] = []
     boxed: list[HtmlElement] = []
@@ -655,7 +662,7 @@ def extract_authors(
 
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
     then the printed byline, then ``<meta name=author>``, then an author box."""
-    visible, boxed = _visible_bylines(tree)
+    visible, boxed = _visible_bylines(tree, data)
     byline = _printed_byline(visible)
     printed_names = _printed_names(visible, site_keys)
     meta_names = _meta_names(data, site_keys)

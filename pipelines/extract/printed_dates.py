@@ -183,7 +183,7 @@ def _day_of(match: re.Match, english: bool) -> str | None:
     return found.isoformat()
 
 
-def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
+def headline_element(tree: HtmlElement, data: Structured) -> HtmlElement | None:
     """The printed headline: the heading (an <h1> on ties) closest to a declared title or to a
     part of one (titles carry the site name: "Headline - Site")."""
     titles = list(data.og.get("og:title", []))
@@ -206,7 +206,7 @@ def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
     for candidates in (tree.iter("h1"), tree.iter("h2", "h3")):
         for el in islice(candidates, 40):
             heading = set(_TOKEN.findall(_heading_text(el).lower()))
-            if not heading or hidden(el):
+            if not heading or hidden(el) or _links_home(el):
                 continue
             score = max(2 * len(heading & w) / (len(heading) + len(w)) for w in wanted)
             score += {"h1": 0.02, "h2": 0.01}.get(el.tag, 0.0)
@@ -215,6 +215,19 @@ def _headline(tree: HtmlElement, data: Structured) -> HtmlElement | None:
         if best_score >= 0.6:
             return best
     return None
+
+
+_ARCHIVED_URL = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
+
+
+def _links_home(el: HtmlElement) -> bool:
+    """A site logo set as a heading: its whole text is a link to the home page."""
+    for anchor in el.iter("a"):
+        href = _ARCHIVED_URL.sub("", (anchor.get("href") or "").strip())
+        if urlsplit(href).path in ("", "/") and not href.startswith("#") \
+                and clean(anchor.text_content()) == clean(el.text_content()):
+            return True
+    return False
 
 
 def _heading_text(el: HtmlElement) -> str:
@@ -310,8 +323,8 @@ def _dates_in(text: str, stream: str, english: bool) -> list[Shown]:
         if not day:
             continue
         before = (stream + " " + text[:match.start()])[-40:]
-        if _OTHER_LABEL.search(before):
-            continue  # a member's join date, an event's date
+        if _OTHER_LABEL.search(before) or "©" in before:
+            continue  # a member's join date, an event's date, a photo's credit
         label = ("updated" if _UPDATED_LABEL.search(before) else
                  "published" if _PUBLISHED_LABEL.search(before) else None)
         if label is None and len(text) > 100 and _IN_SENTENCE.search(before):
@@ -412,7 +425,7 @@ def shown_date(tree: HtmlElement, data: Structured, lang: str = "",
     publication date preferred; else the nearest in the row just above it (kicker lines).
     A date printed without its year ("24. Juni") takes it from ``anchor()``, the page's best
     other evidence, asked only then."""
-    head = _headline(tree, data)
+    head = headline_element(tree, data)
     if head is None:
         return None
     english = us_style(lang)
