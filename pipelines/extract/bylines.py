@@ -18,7 +18,7 @@ from lxml.html import HtmlElement
 
 from .printed_dates import headline_element
 from .structured import Structured, type_names
-from .text_utils import clean, fold, hidden
+from .text_utils import clean, first_str, fold, hidden
 
 # Leading labels, in the languages the byline rules cover.
 _LABEL = re.compile(
@@ -166,11 +166,17 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
         return []
     text = _LEAD_JUNK.sub("", text)
     text = _DATE_BEFORE_LABEL.sub("", text)
+    dated = _DATED_NAME.match(text)
+    if dated:
+        text = dated.group("name")
     if _POSTED.match(text):
         posted_by = _POSTED_BY.search(text)
         if not posted_by:
             return []
         text = posted_by.group("rest")
+    interview = _INTERVIEW.match(text)
+    if interview:
+        text = interview.group("by")
     text = _LABEL.sub("", text)
     text = _LEAD_JUNK.sub("", text)
     if _COMPANY.search(text):
@@ -267,6 +273,13 @@ _SKIP_TAGS = frozenset({"meta", "link", "script", "style", "img", "body", "html"
 _DATE_FIRST = (r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2})(?:,?\s+\d{1,2}:\d{2}"
                r"(?:\s*uhr)?)?\s*[-–|,]?\s*")
 _DATE_BEFORE_LABEL = re.compile(r"^" + _DATE_FIRST + r"(?=(?:by|von|par|por|door)\s)", re.IGNORECASE)
+# "Ein Interview von Jane Doe mit Ole Brink": the interviewer wrote it, not the guest
+_INTERVIEW = re.compile(r"^(?:ein|eine|an?|un|une|una)?\s*(?:interview|gespräch|conversation|entretien|"
+                        r"entrevista|intervista)\s+(?:von|by|de|par|di|door)\s+(?P<by>.+?)\s+"
+                        r"(?:mit|with|avec|con|met)\s+", re.IGNORECASE)
+# "25.10.2022 - Jane Doe": a date, a dash and a name alone (the meta row of a CMS view)
+_DATED_NAME = re.compile(r"^\s*(?:\d{1,2}\.\d{1,2}\.\d{4}|\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})"
+                         r"\s+[-–|·]\s+(?P<name>[^\W\d_](?:[^\d\s|·–—]|\s(?![-–|·]))+?)\s*$")
 # Short text that starts like a byline, for themes without byline classes.
 _TEXT_BYLINE = re.compile(
     r"^\s*(?:" + _DATE_FIRST + r")?(?:(?:written|posted|published|submitted|geschrieben|verfasst|"
@@ -285,7 +298,9 @@ _SCANNED_TAGS = tuple(_TEXT_BYLINE_TAGS | {"a", "h3", "h2", "h1", "cite", "heade
 
 
 _BARE_LABEL = re.compile(r"^[\s|·•:,-]*(?:(?:written|posted|published|geschrieben|verfasst|"
-                         r"veröffentlicht|eingestellt|erstellt|publié|escrito|publicado)\s+)?"
+                         r"veröffentlicht|eingestellt|erstellt|publié|escrito|publicado)\s+|"
+                         r"(?:ein|eine|an?|un|une|una)?\s*(?:interview|gespräch|conversation|"
+                         r"entretien|entrevista|intervista)\s+)?"
                          r"(?:by|von|par|por|di|door|autor(?:in|en)?|author|authors|auteur|"
                          r"autore|text|texte|verfasser(?:in)?|redaktion)\s*:?\s*$",
                          re.IGNORECASE)
@@ -294,9 +309,16 @@ _DESK_LABEL = re.compile(r"^\s*redaktion\s*$", re.IGNORECASE)
 _LABEL_TAGS = frozenset({"dt", "span", "strong", "b", "div", "p", "small", "em", "i"})
 
 
-def _text_byline(el: HtmlElement, text: str) -> bool:
+_RUNNING_TEXT = 300  # characters of paragraphs: the article's text has begun
+
+
+def _text_byline(el: HtmlElement, text: str, dated: bool = False) -> bool:
     """A short line "By Jane Doe …", not a sentence of the article that starts with
-    "Von den …"/"By clicking …": a capitalised name follows, and the line is short."""
+    "Von den …"/"By clicking …": a capitalised name follows, and the line is short.  With
+    ``dated`` (above the article's text) also "25.10.2022 - Jane Doe"."""
+    dated_name = _DATED_NAME.match(text) if dated else None
+    if dated_name and len(el) == 0:
+        return _person_like(dated_name.group("name"))
     match = _TEXT_BYLINE.match(text)
     if not match or (match.group("name") and not match.group("name").isupper()):
         return False
@@ -376,8 +398,11 @@ def _visible_bylines(tree: HtmlElement, data: Structured | None = None
     marked = _marked_elements(tree)
     found: list[HtmlElement] = []
     boxed: list[HtmlElement] = []
-    for el in tree.iter(*_SCANNED_TAGS):
+    paragraphs = 0  # characters of <p> text so far: past the article's start, dated lines
+    for el in tree.iter(*_SCANNED_TAGS):  # are a calendar's
         tag = el.tag
+        if tag == "p" and paragraphs <= _RUNNING_TEXT:
+            paragraphs += len(el.text_content())
         text = el.text
         if text is not None and (text.isspace() or not text):
             text = None
@@ -408,7 +433,8 @@ def _visible_bylines(tree: HtmlElement, data: Structured | None = None
                     continue
                 if len(clean(el.text_content())) > 100:
                     continue
-        if not (is_marked or text and tag in _TEXT_BYLINE_TAGS and _text_byline(el, text)):
+        if not (is_marked or text and tag in _TEXT_BYLINE_TAGS
+                and _text_byline(el, text, dated=paragraphs <= _RUNNING_TEXT)):
             continue
         if el in holders:
             continue
@@ -661,7 +687,42 @@ def extract_authors(
     """Return ``(authors, byline_as_printed)``.
 
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
-    then the printed byline, then ``<meta name=author>``, then an author box."""
+    then the printed byline, then ``<meta name=author>``, then an author box.  A first name
+    alone is completed with the full name the page gives it elsewhere."""
+    names, byline = _authors(tree, data, site_keys)
+    return [_full_name(name, tree, data) for name in names], byline
+
+
+_FIRST_NAME_ONLY = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+$")
+
+
+def _full_name(name: str, tree: HtmlElement, data: Structured) -> str:
+    """"Todd" (the CMS's display name) → "Todd Bates", when exactly one full name starting
+    with it is printed as a name (an hCard ``fn``, a ``*-name`` element, ``itemprop=name``)
+    or opens the description of the author's Person node ("Stefanus Stahl - engineer…")."""
+    if not _FIRST_NAME_ONLY.match(name):
+        return name
+    found: set[str] = set()
+    for value in _NAME_ELEMENTS(tree):
+        text = clean(value.getparent().text_content())
+        if text.startswith(name + " ") and len(text) <= 40 and _person_like(text):
+            found.add(text)
+    for node in data.nodes():
+        if "person" in type_names(node) and first_str(node.get("name")) == name:
+            described = re.match(r"([^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’.-]*){1,2})\s+[-–—,(]",
+                                 first_str(node.get("description")) or "")
+            if described and described.group(1).startswith(name + " ") \
+                    and _person_like(described.group(1)):
+                found.add(described.group(1))
+    return found.pop() if len(found) == 1 else name
+
+
+_NAME_ELEMENTS = etree.XPath("//@itemprop[.='name']|//@class[contains(., 'name') or "
+                             "contains(., 'fn')]")
+
+
+def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
+             ) -> tuple[list[str], str | None]:
     visible, boxed = _visible_bylines(tree, data)
     byline = _printed_byline(visible)
     printed_names = _printed_names(visible, site_keys)
