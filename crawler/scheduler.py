@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 STATE_VERSION = 1
 # How long the scheduler sleeps at most between looks at its children and the clock.
 MAX_SLEEP_SECONDS = 1.0
+# The state file is rewritten on every change, and at least this often while nothing changes.
+HEARTBEAT_SECONDS = 60.0
 # How long stopping waits for a crawl to finish gracefully before killing it.
 STOP_TIMEOUT_SECONDS = 60.0
 
@@ -142,6 +144,7 @@ class Scheduler:
     states: dict[str, SiteState] = field(init=False)
     started_at: datetime = field(init=False)
     stopped_at: datetime | None = field(init=False, default=None)
+    _saved_at: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.out = Path(self.out).resolve()
@@ -171,31 +174,38 @@ class Scheduler:
         write_state(self.state_file, self.state())
 
     def tick(self) -> None:
-        """Reap finished crawls, start the due ones, save the state."""
+        """Reap finished crawls, start the due ones, save the state when it changed (and at
+        least every HEARTBEAT_SECONDS, so ``updated_at`` shows the loop is alive)."""
         now = self.clock()
+        changed = self._saved_at is None
         for state in self.states.values():
-            self._reap(state, now)
+            changed |= self._reap(state, now)
         for state in self.states.values():
             if now >= state.next_due:
                 self._due(state, now)
-        self.save()
+                changed = True
+        if changed or (now - self._saved_at).total_seconds() >= HEARTBEAT_SECONDS:
+            self.save()
+            self._saved_at = now
 
     def seconds_to_next_due(self) -> float:
         soonest = min(state.next_due for state in self.states.values())
         return max(0.0, (soonest - self.clock()).total_seconds())
 
-    def _reap(self, state: SiteState, now: datetime) -> None:
+    def _reap(self, state: SiteState, now: datetime) -> bool:
+        """Collect a finished crawl; whether one finished."""
         if state.child is None:
-            return
+            return False
         status = state.child.poll()
         if status is None:
-            return
+            return False
         state.last_run = {"pid": state.child.pid, "started_at": _iso(state.started_at),
                           "finished_at": _iso(now), "exit_status": status, "log": state.log}
         level = logging.INFO if status == 0 else logging.WARNING
         logger.log(level, "Crawl of %s finished with exit status %s (log: %s)",
                    state.site.name, status, state.log)
         state.child = state.started_at = state.log = None
+        return True
 
     def _due(self, state: SiteState, now: datetime) -> None:
         state.next_due = next_due(state.site.schedule, now)

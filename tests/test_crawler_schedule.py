@@ -20,7 +20,7 @@ from crawler.cli import main
 from crawler.cron import next_due
 from crawler.errors import ConfigError
 from crawler.schedule_plan import PlannedSite, load_plan
-from crawler.scheduler import Scheduler, read_state, state_path, write_state
+from crawler.scheduler import HEARTBEAT_SECONDS, Scheduler, read_state, state_path, write_state
 
 START = datetime(2026, 3, 1, 9, 59, 30, tzinfo=UTC)
 
@@ -229,6 +229,19 @@ def test_run_loop_sleeps_until_told_to_stop(tmp_path: Path) -> None:
     assert state is not None
     assert state["sites"]["alpha"]["skipped_overlaps"] == 2
     assert state["scheduler"]["stopped_at"] is not None
+
+
+def test_idle_ticks_do_not_rewrite_the_state_but_a_heartbeat_does(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, schedule="0 0 1 1 *")  # not due during the test
+    harness.at(seconds=1)
+    path = harness.scheduler.state_file
+    first = read_state(path)
+    assert first is not None
+    harness.at(seconds=10)  # nothing due, nothing finished
+    assert read_state(path) == first
+    harness.at(seconds=1 + HEARTBEAT_SECONDS)
+    later = read_state(path)
+    assert later is not None and later["scheduler"]["updated_at"] != first["scheduler"]["updated_at"]
 
 
 def test_state_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
