@@ -289,3 +289,10 @@ def test_an_interview_is_by_its_interviewer() -> None:
     html = page(f"<article><h1>{TITLE}</h1><p><em>Ein Interview von <strong>Mara Lind</strong> mit "
                 f"<strong>Ole Brink</strong>.</em></p>{body_text()}</article>")
     assert authors_of(html) == ["Mara Lind"]
+
+
+def test_the_sites_domain_as_markup_author_on_a_subdomain_is_no_author() -> None:
+    head = ld({"@type": "NewsArticle", "headline": TITLE,
+               "author": {"@type": "Organization", "name": "harbour24.example"}})
+    html = page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", head)
+    assert extract(html, "https://auto.harbour24.example/story/1")["authors"] == []

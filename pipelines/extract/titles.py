@@ -50,6 +50,7 @@ def site_names(data: Structured, url: str) -> set[str]:
         names.add(fold(host.removeprefix("www.")))
         if len(labels) >= 3:  # foren.example.de: the registrable name, not the subdomain
             names.add(fold(labels[-2]))
+            names.add(fold(labels[-2] + labels[-1]))  # "example.de" written out
     names.discard("")
     return names
 
