@@ -22,7 +22,7 @@ from .text_utils import clean, first_str
 from .titles import extract_title, site_names
 
 EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 _WORD = re.compile(r"\w+")
 
 RECORD_KEYS = ("url", "canonical_url", "title", "authors", "byline", "published", "modified",
