@@ -34,7 +34,7 @@ from .printed_dates import (
     us_style,
 )
 from .structured import Structured
-from .text_utils import clean, first_str
+from .text_utils import clean, first_str, original_url
 
 logger = logging.getLogger(__name__)
 
@@ -141,13 +141,7 @@ def _from_markup(tree: HtmlElement, prop: str, times: bool = True,
     return None
 
 
-# Wayback copies: the archive's own timestamp is not the article's date.
-_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(?=https?://|www\.)", re.IGNORECASE)
 _URL_DAY = re.compile(r"/((?:19|20)\d{2})[/-](\d{1,2})[/-](\d{1,2})(?:/|$|[-_])")
-
-
-def original_url(url: str) -> str:
-    return _ARCHIVED.sub("", url)
 
 
 # <link rel> values naming the page itself: their address may carry its date, other links'

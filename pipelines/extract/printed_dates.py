@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from .structured import Structured
-from .text_utils import clean, first_str, hidden, hidden_self
+from .text_utils import clean, first_str, hidden, hidden_self, original_url
 
 EARLIEST = datetime(1995, 1, 1)  # before it, a "date" on a news page is something else
 
@@ -217,13 +217,10 @@ def headline_element(tree: HtmlElement, data: Structured) -> HtmlElement | None:
     return None
 
 
-_ARCHIVED_URL = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
-
-
 def _links_home(el: HtmlElement) -> bool:
     """A site logo set as a heading: its whole text is a link to the home page."""
     for anchor in el.iter("a"):
-        href = _ARCHIVED_URL.sub("", (anchor.get("href") or "").strip())
+        href = original_url((anchor.get("href") or "").strip())
         if urlsplit(href).path in ("", "/") and not href.startswith("#") \
                 and clean(anchor.text_content()) == clean(el.text_content()):
             return True

@@ -77,3 +77,13 @@ def hidden(el: HtmlElement | None, levels: int = 3) -> bool:
             return True
         el = el.getparent()
     return False
+
+
+# A Wayback Machine copy: "https://web.archive.org/web/20140226054445/http://example.com/…"
+_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(?=https?://|www\.)", re.IGNORECASE)
+
+
+def original_url(url: str) -> str:
+    """The archived page's own URL for a Wayback copy (its timestamp is not the article's
+    date, its host not the site's); any other URL as it is."""
+    return _WAYBACK.sub("", url)

@@ -10,13 +10,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured, type_names
-from .text_utils import clean, first_str, fold
+from .text_utils import clean, first_str, fold, original_url
 
 # " | Site", " - Site", " — Site", " :: Site", " » Site", " · Site"
 _SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+")
 
 
-_WAYBACK = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/", re.IGNORECASE)
 
 
 def declared_site_names(data: Structured) -> set[str]:
@@ -42,7 +41,7 @@ def declared_site_names(data: Structured) -> set[str]:
 def site_names(data: Structured, url: str) -> set[str]:
     """Declared site names plus the host's own labels."""
     names = declared_site_names(data)
-    host = urlsplit(_WAYBACK.sub("", url)).hostname or ""  # an archived copy: the original host
+    host = urlsplit(original_url(url)).hostname or ""  # an archived copy: the original host
     labels = [lab for lab in host.split(".") if lab not in {"www", "m", "amp", "com", "org", "net"}]
     if labels:
         names.add(fold(labels[0]))
