@@ -95,10 +95,12 @@ class CrawlManifest:
         failed = output.finish()
         stats.update(getattr(output, "stats", None) or {})
         counts = crawl_counts(stats)
-        self.problems = problems_of(counts, failed)
+        # A worker on a shared frontier may find every request taken by the others.
+        expect_responses = not self.crawler.settings.getbool("FRONTIER_SHARED")
+        self.problems = problems_of(counts, failed, expect_responses)
         # Storage sees the manifest only once every other file is stored (it is held back
         # in the spool until then), so what it says is written as if all were stored.
-        stored_problems = problems_of(counts, [])
+        stored_problems = problems_of(counts, [], expect_responses)
         written = {
             "manifest_version": MANIFEST_VERSION,
             "crawl_id": crawl_id,
@@ -137,13 +139,15 @@ def file_kind(key: str) -> str:
     return {"warc": "warc", "indexes": "cdxj", "articles": "jsonl", "crawls": "manifest"}.get(top, "other")
 
 
-def problems_of(counts: dict[str, Any], failed: list[str]) -> list[str]:
+def problems_of(
+    counts: dict[str, Any], failed: list[str], expect_responses: bool = True
+) -> list[str]:
     problems = []
     if counts["finish_reason"] not in NORMAL_FINISH:
         problems.append(f"crawl ended early: {counts['finish_reason']}")
     if counts.get("warc_write_failed"):
         problems.append("WARC writing failed (disk full?): the crawl was stopped, nothing truncated")
-    if counts["responses"] == 0:
+    if counts["responses"] == 0 and expect_responses:
         problems.append("no responses at all: is the site reachable?")
     if counts["extract_failed"]:
         problems.append(f"{counts['extract_failed']} pages failed extraction")

@@ -24,3 +24,8 @@ class ConfigError(NewsArchiveError):
 
 class StorageError(NewsArchiveError):
     """Output storage is unusable (unreachable, full, refused a write)."""
+
+
+class FrontierError(NewsArchiveError):
+    """The shared Redis frontier is unusable (bad URL, unreachable, refused); no credentials
+    in the message."""

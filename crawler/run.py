@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,8 +54,16 @@ def prepare_outputs(settings: Settings, count: int) -> tuple[list[Any], list[str
     return outputs, messages
 
 
-def run_crawls(sites: list[SiteConfig], overrides: dict[str, Any] | None = None) -> list[CrawlResult]:
-    """Crawl every site (concurrently, one Scrapy crawler each) and wait for the end."""
+def run_crawls(
+    sites: list[SiteConfig],
+    overrides: dict[str, Any] | None = None,
+    configure: Callable[[Crawler, SiteConfig], None] | None = None,
+) -> list[CrawlResult]:
+    """Crawl every site (concurrently, one Scrapy crawler each) and wait for the end.
+
+    ``configure`` is called with each crawler before it starts (the worker attaches its
+    shared frontier there).
+    """
     settings = crawl_settings(overrides)
     outputs, recovered = prepare_outputs(settings, len(sites))
     process = CrawlerProcess(settings)
@@ -62,6 +71,8 @@ def run_crawls(sites: list[SiteConfig], overrides: dict[str, Any] | None = None)
     for site, output in zip(sites, outputs):
         crawler = process.create_crawler(SectionSpider)
         attach_output(crawler, output)
+        if configure is not None:
+            configure(crawler, site)
         crawlers.append(crawler)
         process.crawl(crawler, site=site)
     process.start()

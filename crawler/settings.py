@@ -78,6 +78,14 @@ NEWSARCHIVE_CRAWL_ID = ""
 NEWSARCHIVE_EXTRACT = True
 NEWSARCHIVE_OPERATOR = ""
 
+# --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
+# The Redis client itself is handed to the crawler by the CLI and never kept in a setting:
+# Scrapy logs overridden settings, and the URL may carry a password.
+# True in a worker: its requests come from the shared frontier (SCHEDULER =
+# "crawler.frontier.RedisFrontierScheduler"), so a worker the others left nothing to is not a
+# failed crawl.
+FRONTIER_SHARED = False
+
 # --- WARC capture (WARC_) ------------------------------------------------------------------
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000

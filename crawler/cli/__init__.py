@@ -11,7 +11,7 @@ import importlib
 import sys
 
 COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
-            "schedule", "status", "history"]
+            "schedule", "status", "history", "worker"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("crawl", help="crawl the sites of the given YAML configs")
     parser.add_argument("sites", nargs="+", metavar="SITE.yaml")
     add_output_arguments(parser)
+    parser.add_argument("--redis", metavar="URL", default=None,
+                        help="only seed a shared Redis frontier for `newsarchive worker`s")
     parser.set_defaults(func=run)
 
 
@@ -53,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"newsarchive: bad config: {exc}", file=sys.stderr)
         return 2
+    if args.redis:
+        from crawler.cli.worker_cmd import seed_frontier
+
+        return seed_frontier(sites, args)
     try:
         results = run_crawls(sites, overrides)
     except StorageError as exc:

@@ -1,0 +1,114 @@
+"""`newsarchive worker --redis URL [--out DIR | --storage URI] [--idle-exit SECONDS]`
+
+A scale-out worker: crawls every site seeded in Redis by `newsarchive crawl SITE.yaml --redis
+URL`, taking its requests from the site's shared frontier (queue and seen set in Redis), so
+workers on several machines share the crawl and never fetch a URL twice.  Each worker writes
+its own WARCs, indexes, JSONL and manifest under its own crawl id, as a crawl does.
+Exit 0 success, 1 finished with problems (in the summary), 2 bad usage, bad config, or
+Redis or the output unusable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+from crawler.cli.crawl_cmd import add_output_arguments, settings_from_args
+from crawler.config import SiteConfig
+from crawler.errors import ConfigError, FrontierError, StorageError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "worker", help="crawl the sites seeded in a shared Redis frontier (scale-out)"
+    )
+    parser.add_argument("--redis", metavar="URL", required=True,
+                        help="redis://[:password@]host:port/db of the shared frontier")
+    parser.add_argument(
+        "--idle-exit", metavar="SECONDS", type=float, default=None,
+        help="stop once the frontier has been empty this long (default: wait until stopped)",
+    )
+    add_output_arguments(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.cli.summary import summarize
+    from crawler.frontier import (
+        Frontier,
+        RedisFrontierScheduler,
+        attach_frontier,
+        connect,
+        mask_url,
+        seeded_sites,
+    )
+    from crawler.run import run_crawls
+
+    if args.idle_exit is not None and not args.idle_exit >= 0:
+        print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
+        return 2
+    idle_exit = math.inf if args.idle_exit is None else args.idle_exit
+    try:
+        overrides = settings_from_args(args)
+        server = connect(args.redis)
+        sites = seeded_sites(server)
+    except ConfigError as exc:
+        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
+        return 2
+    except FrontierError as exc:
+        print(f"newsarchive: {exc}", file=sys.stderr)
+        return 2
+    where = mask_url(args.redis)
+    if not sites:
+        print(f"newsarchive: no site seeded in Redis at {where}: "
+              "run `newsarchive crawl SITE.yaml --redis URL` first", file=sys.stderr)
+        return 2
+    overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
+    overrides["FRONTIER_SHARED"] = True
+    crawlers: list[Any] = []
+
+    def configure(crawler: Any, site: SiteConfig) -> None:
+        attach_frontier(crawler, Frontier(server, site.name, idle_exit))
+        crawlers.append(crawler)
+
+    print(f"Worker on the frontier in Redis at {where}: {', '.join(s.name for s in sites)}",
+          flush=True)
+    try:
+        results = run_crawls(sites, overrides, configure)
+    except StorageError as exc:
+        print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}",
+              file=sys.stderr)
+        return 2
+    for crawler, site in zip(crawlers, sites):
+        if crawler.stats and crawler.stats.get_value("frontier/idle_exit"):
+            print(f"Site {site.name}: frontier empty for {args.idle_exit:g} s, worker stopped")
+    print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def seed_frontier(sites: list[SiteConfig], args: argparse.Namespace) -> int:
+    """`crawl SITE.yaml… --redis URL`: seed the shared frontier for workers, fetch nothing."""
+    from crawler.frontier import connect, mask_url, seed
+
+    given = [flag for flag, value in (("--out", args.out), ("--storage", args.storage),
+                                      ("--max-articles", args.max_articles),
+                                      ("--no-extract", args.no_extract), ("-s", args.set))
+             if value]
+    if given:
+        print(f"newsarchive: crawl --redis only seeds the frontier; give {', '.join(given)} "
+              "to `newsarchive worker`", file=sys.stderr)
+        return 2
+    try:
+        server = connect(args.redis)
+        counts = [seed(server, site) for site in sites]
+    except FrontierError as exc:
+        print(f"newsarchive: {exc}", file=sys.stderr)
+        return 2
+    where = mask_url(args.redis)
+    for site, count in zip(sites, counts):
+        print(f"Site {site.name}: seeded {count} start requests into Redis at {where}")
+    print("Run workers with: newsarchive worker --redis URL [--out DIR | --storage URI] "
+          "[--idle-exit SECONDS]")
+    return 0
