@@ -2,8 +2,10 @@
 
 **scrapy-redis** does the queueing: its ``PriorityQueue`` (a sorted set; a pop is one
 MULTI/EXEC, so two workers never get the same request) holds the requests, serialised with
-``Request.to_dict`` (callbacks by spider-method name) and pickled; its ``Scheduler`` and
-``RFPDupeFilter`` are subclassed here for three reasons:
+``Request.to_dict`` (callbacks by spider-method name); its ``Scheduler`` and
+``RFPDupeFilter`` are subclassed here for three reasons (and requests are stored as JSON,
+``JsonRequests``, not pickled: whoever can write to the Redis can queue URLs, never run
+code in the workers):
 
 * the Redis client is handed to the crawler by the CLI (``attach_frontier``), never put in a
   setting: Scrapy logs every overridden setting, and the URL may hold a password;
@@ -21,6 +23,7 @@ JSON), ``newsarchive:<site>:requests`` and ``newsarchive:<site>:seen``; the set
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -36,6 +39,7 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from archive.capture import WIRE_META_KEY
 from crawler.config import SiteConfig, site_config_from_dict
 from crawler.errors import ConfigError, FrontierError
 
@@ -70,6 +74,55 @@ def connect(url: str) -> redis.Redis:
     except redis.RedisError as exc:
         raise FrontierError(f"Redis at {mask_url(url)} unusable: {exc}") from None
     return server
+
+
+class JsonRequests:
+    """The queue's serializer (scrapy-redis calls ``dumps``/``loads``): a request dict as
+    JSON, bytes (body, header names and values) as base64 under ``__bytes__``, dicts with
+    non-string keys as ``__items__`` pairs."""
+
+    @staticmethod
+    def dumps(obj: Any) -> str:
+        meta = obj.get("meta") if isinstance(obj, dict) else None
+        if meta and any(key in meta for key in _FETCH_STATE_META):
+            # what one fetch left in the meta a redirect copies: not the next request's
+            obj = {**obj, "meta": {k: v for k, v in meta.items() if k not in _FETCH_STATE_META}}
+        return json.dumps(_to_json(obj), separators=(",", ":"))
+
+    @staticmethod
+    def loads(raw: str | bytes) -> Any:
+        return json.loads(raw, object_hook=_from_json)
+
+
+_FETCH_STATE_META = frozenset({WIRE_META_KEY})
+
+
+def _to_json(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    if isinstance(obj, bytes):
+        return {"__bytes__": base64.b64encode(obj).decode("ascii")}
+    if isinstance(obj, (list, tuple)):
+        return [_to_json(item) for item in obj]
+    if isinstance(obj, dict):
+        if all(isinstance(key, str) for key in obj):
+            return {key: _to_json(value) for key, value in obj.items()}
+        return {"__items__": [[_to_json(key), _to_json(value)] for key, value in obj.items()]}
+    raise TypeError(f"cannot queue a request holding a {type(obj).__name__} "
+                    "(request meta and cb_kwargs must be JSON-like)")
+
+
+def _from_json(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1:
+        if "__bytes__" in obj:
+            return base64.b64decode(obj["__bytes__"])
+        if "__items__" in obj:
+            return {_hashable(key): value for key, value in obj["__items__"]}
+    return obj
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(key) if isinstance(key, list) else key
 
 
 @dataclass(frozen=True)
@@ -146,7 +199,7 @@ class RedisFrontierScheduler(Scheduler):
     def open(self, spider: Spider) -> None:
         # scrapy-redis's own open() logs through the deprecated Spider.log()
         self.spider = spider
-        self.queue = PriorityQueue(self.server, spider, self.queue_key)
+        self.queue = PriorityQueue(self.server, spider, self.queue_key, serializer=JsonRequests)
         logger.info("Frontier of site %s: %d requests waiting", self.site, len(self.queue))
 
     def enqueue_request(self, request: Request) -> bool:
@@ -205,7 +258,7 @@ def seed(server: redis.Redis, site: SiteConfig) -> int:
     spider = SectionSpider(site=site)
     requests = asyncio.run(_start_requests(spider))
     dupefilter = SharedDupeFilter(server, keys.seen, RequestFingerprinter())
-    queue = PriorityQueue(server, spider, keys.requests)
+    queue = PriorityQueue(server, spider, keys.requests, serializer=JsonRequests)
     try:
         server.delete(keys.requests, keys.seen)
         server.set(keys.config, json.dumps(site.to_dict()))
@@ -227,7 +280,7 @@ async def _start_requests(spider: Any) -> list[Request]:
 def seeded_sites(server: redis.Redis) -> list[SiteConfig]:
     """The site configs stored by ``crawl --redis``, by name; ``ConfigError`` if one is bad."""
     try:
-        # (the client does not decode replies: pickled requests are bytes)
+        # (the client does not decode replies)
         names = sorted(n.decode() if isinstance(n, bytes) else n
                        for n in server.smembers(SITES_KEY))
         stored = {name: server.get(SiteKeys(name).config) for name in names}

@@ -267,3 +267,30 @@ def test_bad_url_redis_down_or_nothing_seeded_exit_2_in_one_line(
         assert "Traceback" not in proc.stderr
         assert PASSWORD not in proc.stdout + proc.stderr
     assert not (tmp_path / "crawls").exists()
+
+
+def test_queued_requests_are_json_not_pickle() -> None:
+    from scrapy import Request
+    from scrapy.utils.request import request_from_dict
+
+    from crawler.frontier import JsonRequests
+    from crawler.spiders.sections import SectionSpider
+
+    spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],
+                                 "allow_private_addresses": True})
+    request = Request("http://127.0.0.1:1/news/a", callback=spider.parse_page, method="POST",
+                      body=b"\x00\xffraw", headers={"X-Bin": b"\xe9t\xe9"},
+                      meta={"via": "section", "depth": 2, "flags": ["a"]}, priority=5)
+    raw = JsonRequests.dumps(request.to_dict(spider=spider))
+    assert json.loads(raw)  # plain JSON: nothing a reader could execute
+    back = request_from_dict(JsonRequests.loads(raw), spider=spider)
+    assert (back.url, back.method, back.body, back.priority) == (request.url, "POST", b"\x00\xffraw", 5)
+    assert back.headers.getlist("X-Bin") == [b"\xe9t\xe9"]
+    assert back.meta == request.meta and back.callback == spider.parse_page
+    from archive.capture import WIRE_META_KEY
+
+    redirected = request.replace(meta={**request.meta, WIRE_META_KEY: object()})
+    assert request_from_dict(JsonRequests.loads(JsonRequests.dumps(redirected.to_dict(spider=spider))),
+                             spider=spider).meta == request.meta  # the last hop's wire dropped
+    with pytest.raises(TypeError, match="JSON-like"):
+        JsonRequests.dumps({"meta": {"seen": {1, 2}}})
