@@ -296,3 +296,10 @@ def test_the_sites_domain_as_markup_author_on_a_subdomain_is_no_author() -> None
                "author": {"@type": "Organization", "name": "harbour24.example"}})
     html = page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", head)
     assert extract(html, "https://auto.harbour24.example/story/1")["authors"] == []
+
+
+def test_coauthors_printed_in_capitals_are_people() -> None:
+    head = ld({"@type": "BlogPosting", "headline": TITLE, "author": {"@type": "Person", "name": "Mara Lind"}})
+    article = (f"<article><h1>{TITLE}</h1><div class='author'>By MARA LIND, OLE BRINK</div>"
+               f"{body_text()}</article>")
+    assert authors_of(page(article, head)) == ["Mara Lind", "OLE BRINK"]

@@ -658,7 +658,12 @@ def _person_like(name: str) -> bool:
     words = name.split()
     if not 2 <= len(words) <= 5 or not words[0][0].isupper() or not words[-1][0].isupper():
         return False
-    return not any(w.lower().strip(".,") in _GENERIC or (len(w) > 1 and w.isupper()) for w in words)
+    if any(w.lower().strip(".,") in _GENERIC for w in words):
+        return False
+    # an acronym among other words is an organisation ("ACLU Racial Justice Program"); a name
+    # set in capitals is styled so throughout ("JANE DOE")
+    capitals = [len(w) > 1 and w.isupper() for w in words]
+    return all(capitals) or not any(capitals)
 
 
 def _printed_list_wins(declared: list[str], printed: list[str]) -> list[str]:
