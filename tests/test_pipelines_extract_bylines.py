@@ -303,3 +303,13 @@ def test_coauthors_printed_in_capitals_are_people() -> None:
     article = (f"<article><h1>{TITLE}</h1><div class='author'>By MARA LIND, OLE BRINK</div>"
                f"{body_text()}</article>")
     assert authors_of(page(article, head)) == ["Mara Lind", "OLE BRINK"]
+
+
+@pytest.mark.parametrize(("byline", "expected"), [
+    ("Staff and news service reports", ["Staff and news service reports"]),
+    ("By Mara Lind and Staff", ["Mara Lind"]),
+    ("Mara Lind, Staff Writer", ["Mara Lind"]),
+])
+def test_a_role_word_joined_to_a_desk_is_one_credit(byline: str, expected: list[str]) -> None:
+    assert split_byline(byline, set()) == expected
+

@@ -185,6 +185,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
     if stop and stop.start() > 0:
         text = text[: stop.start()]
     names = []
+    generic_part = False  # a part that is only a role or desk word ("Staff")
     for part in _SPLIT.split(text):
         if site_keys and fold(part) in site_keys or _ORGANISATION.search(part):
             # "Jane Doe, BBC News, London", "example.de, Frankfurt, Germany", "Ministerium
@@ -194,7 +195,13 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
         name = clean_name(part, site_keys)
         if name and name not in names:
             names.append(name)
+        generic_part = generic_part or bool(part.strip()) and _is_generic(part)
     real = [n for n in names if not _is_generic(n)]
+    if real and generic_part and not any(map(_person_like, real)):
+        # "Staff and news service reports", "Redaktion und Agenturen": one desk credit
+        whole = clean_name(text, site_keys)
+        if whole:
+            return [whole]
     return real or names
 
 
