@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate, islice
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -386,6 +387,16 @@ def _label_positions(low: str) -> list[int]:
     return sorted(out)
 
 
+def _text_stream(body: HtmlElement) -> tuple[list[Any], str, list[int]]:
+    """The body's text nodes (no scripts or styles), their cleaned text joined by spaces, and
+    where each starts in it (``bisect_right(starts, i) - 1`` is the node holding index i)."""
+    texts = [t for t in body.xpath(".//text()[not(parent::script or parent::style)]")
+             if not t.isspace()]
+    cleaned = [clean(t) for t in texts]
+    starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
+    return texts, " ".join(cleaned), starts
+
+
 def labelled_date(tree: HtmlElement, lang: str = "") -> str | None:
     """A day the page labels as its publication anywhere in its text ("Erschienen am …",
     "Published on …", "… wurde am … gepostet"), outside comments."""
@@ -395,11 +406,7 @@ def labelled_date(tree: HtmlElement, lang: str = "") -> str | None:
     everything = body.text_content().lower()  # scripts too: only a cheap first look
     if not any(word in everything for word in _LABEL_WORDS):
         return None
-    texts = [t for t in body.xpath(".//text()[not(parent::script or parent::style)]")
-             if not t.isspace()]
-    cleaned = [clean(t) for t in texts]
-    stream = " ".join(cleaned)
-    starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
+    texts, stream, starts = _text_stream(body)
     english = us_style(lang)
     for position in _label_positions(stream.lower()):
         match = _LABELLED_DATE.search(stream, max(0, position - 80), position + 80)
@@ -524,11 +531,7 @@ def originally_published(tree: HtmlElement, lang: str = "") -> Note | None:
     everything = body.text_content().lower()  # scripts too: only a cheap first look
     if not (any(stem in everything for stem in _NOTE_STEMS) or _NOTE_FIRST.search(everything)):
         return None
-    texts = [t for t in body.xpath(".//text()[not(parent::script or parent::style)]")
-             if not t.isspace()]
-    cleaned = [clean(t) for t in texts]
-    stream = " ".join(cleaned)
-    starts = list(accumulate((len(t) + 1 for t in cleaned), initial=0))
+    texts, stream, starts = _text_stream(body)
     english = us_style(lang)
     for note in _ORIGINALLY.finditer(stream):
         found = _NOTE_DATE.match(stream, note.end())
