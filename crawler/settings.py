@@ -82,7 +82,7 @@ NEWSARCHIVE_OPERATOR = ""
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:
 # Scrapy logs overridden settings, and the URL may carry a password.
 # True in a worker: its requests come from the shared frontier (SCHEDULER =
-# "crawler.frontier.RedisFrontierScheduler"), so a worker the others left nothing to is not a
+# "crawler.frontier.scheduler.RedisFrontierScheduler"), so a worker the others left nothing to is not a
 # failed crawl.
 FRONTIER_SHARED = False
 

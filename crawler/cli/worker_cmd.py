@@ -69,9 +69,9 @@ def run(args: argparse.Namespace) -> int:
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
     # outermost (order 1): they see a popped request's end, so its in-flight entry can go
     overrides["DOWNLOADER_MIDDLEWARES"] = {**project_settings.DOWNLOADER_MIDDLEWARES,
-                                           "crawler.frontier.FrontierDoneDownloaderMiddleware": 1}
+                                           "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1}
     overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
-                                       "crawler.frontier.FrontierDoneSpiderMiddleware": 1}
+                                       "crawler.frontier.middlewares.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []
 

@@ -1,23 +1,4 @@
-"""A crawl frontier shared through Redis: several workers, one queue and one seen set per site.
-
-**scrapy-redis** does the queueing: its ``PriorityQueue`` (a sorted set; a pop is one
-MULTI/EXEC, so two workers never get the same request) holds the requests, serialised with
-``Request.to_dict`` (callbacks by spider-method name); its ``Scheduler`` and
-``RFPDupeFilter`` are subclassed here for three reasons (and requests are stored as JSON,
-``JsonRequests``, not pickled: whoever can write to the Redis can queue URLs, never run
-code in the workers):
-
-* the Redis client is handed to the crawler by the CLI (``attach_frontier``), never put in a
-  setting: Scrapy logs every overridden setting, and the URL may hold a password;
-* fingerprints come from the crawler's ``request_fingerprinter`` (scrapy-redis 0.9 hashes
-  its own JSON of method, URL and body), and the seen set is never deleted when one worker
-  closes (``RFPDupeFilter.close`` would);
-* stats are counted without the ``spider`` argument, and nothing is logged through
-  ``Spider.log()``: both are deprecated in Scrapy 2.14+ and warned about.
-
-Keys, per site (so two sites never mix): ``newsarchive:<site>:config`` (the site config as
-JSON), ``newsarchive:<site>:requests`` and ``newsarchive:<site>:seen``; the set
-``newsarchive:sites`` names the seeded sites.
+"""The worker's scheduler on the shared frontier, and its reliable queue.
 
 **Reliable queue.** A pop is a Lua script that takes the best request off the queue *and*
 records it in the worker's in-flight hash ``newsarchive:<site>:inflight:<worker id>`` (field:
@@ -39,141 +20,31 @@ worker that closes puts its own remaining entries back itself.
 
 from __future__ import annotations
 
-import asyncio
-import base64
 import hashlib
-import json
 import logging
 import os
 import secrets
 import socket
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
-from scrapy.utils.request import RequestFingerprinter, RequestFingerprinterProtocol
-from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
-from archive.capture import WIRE_META_KEY
-from crawler.config import SiteConfig, site_config_from_dict
-from crawler.errors import ConfigError, FrontierError
+from crawler.errors import FrontierError
+from crawler.frontier.codec import INFLIGHT_META_KEY, JsonRequests
+from crawler.frontier.middlewares import request_done
+from crawler.frontier.store import SharedDupeFilter, SiteKeys, attached_frontier
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-KEY_PREFIX = "newsarchive"
-SITES_KEY = f"{KEY_PREFIX}:sites"
-_ATTRIBUTE = "_newsarchive_frontier"
-
-
-def mask_url(url: str) -> str:
-    """The Redis URL as it may be shown: any user name and password replaced by ``***``."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
-
-
-def connect(url: str) -> redis.Redis:
-    """A checked client for ``url``; ``FrontierError`` (message without credentials) if not."""
-    try:
-        server = redis.Redis.from_url(url, socket_connect_timeout=10, socket_timeout=60)
-    except ValueError as exc:
-        raise FrontierError(f"bad Redis URL {mask_url(url)!r}: {exc}") from None
-    try:
-        server.ping()
-    except redis.RedisError as exc:
-        raise FrontierError(f"Redis at {mask_url(url)} unusable: {exc}") from None
-    return server
-
-
-class JsonRequests:
-    """The queue's serializer (scrapy-redis calls ``dumps``/``loads``): a request dict as
-    JSON, bytes (body, header names and values) as base64 under ``__bytes__``, dicts with
-    non-string keys as ``__items__`` pairs."""
-
-    @staticmethod
-    def dumps(obj: Any) -> str:
-        meta = obj.get("meta") if isinstance(obj, dict) else None
-        if meta and any(key in meta for key in _FETCH_STATE_META):
-            # what one fetch left in the meta a redirect copies: not the next request's
-            obj = {**obj, "meta": {k: v for k, v in meta.items() if k not in _FETCH_STATE_META}}
-        return json.dumps(_to_json(obj), separators=(",", ":"))
-
-    @staticmethod
-    def loads(raw: str | bytes) -> Any:
-        return json.loads(raw, object_hook=_from_json)
-
-
-# the in-flight hash field of a popped request (a redirect copies the meta: never queued)
-INFLIGHT_META_KEY = "_newsarchive_inflight"
-_FETCH_STATE_META = frozenset({WIRE_META_KEY, INFLIGHT_META_KEY})
-
-
-def _to_json(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (str, int, float, bool)):
-        return obj
-    if isinstance(obj, bytes):
-        return {"__bytes__": base64.b64encode(obj).decode("ascii")}
-    if isinstance(obj, (list, tuple)):
-        return [_to_json(item) for item in obj]
-    if isinstance(obj, dict):
-        if all(isinstance(key, str) for key in obj):
-            return {key: _to_json(value) for key, value in obj.items()}
-        return {"__items__": [[_to_json(key), _to_json(value)] for key, value in obj.items()]}
-    raise TypeError(f"cannot queue a request holding a {type(obj).__name__} "
-                    "(request meta and cb_kwargs must be JSON-like)")
-
-
-def _from_json(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1:
-        if "__bytes__" in obj:
-            return base64.b64decode(obj["__bytes__"])
-        if "__items__" in obj:
-            return {_hashable(key): value for key, value in obj["__items__"]}
-    return obj
-
-
-def _hashable(key: Any) -> Any:
-    return tuple(key) if isinstance(key, list) else key
-
-
-@dataclass(frozen=True)
-class SiteKeys:
-    site: str
-
-    @property
-    def config(self) -> str:
-        return f"{KEY_PREFIX}:{self.site}:config"
-
-    @property
-    def requests(self) -> str:
-        return f"{KEY_PREFIX}:{self.site}:requests"
-
-    @property
-    def seen(self) -> str:
-        return f"{KEY_PREFIX}:{self.site}:seen"
-
-    @property
-    def workers(self) -> str:
-        return f"{KEY_PREFIX}:{self.site}:workers"
-
-    def inflight(self, worker: str) -> str:
-        return f"{KEY_PREFIX}:{self.site}:inflight:{worker}"
-
-    def alive(self, worker: str) -> str:
-        return f"{KEY_PREFIX}:{self.site}:worker:{worker}"
 
 
 # KEYS: queue, in-flight hash.  Pops the best request and records it as in flight, at once.
@@ -210,21 +81,6 @@ return queued
 
 def new_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
-
-
-class SharedDupeFilter(RFPDupeFilter):
-    """The seen set of one site in Redis, fingerprinted as the crawler fingerprints."""
-
-    def __init__(self, server: redis.Redis, key: str, fingerprinter: RequestFingerprinterProtocol,
-                 debug: bool = False):
-        super().__init__(server, key, debug=debug)
-        self.fingerprinter = fingerprinter
-
-    def request_fingerprint(self, request: Request) -> str:
-        return self.fingerprinter.fingerprint(request).hex()
-
-    def close(self, reason: str = "") -> None:
-        """Keeps the set: other workers still use it (``RFPDupeFilter.close`` deletes it)."""
 
 
 class RedisFrontierScheduler(Scheduler):
@@ -265,7 +121,7 @@ class RedisFrontierScheduler(Scheduler):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontierScheduler:
-        frontier: Frontier | None = getattr(crawler, _ATTRIBUTE, None)
+        frontier = attached_frontier(crawler)
         if frontier is None:
             raise FrontierError(
                 "RedisFrontierScheduler needs a frontier attached by `newsarchive worker`"
@@ -482,118 +338,3 @@ class RedisFrontierScheduler(Scheduler):
         )
         if self.stats:
             self.stats.set_value("frontier/idle_exit", True)
-
-
-# Sent (``request=``) when a request popped from the frontier is done; see the module doc.
-request_done = object()
-
-
-class FrontierDoneSpiderMiddleware:
-    """``SPIDER_MIDDLEWARES`` for workers, outermost (the engine consumes its output): once
-    the output of a response's callback or errback has been consumed (its requests queued,
-    its items handed on), or it raised, the response's request is done."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierDoneSpiderMiddleware:
-        return cls(crawler)
-
-    def _done(self, response: Any) -> None:
-        request = getattr(response, "request", None)
-        if request is not None:
-            self.crawler.signals.send_catch_log(request_done, request=request)
-
-    def process_spider_output(self, response: Any, result: Any) -> Any:
-        yield from result
-        self._done(response)
-
-    async def process_spider_output_async(self, response: Any, result: Any) -> Any:
-        async for item in result:
-            yield item
-        self._done(response)
-
-    def process_spider_exception(self, response: Any, exception: Exception) -> None:
-        self._done(response)
-
-
-class FrontierDoneDownloaderMiddleware:
-    """``DOWNLOADER_MIDDLEWARES`` for workers, outermost: a request whose download or
-    downloader middleware failed (``IgnoreRequest`` from robots.txt included) is done, unless
-    a middleware nearer the downloader turned the failure into a retry or a response."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> FrontierDoneDownloaderMiddleware:
-        return cls(crawler)
-
-    def process_exception(self, request: Request, exception: Exception) -> None:
-        self.crawler.signals.send_catch_log(request_done, request=request)
-
-
-@dataclass(frozen=True)
-class Frontier:
-    """What a worker's crawler needs to reach its site's frontier."""
-
-    server: redis.Redis
-    site: str
-    idle_exit: float = 0.0
-
-
-def attach_frontier(crawler: Crawler, frontier: Frontier) -> None:
-    setattr(crawler, _ATTRIBUTE, frontier)
-
-
-def seed(server: redis.Redis, site: SiteConfig) -> int:
-    """Start a new shared crawl of ``site``: store its config, reset its queue and seen set,
-    and push the requests ``SectionSpider.start()`` makes.  Returns how many were pushed."""
-    from crawler.spiders.sections import SectionSpider
-
-    keys = SiteKeys(site.name)
-    spider = SectionSpider(site=site)
-    requests = asyncio.run(_start_requests(spider))
-    dupefilter = SharedDupeFilter(server, keys.seen, RequestFingerprinter())
-    queue = PriorityQueue(server, spider, keys.requests, serializer=JsonRequests)
-    try:
-        stale = [*server.scan_iter(match=f"{KEY_PREFIX}:{site.name}:inflight:*"),
-                 *server.scan_iter(match=f"{KEY_PREFIX}:{site.name}:worker:*")]
-        server.delete(keys.requests, keys.seen, keys.workers, *stale)
-        server.set(keys.config, json.dumps(site.to_dict()))
-        server.sadd(SITES_KEY, site.name)
-        pushed = 0
-        for request in requests:
-            if not dupefilter.request_seen(request):
-                queue.push(request)
-                pushed += 1
-    except redis.RedisError as exc:
-        raise FrontierError(f"seeding site {site.name} failed: {exc}") from None
-    return pushed
-
-
-async def _start_requests(spider: Any) -> list[Request]:
-    return [request async for request in spider.start()]
-
-
-def seeded_sites(server: redis.Redis) -> list[SiteConfig]:
-    """The site configs stored by ``crawl --redis``, by name; ``ConfigError`` if one is bad."""
-    try:
-        # (the client does not decode replies)
-        names = sorted(n.decode() if isinstance(n, bytes) else n
-                       for n in server.smembers(SITES_KEY))
-        stored = {name: server.get(SiteKeys(name).config) for name in names}
-    except redis.RedisError as exc:
-        raise FrontierError(f"reading the seeded sites failed: {exc}") from None
-    sites = []
-    for name, raw in stored.items():
-        source = f"redis key {SiteKeys(name).config}"
-        if raw is None:
-            raise ConfigError(source, "missing (listed in newsarchive:sites)")
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise ConfigError(source, f"is not JSON: {exc}") from None
-        sites.append(site_config_from_dict(data, source))
-    return sites
