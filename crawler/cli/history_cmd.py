@@ -45,10 +45,7 @@ def run(args: argparse.Namespace) -> int:
     target = args.storage or args.out or DEFAULT_OUT
     try:
         history = read_history(target, **s3_options_from_args(args))
-    except FileNotFoundError as exc:
-        print(f"newsarchive: {exc}", file=sys.stderr)
-        return 2
-    except StorageConfigError as exc:
+    except (FileNotFoundError, StorageConfigError) as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
         return 2
     except StorageError as exc:
