@@ -610,3 +610,39 @@ def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
     assert crawler_b.stats.get_value("frontier/idle_exit") is True
     b.close("finished")
     assert {k.decode() for k in server.keys("*")} == {"newsarchive:demo:seen"}
+
+
+def test_a_request_is_marked_seen_only_together_with_being_queued(fresh_redis: str) -> None:
+    """Seen and queued in one step: were they two calls, a worker killed between them would
+    leave a URL seen by every worker and queued for none."""
+    from scrapy import Request
+    from twisted.internet.task import Clock
+
+    from crawler.frontier import RedisFrontierScheduler
+    from crawler.spiders.sections import SectionSpider
+
+    server = redis.Redis.from_url(fresh_redis)
+    spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],
+                                 "allow_private_addresses": True})
+    crawler = FakeCrawler(fresh_redis, 3)
+    scheduler = RedisFrontierScheduler.from_crawler(crawler)  # type: ignore[arg-type]
+    scheduler.clock = Clock()
+    scheduler.open(spider)
+
+    assert scheduler.enqueue_request(Request("http://127.0.0.1:1/a", priority=3))
+    assert not scheduler.enqueue_request(Request("http://127.0.0.1:1/a"))
+    assert scheduler.enqueue_request(Request("http://127.0.0.1:1/a", dont_filter=True))
+    assert server.scard("newsarchive:demo:seen") == 1
+    assert sorted(server.zscore("newsarchive:demo:requests", raw)
+                  for raw in server.zrange("newsarchive:demo:requests", 0, -1)) == [-3, 0]
+    assert crawler.stats.get_value("dupefilter/filtered") == 1
+    assert crawler.stats.get_value("scheduler/enqueued/redis") == 2
+
+    # the queue write fails (the key holds a string): the URL must not be marked seen
+    server.delete("newsarchive:demo:requests")
+    server.set("newsarchive:demo:requests", "not a sorted set")
+    assert not scheduler.enqueue_request(Request("http://127.0.0.1:1/b"))
+    assert scheduler.unreachable
+    server.delete("newsarchive:demo:requests")
+    assert server.scard("newsarchive:demo:seen") == 1
+    assert crawler.stats.get_value("frontier/lost_requests") == 1

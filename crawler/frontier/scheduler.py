@@ -78,6 +78,17 @@ redis.call('SREM', KEYS[4], ARGV[1])
 return queued
 """
 
+# KEYS: seen set, queue; ARGV: fingerprint ('' for a request that skips the filter), score,
+# encoded request.  Marks the request seen and queues it in one step, queueing first: a worker
+# killed between two separate calls would leave a URL seen but never queued, lost to every
+# worker; a failed ZADD (a runtime error does not undo earlier writes) marks nothing seen.
+_ENQUEUE_SCRIPT = """
+if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+if ARGV[1] ~= '' then redis.call('SADD', KEYS[1], ARGV[1]) end
+return 1
+"""
+
 
 def new_worker_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
@@ -118,6 +129,7 @@ class RedisFrontierScheduler(Scheduler):
         self._heartbeat: Any = None
         self._pop = server.register_script(_POP_SCRIPT)
         self._requeue = server.register_script(_REQUEUE_SCRIPT)
+        self._enqueue = server.register_script(_ENQUEUE_SCRIPT)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontierScheduler:
@@ -248,18 +260,19 @@ class RedisFrontierScheduler(Scheduler):
         if self.unreachable:
             self._count("frontier/lost_requests")
             return False
+        fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
-                self.df.log(request, self.spider)
-                self._count("dupefilter/filtered")
-                queued = False
-            else:
-                self.queue.push(request)
-                queued = True
+            queued = self._enqueue(
+                keys=[self.df.key, self.queue_key],
+                args=[fingerprint, -request.priority, self.queue._encode_request(request)],
+            ) == 1
         except redis.RedisError as exc:
             self._lost(exc)
             self._count("frontier/lost_requests")
             return False
+        if not queued:
+            self.df.log(request, self.spider)
+            self._count("dupefilter/filtered")
         # a redirect or retry of a popped request (the meta copied): that one is done now
         self.request_done(request)
         if queued:
