@@ -313,3 +313,87 @@ def test_coauthors_printed_in_capitals_are_people() -> None:
 def test_a_role_word_joined_to_a_desk_is_one_credit(byline: str, expected: list[str]) -> None:
     assert split_byline(byline, set()) == expected
 
+
+
+def test_the_twitter_cards_written_by_field_names_a_person() -> None:
+    card = ("<meta name='twitter:label1' content='Verfasst von'>"
+            "<meta name='twitter:data1' content='Mara Lind'>"
+            "<meta name='twitter:label2' content='Geschätzte Lesezeit'>"
+            "<meta name='twitter:data2' content='3 Minuten'>")
+    article = f"<article><h1>{TITLE}</h1>{body_text()}</article>"
+    assert authors_of(page(article, card)) == ["Mara Lind"]
+    # a site account's name there ("Redaktion", "sv_team") is no byline
+    for account in ("Redaktion", "harbour_team"):
+        assert authors_of(page(article, card.replace("Mara Lind", account))) == []
+    # the reading time is not a name
+    time_only = ("<meta name='twitter:label1' content='Est. reading time'>"
+                 "<meta name='twitter:data1' content='4 minutes'>")
+    assert authors_of(page(article, time_only)) == []
+
+
+def test_a_comment_marked_as_the_post_authors_names_the_author() -> None:
+    def comment(classes: str, name: str) -> str:
+        return (f"<li class='comment {classes}'><div class='comment-author vcard'>"
+                f"<cite class='fn'>{name}</cite> says:</div><p>Thanks for reading.</p></li>")
+    comments = ("<ol class='commentlist'>" + comment("byuser", "Ole Brink")
+                + comment("byuser comment-author-maralind bypostauthor", "maralind")
+                + "</ol>")
+    article = f"<article><h1>{TITLE}</h1>{body_text()}</article>"
+    assert authors_of(page(article, around=comments)) == ["maralind"]
+    # only readers' comments: nobody
+    assert authors_of(page(article, around=comments.replace("bypostauthor", ""))) == []
+    # the author's account called "admin" is no name
+    assert authors_of(page(article, around=comments.replace(">maralind<", ">admin<"))) == []
+
+
+def site_page(site: str, byline: str = "", title_site: str | None = None) -> str:
+    title_site = site if title_site is None else title_site
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{TITLE} | {title_site}"
+            f"</title><meta property='og:site_name' content='{site}'></head><body><article>"
+            f"<h1>{TITLE}</h1>{byline}{body_text()}</article></body></html>")
+
+
+@pytest.mark.parametrize(("site", "host"), [
+    ("SeglerBlog", "seglerblog.example"), ("Eat What Tonight", "eatwhattonight.example"),
+    ("Harbour24.de", "harbour24.de"), ("Die Hafenpresse", "diehafenpresse.example"),
+])
+def test_the_sites_own_name_as_byline_is_no_author(site: str, host: str) -> None:
+    html = site_page(site, f"<p class='byline'>By {site}</p>")
+    assert extract(html, f"https://{host}/2024/05/harbour/")["authors"] == []
+
+
+@pytest.mark.parametrize(("site", "host"), [
+    ("Wolfgang Harbour", "wolfgangharbour.example"), ("surfguard", "surfguard.example"),
+    ("Creeny", "creeny.example"),
+])
+def test_a_site_named_after_its_author_keeps_the_byline(site: str, host: str) -> None:
+    html = site_page(site, f"<p class='byline'>By {site}</p>")
+    assert extract(html, f"https://{host}/2024/05/harbour/")["authors"] == [site]
+
+
+def test_a_personal_site_without_byline_is_by_the_person_it_is_named_after() -> None:
+    # declared as the site's name, with a degree before it
+    html = site_page("Dr. Mara Lindqvist")
+    assert extract(html, "https://mara-lindqvist.example/notes/")["authors"] == ["Mara Lindqvist"]
+    # the title's affix, spelled by the host
+    html = site_page("", title_site="Wolfgang Brink")
+    assert extract(html, "https://www.wolfgangbrink.example/notes/")["authors"] == ["Wolfgang Brink"]
+    # a person's name in the title that the host does not spell: an interview, not the owner
+    assert extract(html, "https://harbour.example/notes/")["authors"] == []
+    # brands named like people, or no given name first
+    for brand in ("Dr. Oetkerhaus", "Harbour Kitchens", "El Faro"):
+        html = site_page(brand)
+        assert extract(html, "https://brand.example/notes/")["authors"] == []
+
+
+def test_the_webpage_node_names_the_author_when_there_is_no_article_node() -> None:
+    graph = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebSite", "@id": "https://news.example/#website", "name": "News Example"},
+        {"@type": "WebPage", "@id": "https://news.example/p/#webpage", "name": TITLE,
+         "author": {"@id": "https://news.example/#/person/1"}},
+        {"@type": ["Person"], "@id": "https://news.example/#/person/1", "name": "Mara Lind"}]}
+    box = "<aside class='author_info'><a rel='author' href='/author/ml/'>Mara Lind</a></aside>"
+    assert authors_of(page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", ld(graph),
+                           around=box)) == ["Mara Lind"]
+    # as any SEO plugin's account: not printed, no author
+    assert authors_of(page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", ld(graph))) == []

@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
+from .given_names import starts_with_given_name, without_titles
 from .printed_dates import headline_element
 from .structured import Structured, type_names
 from .text_utils import clean, first_str, fold, hidden
@@ -197,7 +198,7 @@ def split_byline(text: str, site_keys: set[str]) -> list[str]:
             names.append(name)
         generic_part = generic_part or bool(part.strip()) and _is_generic(part)
     real = [n for n in names if not _is_generic(n)]
-    if real and generic_part and not any(map(_person_like, real)):
+    if real and generic_part and not any(map(person_like, real)):
         # "Staff and news service reports", "Redaktion und Agenturen": one desk credit
         whole = clean_name(text, site_keys)
         if whole:
@@ -325,7 +326,7 @@ def _text_byline(el: HtmlElement, text: str, dated: bool = False) -> bool:
     ``dated`` (above the article's text) also "25.10.2022 - Jane Doe"."""
     dated_name = _DATED_NAME.match(text) if dated else None
     if dated_name and len(el) == 0:
-        return _person_like(dated_name.group("name"))
+        return person_like(dated_name.group("name"))
     match = _TEXT_BYLINE.match(text)
     if not match or (match.group("name") and not match.group("name").isupper()):
         return False
@@ -541,7 +542,7 @@ def _later_person(visible: list[HtmlElement], site_keys: set[str]) -> list[str]:
     Doe" in the text under a CMS's "submitted by jdoe" line)."""
     for el in visible:
         names = _element_names(el, site_keys)
-        if names and all(_person_like(n) for n in names):
+        if names and all(person_like(n) for n in names):
             return names
     return []
 
@@ -566,13 +567,46 @@ def _box_names(boxed: list[HtmlElement], site_keys: set[str]) -> list[str]:
     return []
 
 
+# The label of a Twitter card's data field that holds the author (Yoast writes
+# ``twitter:label1`` "Written by" / "Verfasst von" and the name in ``twitter:data1``).
+_AUTHOR_CARD_LABEL = re.compile(
+    r"^\s*(?:(?:written|geschrieben|verfasst|écrit|escrito|scritto|geschreven)\s+"
+    r"(?:by|von|par|por|da|door)|autor(?:in)?|author|auteur|autore|auteur)\s*:?\s*$",
+    re.IGNORECASE)
+
+
+def _card_author(data: Structured) -> list[str]:
+    for n in range(1, 5):
+        label = data.first_meta(f"twitter:label{n}")
+        if label and _AUTHOR_CARD_LABEL.match(label):
+            # the WordPress account's display name: a person's, else a site account's
+            return [v for v in data.all_meta(f"twitter:data{n}")[:1] if person_like(v)]
+    return []
+
+
 def _meta_names(data: Structured, site_keys: set[str]) -> list[str]:
     for raw in data.all_meta("author", "article:author", "parsely-author", "sailthru.author",
-                             "dc.creator", "dcterms.creator", "byl", "byline"):
+                             "dc.creator", "dcterms.creator", "byl", "byline") + _card_author(data):
         if _CREDIT_WORDS.search(raw):  # "Jane Doe und Fuchsy designed": the theme's makers
             continue
         names = split_byline(raw, site_keys)
         if names:
+            return names
+    return []
+
+
+# The post author's own replies under the post: WordPress marks them ``bypostauthor``.
+_POST_AUTHOR_COMMENT = etree.XPath(
+    "(//*[contains(concat(' ', normalize-space(@class), ' '), ' bypostauthor ')])[1]"
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')][1]")
+
+
+def _commenting_post_author(tree: HtmlElement) -> list[str]:
+    """The name on the first comment the comment system marks as the post author's (on a
+    personal blog the site's name too: that account wrote the post)."""
+    for el in _POST_AUTHOR_COMMENT(tree)[:1]:
+        names = split_byline(clean(el.text_content()), set())
+        if len(names) == 1 and not _is_generic(names[0]):
             return names
     return []
 
@@ -593,7 +627,8 @@ def _page_text(tree: HtmlElement) -> str:
 
 # The types SEO plugins stamp on every post (Yoast, Rank Math): their author is the CMS
 # account that saved the page (a web agency, a press-office clerk) unless the page prints it.
-_CMS_DEFAULT_TYPES = frozenset({"article", "blogposting", "posting", "creativework_article"})
+_CMS_DEFAULT_TYPES = frozenset({"article", "blogposting", "posting", "creativework_article",
+                                "webpage"})
 
 
 def _printed_somewhere(names: list[str], page_text: str) -> list[str]:
@@ -644,12 +679,18 @@ def _main_node(data: Structured) -> tuple[dict | None, bool]:
     """The page's main creative work and whether it is the article node: a Review nested in a
     Recipe is some reader's rating, the Recipe's author is the page's."""
     article = data.article()
-    if article is None or not type_names(article) <= _NESTED_ONLY:
+    if article is not None and not type_names(article) <= _NESTED_ONLY:
         return article, True
     tops: list[dict] = []
     for item in data.jsonld + data.microdata:
         graph = item.get("@graph")
         tops.extend(m for m in (graph if isinstance(graph, list) else [item]) if isinstance(m, dict))
+    if article is None:
+        # no article node: an SEO plugin's WebPage carries the post's author (older Yoast)
+        for node in tops:
+            if node.get("author") is not None and type_names(node) == {"webpage"}:
+                return node, False
+        return None, True
     if any(node is article for node in tops):
         return article, True
     for node in tops:
@@ -659,7 +700,7 @@ def _main_node(data: Structured) -> tuple[dict | None, bool]:
     return None, False
 
 
-def _person_like(name: str) -> bool:
+def person_like(name: str) -> bool:
     """"Simon Kohler", "Anne-Marie de la Tour": two to five words, capitalised given and
     family names, no desk, role or acronym word."""
     words = name.split()
@@ -681,7 +722,7 @@ def _printed_list_wins(declared: list[str], printed: list[str]) -> list[str]:
     printed_keys = {fold(n) for n in printed}
     if printed_keys == declared_keys or not printed_keys & declared_keys:
         return declared
-    if not all(_person_like(n) for n in printed if fold(n) not in declared_keys):
+    if not all(person_like(n) for n in printed if fold(n) not in declared_keys):
         return declared  # "Jane Doe, Staff Attorney, ACLU Racial Justice Program"
     by_key = {fold(n): n for n in declared}
     return [by_key.get(fold(n), n) for n in printed]
@@ -702,7 +743,23 @@ def extract_authors(
     then the printed byline, then ``<meta name=author>``, then an author box.  A first name
     alone is completed with the full name the page gives it elsewhere."""
     names, byline = _authors(tree, data, site_keys)
+    names = [name for name in names if not _the_site_itself(name, site_keys)]
     return [_full_name(name, tree, data) for name in names], byline
+
+
+# One word, capitalised at most at its start: a blogger's handle ("surfguard", "Creeny").
+_BLOG_HANDLE = re.compile(r"^[^\W\d_][^\W_A-Z]*$")
+
+
+def _the_site_itself(name: str, site_keys: set[str]) -> bool:
+    """A byline that is the site's own name and names no one: a brand ("SeglerBlog", "Eat
+    What Tonight", "Vegolosi.it").  Kept when the site is named after a person ("Wolfgang
+    Schmale" on wolfgangschmale.eu) or is a blog under its author's handle."""
+    if fold(name) not in site_keys:
+        return False
+    if person_like(without_titles(name)) and starts_with_given_name(without_titles(name)):
+        return False
+    return not _BLOG_HANDLE.match(name)
 
 
 _FIRST_NAME_ONLY = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+$")
@@ -717,14 +774,14 @@ def _full_name(name: str, tree: HtmlElement, data: Structured) -> str:
     found: set[str] = set()
     for value in _NAME_ELEMENTS(tree):
         text = clean(value.getparent().text_content())
-        if text.startswith(name + " ") and len(text) <= 40 and _person_like(text):
+        if text.startswith(name + " ") and len(text) <= 40 and person_like(text):
             found.add(text)
     for node in data.nodes():
         if "person" in type_names(node) and first_str(node.get("name")) == name:
             described = re.match(r"([^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’.-]*){1,2})\s+[-–—,(]",
                                  first_str(node.get("description")) or "")
             if described and described.group(1).startswith(name + " ") \
-                    and _person_like(described.group(1)):
+                    and person_like(described.group(1)):
                 found.add(described.group(1))
     return found.pop() if len(found) == 1 else name
 
@@ -748,7 +805,7 @@ def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
             printed = _printed_somewhere(names, _page_text(tree))
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
-            if names and printed_names and all(map(_person_like, printed_names)) \
+            if names and printed_names and all(map(person_like, printed_names)) \
                     and not {fold(n) for n in names} & {fold(n) for n in printed_names}:
                 # an SEO plugin's account (the editor who saved the post, printed in a
                 # sidebar) against the article's byline naming someone else
@@ -766,7 +823,10 @@ def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
         names = _printed_somewhere(names, _page_text(tree))
     if names:
         return names, byline
-    return [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted], byline
+    names = [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted]
+    if names:
+        return names, byline
+    return _commenting_post_author(tree), byline
 
 
 _EMPHASIS = frozenset({"b", "strong", "i", "em"})
@@ -785,7 +845,7 @@ def signature_author(tree: HtmlElement, text: str, site_keys: set[str]) -> list[
     in bold or italics as a paragraph of its own (``<p><b><i>Jane Doe</i></b></p>``), the
     way many regional papers and magazines sign pieces that print no byline above."""
     last = text.rstrip().rpartition("\n")[2].strip()
-    if not last or len(last) > 50 or not _person_like(last) or fold(last) in site_keys:
+    if not last or len(last) > 50 or not person_like(last) or fold(last) in site_keys:
         return []
     if clean_name(last, site_keys) != last or _CLOSING_WORDS.search(last):
         return []

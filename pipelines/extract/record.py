@@ -17,12 +17,13 @@ from .images import extract_image
 from .language import extract_language
 from .page_type import classify, non_article_before_text
 from .sections import extract_section, extract_tags
+from .site_owner import site_owner
 from .structured import Structured, read_structured
 from .text_utils import clean, first_str
 from .titles import extract_title, site_names
 
 EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = "0.3.0"
+EXTRACTOR_VERSION = "0.4.0"
 _WORD = re.compile(r"\w+")
 
 RECORD_KEYS = ("url", "canonical_url", "title", "authors", "byline", "published", "modified",
@@ -93,7 +94,7 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     section = extract_section(tree, data, title)
     body = extract_body(tree, url, title, [byline] if byline else [], settings)
     if not authors:
-        authors = signature_author(tree, body.text, keys)
+        authors = signature_author(tree, body.text, keys) or site_owner(tree, data, keys)
     if image is not None and not image.get("credit") and body.credits:
         image["credit"] = body.credits[0]
     published, modified = extract_dates(tree, data, url)

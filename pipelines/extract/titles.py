@@ -74,6 +74,12 @@ def _is_site_part(part: str, names: set[str]) -> bool:
                for n in names)
 
 
+def title_affixes(title: str) -> list[str]:
+    """The first and the last segment of a title with separators: where a site's name goes."""
+    parts = _SEPARATORS.split(title)
+    return [parts[-1], parts[0]] if len(parts) >= 2 else []
+
+
 def strip_site(title: str, names: set[str]) -> str:
     """Drop leading/trailing segments that name the site."""
     parts = _SEPARATORS.split(title)
