@@ -103,8 +103,12 @@ def test_split_byline(byline: str, expected: list[str]) -> None:
     assert split_byline(byline, {"eurodaily"}) == expected
 
 
-def _article_with(head: str = "", byline_html: str = "", url: str = "https://news.example/2024/05/story") -> dict:
-    body = f"<article><h1>Council Settles Budget</h1>{byline_html}{paragraphs(8)}</article>"
+def _article_with(head: str = "", byline_html: str = "", url: str = "https://news.example/2024/05/story",
+                  printed: str = "") -> dict:
+    """``printed``: text of the page's footer (names the markup declares must be printed
+    somewhere to count)."""
+    footer = f"<footer><p>{printed}</p></footer>" if printed else ""
+    body = f"<article><h1>Council Settles Budget</h1>{byline_html}{paragraphs(8)}</article>{footer}"
     head = "<title>Council Settles Budget | News Example</title><meta property='og:site_name' content='News Example'>" + head
     return extract(page(body, head), url)
 
@@ -126,15 +130,19 @@ def _article_with(head: str = "", byline_html: str = "", url: str = "https://new
 def test_jsonld_authors(author: object, expected: list[str]) -> None:
     ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Council Settles Budget",
           "author": author}
-    record = _article_with(f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    script = f"<script type='application/ld+json'>{json.dumps(ld)}</script>"
+    record = _article_with(script, printed="Reporting: " + ", ".join(expected))
     assert record["authors"] == expected
+    if expected:  # declared, never printed: the account that saved the page
+        assert _article_with(script)["authors"] == []
 
 
 def test_jsonld_author_reference_in_graph() -> None:
     ld = {"@context": "https://schema.org", "@graph": [
         {"@type": "NewsArticle", "headline": "Council Settles Budget", "author": [{"@id": "#p1"}]},
         {"@type": "Person", "@id": "#p1", "name": "Jane Doe"}]}
-    record = _article_with(f"<script type='application/ld+json'>{json.dumps(ld)}</script>")
+    record = _article_with(f"<script type='application/ld+json'>{json.dumps(ld)}</script>",
+                           printed="Contact Jane Doe")
     assert record["authors"] == ["Jane Doe"]
 
 
@@ -165,9 +173,12 @@ def test_visible_authors(byline_html: str, expected: list[str]) -> None:
 
 
 def test_meta_author_and_junk_meta_author() -> None:
-    assert _article_with("<meta name='author' content='Jane Doe'>")["authors"] == ["Jane Doe"]
-    assert _article_with("<meta name='author' content='admin'>")["authors"] == []
-    assert _article_with("<meta name='author' content='News Example'>")["authors"] == []
+    assert _article_with("<meta name='author' content='Jane Doe'>",
+                         printed="Contact Jane Doe")["authors"] == ["Jane Doe"]
+    assert _article_with("<meta name='author' content='Jane Doe'>")["authors"] == []
+    assert _article_with("<meta name='author' content='admin'>", printed="admin")["authors"] == []
+    assert _article_with("<meta name='author' content='News Example'>",
+                         printed="News Example")["authors"] == []
 
 
 # ---------------------------------------------------------------- credits

@@ -321,10 +321,11 @@ def test_the_twitter_cards_written_by_field_names_a_person() -> None:
             "<meta name='twitter:label2' content='Geschätzte Lesezeit'>"
             "<meta name='twitter:data2' content='3 Minuten'>")
     article = f"<article><h1>{TITLE}</h1>{body_text()}</article>"
-    assert authors_of(page(article, card)) == ["Mara Lind"]
+    assert authors_of(page(article, card, around="<footer>Mara Lind</footer>")) == ["Mara Lind"]
     # a site account's name there ("Redaktion", "sv_team") is no byline
     for account in ("Redaktion", "harbour_team"):
-        assert authors_of(page(article, card.replace("Mara Lind", account))) == []
+        assert authors_of(page(article, card.replace("Mara Lind", account),
+                               around=f"<footer>{account}</footer>")) == []
     # the reading time is not a name
     time_only = ("<meta name='twitter:label1' content='Est. reading time'>"
                  "<meta name='twitter:data1' content='4 minutes'>")
@@ -397,3 +398,19 @@ def test_the_webpage_node_names_the_author_when_there_is_no_article_node() -> No
                            around=box)) == ["Mara Lind"]
     # as any SEO plugin's account: not printed, no author
     assert authors_of(page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", ld(graph))) == []
+
+
+def test_an_author_named_only_in_the_markup_is_no_author() -> None:
+    head = ld({"@type": "NewsArticle", "headline": TITLE,
+               "author": {"@type": "Person", "name": "Mara Lind"}})
+    head += "<meta name='author' content='Mara Lind'>"
+    assert authors_of(page(f"<article><h1>{TITLE}</h1>{body_text()}</article>", head)) == []
+    # printed anywhere on the page (an author box, soft hyphens, initials): kept
+    for printed in ("<p class='credit'>Mara Lind</p>", "<p><b>Von Ma\u00adra Lind</b></p>"):
+        html = page(f"<article><h1>{TITLE}</h1>{body_text()}{printed}</article>", head)
+        assert authors_of(html) == ["Mara Lind"]
+    head = ld({"@type": "NewsArticle", "headline": TITLE,
+               "author": {"@type": "Person", "name": "R. L."}})
+    html = page(f"<article><h1>{TITLE}</h1>{body_text()}<p>Von R. L. am 07.08.2013</p></article>",
+                head)
+    assert authors_of(html) == ["R. L."]

@@ -125,7 +125,7 @@ def test_no_author_from_page_furniture(around: str) -> None:
 
 
 def test_meta_author_for_single_author_blog() -> None:
-    article = f"<article><h1>{TITLE}</h1>{body_text()}</article>"
+    article = f"<article><h1>{TITLE}</h1>{body_text()}</article><footer>© Jane Doe</footer>"
     assert authors_of(page(article, "<meta name='author' content='Jane Doe'>")) == ["Jane Doe"]
     # article:author as a profile URL names nobody
     url_author = "<meta property='article:author' content='https://facebook.com/janedoe'>"

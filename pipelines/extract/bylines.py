@@ -612,12 +612,14 @@ def _commenting_post_author(tree: HtmlElement) -> list[str]:
 
 
 _NON_WORD = re.compile(r"[\W_]+")
+# Soft hyphens and zero-width characters: "Mat\xadthi\xadas" is printed as "Matthias".
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BODY_TEXT = etree.XPath("//body//text()[not(ancestor::script or ancestor::style "
                          "or ancestor::noscript or ancestor::template)]")
 
 
 def _words(text: str) -> str:
-    return " " + _NON_WORD.sub(" ", text.casefold()) + " "
+    return " " + _NON_WORD.sub(" ", _INVISIBLE.sub("", text).casefold()).strip() + " "
 
 
 def _page_text(tree: HtmlElement) -> str:
@@ -744,6 +746,10 @@ def extract_authors(
     alone is completed with the full name the page gives it elsewhere."""
     names, byline = _authors(tree, data, site_keys)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
+    if names and not _printed_somewhere(names, _page_text(tree)):
+        # named only in the markup, shown to no reader: the CMS account that saved the page
+        # or a byline the site chose not to print
+        return [], byline
     return [_full_name(name, tree, data) for name in names], byline
 
 
