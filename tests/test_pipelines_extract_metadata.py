@@ -180,6 +180,20 @@ def test_published_prefers_datepublished_over_modified() -> None:
         (f"{TITLE} - News Example Community Forum", None, TITLE),
         (TITLE, f"Politics | {TITLE}", TITLE),
         (TITLE, f"<span class='kicker'>Politics</span>: {TITLE}", TITLE),
+        # a site prefix glued on with a bare bar, as CJK sites write it
+        ("News Example|港が再開した", None, "港が再開した"),
+        # the ruby reading over CJK characters is no part of the headline
+        ("", "<ruby>港<rp>(</rp><rt>みなと</rt><rp>)</rp></ruby>が再開した",
+         "港が再開した"),
+        # category links inside the heading, an issue number after it
+        ("Is the harbour open again? | News Example",
+         "Is the harbour open again? <a href='/c/port'>Port</a> <a href='#c'>Comment</a>",
+         "Is the harbour open again?"),
+        (f"{TITLE} | News Example", f"{TITLE} (2021/5)", TITLE),
+        # but a title cut for length goes on in the heading
+        ("How the harbour got its old berths back on the | News Example",
+         "How the harbour got its old berths back on the Block",
+         "How the harbour got its old berths back on the Block"),
     ],
 )
 def test_title_without_site_affixes(title_tag: str, h1: str | None, expected: str) -> None:
@@ -188,6 +202,13 @@ def test_title_without_site_affixes(title_tag: str, h1: str | None, expected: st
     html = (f"<!DOCTYPE html><html><head>{head}</head><body><article>{heading}{body_text()}"
             "</article></body></html>")
     assert extract(html, URL)["title"] == expected
+
+
+def test_a_title_attribute_cut_by_an_unescaped_quote_is_read_whole() -> None:
+    head = ("<title>Senator calls the plan \"reckless\"</title>"
+            "<meta property='og:title' content=\"Senator calls the plan \"reckless\"\">")
+    html = f"<!DOCTYPE html><html><head>{head}</head><body><article>{body_text()}</article></body></html>"
+    assert extract(html, URL)["title"] == 'Senator calls the plan "reckless"'
 
 
 def test_modified_equal_to_published_is_not_a_modification() -> None:

@@ -13,7 +13,7 @@ from .structured import Structured, type_names
 from .text_utils import clean, first_str, fold, original_url
 
 # " | Site", " - Site", " — Site", " :: Site", " » Site", " · Site"
-_SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+")
+_SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+|(?<=\S)\|(?=\S)")
 
 
 
@@ -109,7 +109,8 @@ _HEADLINE_XPATH = etree.XPath(
 _WORD = re.compile(r"\w+")
 
 
-_INVISIBLE = frozenset({"script", "style", "noscript", "template"})
+# (<rt>/<rp>: the ruby reading printed over CJK characters, not part of the headline)
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "rt", "rp"})
 
 
 # Parts of a headline element that are not the headline: kickers/overlines, screen-reader
@@ -190,6 +191,39 @@ def _without_label(heading: str, candidates: list[str]) -> str:
     return heading
 
 
+def _uncut(candidates: list[str]) -> list[str]:
+    """An attribute cut short by an unescaped quote (``content="Biden de "incapacitado""``
+    reads "Biden de"): the longer title it begins, where that one goes on with the quote."""
+    out = []
+    for cand in candidates:
+        for other in candidates:
+            if len(other) > len(cand) and other.startswith(cand) \
+                    and other[len(cand):].lstrip()[:1] in ('"', "'"):
+                cand = other
+                break
+        out.append(cand)
+    return out
+
+
+_TRUNCATED = ("…", "...")
+
+
+def _without_trailer(heading: str, candidates: list[str]) -> str:
+    """"Headline (2021/5)", "Headline? Medien Kommentieren": the heading element also holds
+    an issue number or category links the page's own titles leave out; those titles say
+    where the headline ends."""
+    for cand in candidates:
+        if len(cand.split()) < 2 or cand.endswith(_TRUNCATED) or not heading.startswith(cand):
+            continue
+        extra = heading[len(cand):]
+        # where the title visibly ends: its closing mark, or a bracket opening the extra
+        # (a title cut for length, "… Blooms on the", goes on in the heading)
+        ends = cand[-1] in "?!.\"“”»«)" or extra.lstrip()[:1] in "([|"
+        if extra[:1].isspace() and len(extra.split()) <= 3 and ends:
+            return cand
+    return heading
+
+
 def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
     """The printed headline (an <h1> or headline-classed heading) when the structured titles
     agree with it, else the first structured title without its site affix."""
@@ -211,6 +245,7 @@ def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
         value = strip_site(clean(html.unescape(value)), names)
         if value and value not in candidates:
             candidates.append(value)
+    candidates = _uncut(candidates)
     headings = [_strip_dangling(h) for h in _headings(tree)]
     headings = [h for h in headings if h]
     best, best_score = None, 0.0
@@ -219,7 +254,7 @@ def extract_title(tree: HtmlElement, data: Structured, url: str) -> str | None:
         if score > best_score:
             best, best_score = heading, score
     if best is not None and best_score >= 0.5:
-        return _without_label(best, candidates)
+        return _without_trailer(_without_label(best, candidates), candidates)
     if candidates:
         return candidates[0]
     return headings[0] if headings else None
