@@ -142,3 +142,16 @@ def test_a_short_fast_pass_gets_trafilaturas_full_cascade(monkeypatch) -> None:
                                                                complete_blocks=False))
     assert calls == [True, False]
     assert result.paragraphs == [long_text.strip()]
+
+
+def test_a_heading_opened_by_an_empty_anchor_keeps_its_text() -> None:
+    # table-of-contents plugins open each heading with an empty anchor element
+    article = "".join(
+        f"<h2><span class='toc-section' id='q{i}'></span>Question number {i} for the board?"
+        f"<span class='toc-section-end'></span></h2><p>{P1} {P2}</p><p>{P3} {P4}</p>"
+        for i in range(1, 4))
+    html = (f"<html><head><title>Ferry timetable</title></head><body><article><h1>Ferry timetable"
+            f"</h1>{article}</article></body></html>")
+    text = extract_page(html, URL).record["text"]
+    for i in range(1, 4):
+        assert f"Question number {i} for the board?" in text

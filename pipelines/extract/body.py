@@ -41,11 +41,17 @@ _BOILERPLATE_CLASS = (
 _HOVER_CLASS = ("contains(@class,'rollover') or contains(@class,'tooltip') "
                 "or contains(@class,'popover') or contains(@class,'hovercard') "
                 "or contains(@class,'hover-card')")
+# An empty inline element right before text (a table-of-contents anchor opening a heading:
+# <h2><span id="toc-3"></span>Question?</h2>): trafilatura's precision mode deletes empty
+# elements *with* their tail, which drops the heading's text; pruned here, the tail stays.
+_EMPTY_BEFORE_TEXT = ("//*[self::span or self::i or self::em or self::b or self::strong or self::q]"
+                      "[not(node())][following-sibling::node()[1][self::text()][normalize-space()]]")
 PRUNE_XPATH = [
     (f"//*[@class or @id][{_BOILERPLATE_CLASS}]"
      "[not(self::body or self::html or self::main or self::article)]"
      "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"),
     f"//p//*[{_HOVER_CLASS}][.//img][not(.//*[{_HOVER_CLASS}][.//img])]",
+    _EMPTY_BEFORE_TEXT,
 ]
 
 
