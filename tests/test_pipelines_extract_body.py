@@ -155,3 +155,21 @@ def test_a_heading_opened_by_an_empty_anchor_keeps_its_text() -> None:
     text = extract_page(html, URL).record["text"]
     for i in range(1, 4):
         assert f"Question number {i} for the board?" in text
+
+
+def test_the_lead_in_the_articles_header_is_body_text_but_not_an_appended_articles() -> None:
+    from pipelines.extract.body import BodySettings, trafilatura_body
+
+    lead = ("The islands get their early boat at last: the harbour board voted for a six o'clock "
+            "crossing on weekdays.")
+    story = f"<p>{P1}</p><p>{P2}</p><p>{P3}</p><p>{P4}</p>"
+    page = tree(f"<article><header><h1>Ferry timetable</h1><p class='lead'>{lead}</p></header>"
+                f"{story}</article><article><header><h1>Museum returns figurehead</h1><p>The "
+                "carved figurehead of the old schooner is back in the maritime museum after ten "
+                f"years.</p></header><p>The museum had lent it to a gallery abroad.</p></article>")
+    body = trafilatura_body(page, URL, BodySettings())
+    assert body is not None
+    text = " ".join(body.itertext())
+    assert lead in text and P4 in text
+    assert "figurehead" not in text
+    assert [el.tag for el in page.iter("header")] == ["header", "header"]  # the page as it was

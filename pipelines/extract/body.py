@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from lxml.html import HtmlElement
 
 from . import boilerplate
@@ -44,7 +47,8 @@ _HOVER_CLASS = ("contains(@class,'rollover') or contains(@class,'tooltip') "
 # An empty inline element right before text (a table-of-contents anchor opening a heading:
 # <h2><span id="toc-3"></span>Question?</h2>): trafilatura's precision mode deletes empty
 # elements *with* their tail, which drops the heading's text; pruned here, the tail stays.
-_EMPTY_BEFORE_TEXT = ("//*[self::span or self::i or self::em or self::b or self::strong or self::q]"
+_EMPTY_BEFORE_TEXT = ("//*[self::span or self::i or self::em or self::b or self::strong or self::q "
+                      "or self::p or self::div or self::li or self::dd or self::dt]"
                       "[not(node())][following-sibling::node()[1][self::text()][normalize-space()]]")
 PRUNE_XPATH = [
     (f"//*[@class or @id][{_BOILERPLATE_CLASS}]"
@@ -102,8 +106,27 @@ def _paragraphs(body: HtmlElement) -> list[str]:
     return out
 
 
+# The <header> of the article holding the page's headline, with the lead paragraph in it:
+# trafilatura's precision mode drops every <header>; read as a <div> for the extraction, the
+# lead stays.  (Not the headers of articles an endless-scroll page appends after it.)
+_LEAD_HEADERS = etree.XPath("(//h1)[1]/ancestor::article[1]"
+                            "//header[.//p[string-length(normalize-space()) >= 80]]")
+
+
+@contextmanager
+def _leads_kept(tree: HtmlElement) -> Iterator[None]:
+    headers = _LEAD_HEADERS(tree)
+    for el in headers:
+        el.tag = "div"
+    try:
+        yield
+    finally:
+        for el in headers:
+            el.tag = "header"
+
+
 def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> HtmlElement | None:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _leads_kept(tree):
         warnings.simplefilter("ignore", DeprecationWarning)
         doc = trafilatura.bare_extraction(
             tree,
