@@ -173,3 +173,24 @@ def test_the_lead_in_the_articles_header_is_body_text_but_not_an_appended_articl
     assert lead in text and P4 in text
     assert "figurehead" not in text
     assert [el.tag for el in page.iter("header")] == ["header", "header"]  # the page as it was
+
+
+def test_embed_consent_notices_and_author_bio_boxes_are_not_body_text() -> None:
+    consent = [
+        "Empfohlener redaktioneller Inhalt",
+        ("An dieser Stelle findet Ihr einen externen Inhalt von Instagram, der den Artikel "
+        "ergänzt. Ihr könnt ihn Euch mit einem Klick anzeigen lassen."),
+        ("Ich bin damit einverstanden, dass mir externe Inhalte angezeigt werden. Damit können "
+        "personenbezogene Daten an Drittplattformen übermittelt werden."),
+        "This content is provided by Instagram.",
+        "To view this content, you need to accept cookies from the provider.",
+    ]
+    assert clean_paragraphs([P1, *consent, P2], None, []).paragraphs == [P1, P2]
+    # a short post's bio box: "Über <person>" ends the text wherever it sits
+    bio = ["Über Simon Harbour", ("Ferry enthusiast and podcaster from the islands, writing "
+           "about boats since 2009 and still waiting for the early crossing every Monday."),
+           "Zeige alle Beiträge von Simon Harbour →"]
+    assert clean_paragraphs([P1, P2, *bio], None, []).paragraphs == [P1, P2]
+    # "About Python", "Über Wasser": subheadings, not bios
+    for heading in ("About Python", "Über Wasser und Land"):
+        assert clean_paragraphs([P1, heading, P2], None, []).paragraphs == [P1, heading, P2]

@@ -163,7 +163,8 @@ def clean_paragraphs(paragraphs: list[str], title: str | None, byline_texts: lis
             result.credits.append(credit)
             continue
         if boilerplate.is_end_marker(line) and result.paragraphs:
-            if i >= len(paragraphs) * 0.5 and not _article_continues(paragraphs[i + 1:]):
+            late = i >= len(paragraphs) * 0.5 or boilerplate.opens_author_bio(line)
+            if late and not _article_continues(paragraphs[i + 1:]):
                 break
             skip_links = True  # a "Don't miss" box inside the article: its links go
             continue

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from .given_names import starts_with_given_name
+
 # A paragraph that is only one of these labels ends the article: what follows is the
 # page's furniture (related posts, comment form, footer widgets).
 END_MARKERS = re.compile(
@@ -55,13 +57,41 @@ NOISE_LINE = re.compile(
     r"anzeige\s*[-–:|].*|"
     r"(?:veröffentlicht(?: am)?|veröffentlichung|published(?: on)?|publié le|publicado(?: el)?|"
     r"(?:zuletzt |last )?(?:aktualisiert|updated|modified)(?: am| on)?|letzte aktualisierung(?: am)?)"
-    r"\s*:?\s*\d.{0,60})$",
+    r"\s*:?\s*\d.{0,60}|"
+    r"(?:zeige? )?alle (?:beiträge|artikel) von .{1,60}|(?:view|see) all (?:posts|articles|stories) "
+    r"(?:by|from) .{1,60})$",
     re.IGNORECASE,
 )
+# The stand-in for an embed the reader has not agreed to load (a post, a video, a map):
+# its label, what it would show, and the consent sentence.
+CONSENT_NOTICE = re.compile(
+    r"^(?:empfohlener (?:redaktioneller|externer) inhalt|externer inhalt|"
+    r"an dieser stelle (?:findet ihr|finden sie|findest du) (?:einen |ein )?externen? "
+    r"(?:inhalt|beitrag|video|content)\b.*|"
+    r"ich bin damit einverstanden, dass mir externe inhalte angezeigt werden\b.*|"
+    r"(?:this|the following) (?:content|embed|post|video) is (?:hosted|provided) by .{1,80}|"
+    r"(?:we need your consent|you need to (?:accept|consent|agree)) to (?:load|display|view|show)\b.*|"
+    r"to (?:view|display|see|show) this (?:content|video|embed|post)\b.{0,200}"
+    r"\b(?:consent|cookies|accept|agree)\b.*)$",
+    re.IGNORECASE,
+)
+# "Über Jane Doe" / "About Jane Doe" alone on its line: the author's bio box closing the text.
+_ABOUT_PERSON = re.compile(r"^(?:über|about|à propos de|sobre|over|su)\s+"
+                           r"(?P<name>[^\W\d_][\w.’'-]*(?:\s+[^\W\d_][\w.’'-]*){1,3})\s*$",
+                           re.IGNORECASE)
 
 
 def is_end_marker(line: str) -> bool:
-    return len(line) <= 60 and bool(END_MARKERS.match(line))
+    return len(line) <= 60 and (bool(END_MARKERS.match(line)) or opens_author_bio(line))
+
+
+def opens_author_bio(line: str) -> bool:
+    """"Über Simon Dückert": the heading of the author's bio box, wherever it sits."""
+    about = _ABOUT_PERSON.match(line)
+    if not about:
+        return False
+    words = about.group("name").split()
+    return all(w[0].isupper() for w in words) and starts_with_given_name(about.group("name"))
 
 
 def is_cross_link(line: str) -> bool:
@@ -74,7 +104,8 @@ def is_label_only(line: str) -> bool:
 
 
 def is_noise(line: str) -> bool:
-    return len(line) <= 200 and bool(NOISE_LINE.match(line))
+    return (len(line) <= 200 and bool(NOISE_LINE.match(line))
+            or len(line) <= 400 and bool(CONSENT_NOTICE.match(line)))
 
 
 # Promotional lines that close many articles: follow/subscribe/sign-up calls, tip lines,
