@@ -323,7 +323,8 @@ def reextract(
             yield decide(resp, settings)
     else:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipelines.extract", "archive.reextract"])
+        context.set_forkserver_preload(["pipelines.extract", "pipelines.extract.preload",
+                                        "archive.reextract"])
         in_flight: deque[Future[list[Outcome]]] = deque()
         with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
             for batch in _batches(responses, BATCH_SIZE):

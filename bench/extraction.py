@@ -6,8 +6,10 @@
 A folder whose truth has ``articleBody`` is scored with its ``score.py`` for body
 precision/recall/F1; one with title/author/date is scored with its ``score.py`` for the four
 metadata figures, plus a body check from the ``with``/``without`` snippets.  Prints the worst
-10 pages of ours and docs/second (extraction CPU time per process, so other load on the
-machine does not skew the comparison) for both.
+10 pages of ours and docs/second for both: extraction CPU time (so other load on the machine
+does not count), the median of ``--rounds`` runs per system made alternately in fresh worker
+processes (so a slow stretch of a shared virtual machine skews one run, not the comparison,
+and neither system reads caches the other warmed).
 """
 
 from __future__ import annotations
@@ -49,12 +51,28 @@ def run_system(folder: Path, name: str, processes: int, out: Path,
     busy = 0.0
     n = 0
     with out.open("w", encoding="utf-8") as f:
-        for prediction, seconds in predict_folder(folder, SYSTEMS[name], processes, ids):
+        for prediction, seconds in predict_folder(folder, SYSTEMS[name], processes, ids,
+                                                  fresh=True):
             f.write(json.dumps(prediction, ensure_ascii=False) + "\n")
             busy += seconds
             n += 1
     wall = time.perf_counter() - start
     return {"n": n, "wall": wall, "busy": busy, "docs_per_s": n / busy if busy else 0.0}
+
+
+def run_rounds(folder: Path, names: list[str], processes: int, outdir: Path,
+               rounds: int) -> dict[str, dict]:
+    """Each system over the folder ``rounds`` times, alternating (A B A B …), every run in
+    fresh worker processes (no cache one system warmed for the other); the median run's
+    timing.  A slow stretch of a shared machine then skews one run, not the comparison."""
+    runs: dict[str, list[dict]] = {name: [] for name in names}
+    for i in range(rounds):
+        for name in names if i % 2 == 0 else reversed(names):
+            out = outdir / f"{folder.name}-{name}{'' if i == 0 else f'-{i}'}.jsonl"
+            runs[name].append(run_system(folder, name, processes, out))
+            if i:
+                out.unlink()
+    return {name: sorted(r, key=lambda t: t["busy"])[len(r) // 2] for name, r in runs.items()}
 
 
 def score_body(folder: Path, preds: Path, truth: Path) -> tuple[dict, list[dict]]:
@@ -117,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="keep the prediction files in this folder")
     ap.add_argument("--only", choices=sorted(SYSTEMS), help="run one system only")
     ap.add_argument("--worst", type=int, default=10)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timed runs per system, alternating; the median is reported")
     args = ap.parse_args(argv)
 
     truth = args.folder / "truth.jsonl"
@@ -127,11 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     outdir = args.save or Path(tempfile.mkdtemp(prefix="bench-extraction-"))
     outdir.mkdir(parents=True, exist_ok=True)
     results = {}
-    for name in [args.only] if args.only else list(SYSTEMS):
-        preds = outdir / f"{args.folder.name}-{name}.jsonl"
-        timing = run_system(args.folder, name, args.processes, preds)
-        scorer = score_body if kind == "body" else score_metadata
-        figures, docs = scorer(args.folder, preds, truth)
+    scorer = score_body if kind == "body" else score_metadata
+    names = [args.only] if args.only else list(SYSTEMS)
+    timings = run_rounds(args.folder, names, args.processes, outdir, args.rounds)
+    for name, timing in timings.items():
+        figures, docs = scorer(args.folder, outdir / f"{args.folder.name}-{name}.jsonl", truth)
         results[name] = (timing, figures, docs)
 
     keys = (["f1", "precision", "recall", "accuracy", "n_empty_pred"] if kind == "body" else

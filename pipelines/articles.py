@@ -66,8 +66,9 @@ class ArticleExtractionPipeline:
     def open_spider(self) -> None:
         if self.workers > 0:
             context = multiprocessing.get_context("forkserver")
-            # Workers fork from a server that already imported the extractor.
-            context.set_forkserver_preload(["pipelines.responses"])
+            # Workers fork from a server that already imported the extractor and built its
+            # one-time tables.
+            context.set_forkserver_preload(["pipelines.responses", "pipelines.extract.preload"])
             self.executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=context,

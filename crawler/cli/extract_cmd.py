@@ -68,11 +68,15 @@ def _predict_one(job: tuple[Predictor, str, str, str]) -> tuple[dict, float]:
 
 
 def predict_folder(folder: Path, predictor: Predictor = predict_newsarchive,
-                   processes: int = 1, ids: set[str] | None = None) -> Iterator[tuple[dict, float]]:
-    """Yield ``(prediction, CPU seconds spent extracting)`` in truth order."""
+                   processes: int = 1, ids: set[str] | None = None,
+                   fresh: bool = False) -> Iterator[tuple[dict, float]]:
+    """Yield ``(prediction, CPU seconds spent extracting)`` in truth order; ``fresh``: in new
+    worker processes even for one (no cache of an earlier run in this process helps)."""
     rows = [r for r in read_truth(folder) if ids is None or str(r["id"]) in ids]
     jobs = [(predictor, str(page_path(folder, r)), r.get("url") or "", str(r["id"])) for r in rows]
-    if processes > 1:
+    import pipelines.extract.preload  # noqa: F401  (once, before the workers fork: they start warm)
+
+    if processes > 1 or fresh:
         with get_context("fork").Pool(processes) as pool:
             yield from pool.imap(_predict_one, jobs, chunksize=2)
     else:

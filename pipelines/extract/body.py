@@ -28,14 +28,14 @@ from .text_utils import clean, fold
 
 logger = logging.getLogger(__name__)
 
-# Blocks removed before trafilatura looks at the page (it keeps some of them otherwise).
+# Blocks removed before trafilatura looks at the page (it keeps some of them otherwise).  The
+# expressions start from attribute (or text) nodes: libxml2 then tests only the attributes that
+# exist, two to three times faster than testing every element.
 _BOILERPLATE_CLASS = (
-    "contains(@class,'sharedaddy') or contains(@class,'share-buttons') "
-    "or contains(@class,'social-share') or contains(@class,'jp-relatedposts') "
-    "or contains(@class,'yarpp') or contains(@class,'related-posts') "
-    "or contains(@class,'author-box') or contains(@class,'about-author') "
-    "or contains(@class,'newsletter') or contains(@class,'cookie') "
-    "or @id='comments' or @id='respond' or contains(@class,'comment-respond')"
+    "contains(.,'sharedaddy') or contains(.,'share-buttons') or contains(.,'social-share') "
+    "or contains(.,'jp-relatedposts') or contains(.,'yarpp') or contains(.,'related-posts') "
+    "or contains(.,'author-box') or contains(.,'about-author') or contains(.,'newsletter') "
+    "or contains(.,'cookie') or contains(.,'comment-respond')"
 )
 # Never a container of the article itself (class soup on <body> often says "cookies" or
 # "newsletter"): no body/html/main/article, nothing holding the h1 or the articleBody.
@@ -44,14 +44,14 @@ _BOILERPLATE_CLASS = (
 _HOVER_CLASS = ("contains(@class,'rollover') or contains(@class,'tooltip') "
                 "or contains(@class,'popover') or contains(@class,'hovercard') "
                 "or contains(@class,'hover-card')")
-# An empty inline element right before text (a table-of-contents anchor opening a heading:
+# An empty element right before text (a table-of-contents anchor opening a heading:
 # <h2><span id="toc-3"></span>Question?</h2>): trafilatura's precision mode deletes empty
 # elements *with* their tail, which drops the heading's text; pruned here, the tail stays.
-_EMPTY_BEFORE_TEXT = ("//*[self::span or self::i or self::em or self::b or self::strong or self::q "
-                      "or self::p or self::div or self::li or self::dd or self::dt]"
-                      "[not(node())][following-sibling::node()[1][self::text()][normalize-space()]]")
+_EMPTY_BEFORE_TEXT = ("//text()[normalize-space()]/preceding-sibling::node()[1][self::*][not(node())]"
+                      "[self::span or self::i or self::em or self::b or self::strong or self::q "
+                      "or self::p or self::div or self::li or self::dd or self::dt]")
 PRUNE_XPATH = [
-    (f"//*[@class or @id][{_BOILERPLATE_CLASS}]"
+    (f"(//@class[{_BOILERPLATE_CLASS}] | //@id[.='comments' or .='respond'])/parent::*"
      "[not(self::body or self::html or self::main or self::article)]"
      "[not(.//h1) and not(.//*[@itemprop='articleBody'])]"),
     f"//p//*[{_HOVER_CLASS}][.//img][not(.//*[{_HOVER_CLASS}][.//img])]",
@@ -60,8 +60,8 @@ PRUNE_XPATH = [
 
 
 # Captions are not body text (the image record carries them).
-CAPTION_XPATH = ("//figcaption | //*[contains(@class,'wp-caption-text') "
-                 "or contains(@class,'image-caption') or contains(@class,'img-caption')]")
+CAPTION_XPATH = ("//figcaption | //@class[contains(.,'wp-caption-text') "
+                 "or contains(.,'image-caption') or contains(.,'img-caption')]/parent::*")
 
 
 @dataclass

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from functools import cache, partial
 from typing import Any
 
 from lxml import etree
@@ -744,9 +746,10 @@ def extract_authors(
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
     then the printed byline, then ``<meta name=author>``, then an author box.  A first name
     alone is completed with the full name the page gives it elsewhere."""
-    names, byline = _authors(tree, data, site_keys)
+    page_text = cache(partial(_page_text, tree))  # read once, and only if a rule needs it
+    names, byline = _authors(tree, data, site_keys, page_text)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
-    if names and not _printed_somewhere(names, _page_text(tree)):
+    if names and not _printed_somewhere(names, page_text()):
         # named only in the markup, shown to no reader: the CMS account that saved the page
         # or a byline the site chose not to print
         return [], byline
@@ -796,8 +799,8 @@ _NAME_ELEMENTS = etree.XPath("//@itemprop[.='name']|//@class[contains(., 'name')
                              "contains(., 'fn')]")
 
 
-def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
-             ) -> tuple[list[str], str | None]:
+def _authors(tree: HtmlElement, data: Structured, site_keys: set[str],
+             page_text: Callable[[], str]) -> tuple[list[str], str | None]:
     visible, boxed = _visible_bylines(tree, data)
     byline = _printed_byline(visible)
     printed_names = _printed_names(visible, site_keys)
@@ -808,7 +811,7 @@ def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
         names = _names_from_ld(article.get("author") or article.get("creator"), data, site_keys)
         names = _with_display_names(names, printed_names + meta_names, tree)
         if names and not type_names(article) - _CMS_DEFAULT_TYPES:
-            printed = _printed_somewhere(names, _page_text(tree))
+            printed = _printed_somewhere(names, page_text())
             unprinted = {fold(n) for n in names if n not in printed}
             names = printed
             if names and printed_names and all(map(person_like, printed_names)) \
@@ -826,7 +829,7 @@ def _authors(tree: HtmlElement, data: Structured, site_keys: set[str]
     # the owner of the site.
     names = [n for n in meta_names if fold(n) not in unprinted]
     if names and not _article_page(tree, data):
-        names = _printed_somewhere(names, _page_text(tree))
+        names = _printed_somewhere(names, page_text())
     if names:
         return names, byline
     names = [n for n in _box_names(boxed, site_keys) if fold(n) not in unprinted]

@@ -185,6 +185,14 @@ def _from_htmldate(tree: HtmlElement, url: str, extensive: bool = True) -> str |
     return found or None
 
 
+def warm_up() -> None:
+    """Build dateparser's locale tables now (see ``pipelines.extract.preload``): a string no
+    locale reads makes it try, and so compile, every one."""
+    from htmldate.extractors import get_external_parser
+
+    get_external_parser().get_date_data("Jubiläum 2008 q")
+
+
 def url_day(url: str) -> str | None:
     """The /2024/05/03/ day in an article URL, if any."""
     match = _URL_DAY.search(original_url(url))
