@@ -331,7 +331,7 @@ CATEGORIES_WORKER = [
     ("trafilatura (body)", ("trafilatura/",)),
     ("extruct (structured data)", ("extruct/",)),
     ("readability", ("readability/",)),
-    ("pipelines.extract: bylines", ("pipelines/extract/bylines.py",)),
+    ("pipelines.extract: bylines", ("pipelines/extract/bylines/",)),
     ("pipelines.extract: titles", ("pipelines/extract/titles.py",)),
     ("pipelines.extract: dates/images/sections/language", ("pipelines/extract/dates.py", "pipelines/extract/images.py", "pipelines/extract/sections.py", "pipelines/extract/language.py")),
     ("pipelines.extract: body (own code)", ("pipelines/extract/body.py", "pipelines/extract/boilerplate.py")),
