@@ -67,8 +67,10 @@ def extract_authors(
     """Return ``(authors, byline_as_printed)``.
 
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
-    then the printed byline, then ``<meta name=author>``, then an author box.  A first name
-    alone is completed with the full name the page gives it elsewhere."""
+    then the printed byline, then ``<meta name=author>`` or the Twitter card's "Written by",
+    then an author box, then the post author's own comment.  A first name alone is completed
+    with the full name the page gives it elsewhere.  Never a name the page does not print,
+    nor the site's own name unless the site is a person's or a blogger's."""
     page_text = cache(partial(_page_text, tree))  # read once, and only if a rule needs it
     names, byline = _authors(tree, data, site_keys, page_text)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
