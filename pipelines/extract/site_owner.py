@@ -13,23 +13,16 @@ from lxml.html import HtmlElement
 
 from .bylines import person_like
 from .given_names import starts_with_given_name, without_titles
-from .structured import Structured, type_names
-from .text_utils import clean, first_str, fold
-from .titles import title_affixes
-
-
-def _declared(data: Structured) -> list[str]:
-    names = data.og.get("og:site_name", []) + data.all_meta("application-name")
-    for node in data.nodes():
-        if "website" in type_names(node):
-            names += [first_str(node.get("name")) or ""]
-    return names
+from .structured import Structured
+from .text_utils import clean, fold
+from .titles import declared_site_name_strings, title_affixes
 
 
 def site_owner(tree: HtmlElement, data: Structured, site_keys: set[str]) -> list[str]:
     title = tree.find(".//title")
     affixes = title_affixes(clean(title.text_content())) if title is not None else []
-    for raw in _declared(data) + affixes:
+    # (not the publisher: a newspaper's organisation, "Ultima Hora", may read like a name)
+    for raw in declared_site_name_strings(data, publisher=False) + affixes:
         name = without_titles(clean(raw))
         if fold(name) not in site_keys and fold(clean(raw)) not in site_keys:
             continue

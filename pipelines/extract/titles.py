@@ -18,24 +18,26 @@ _SEPARATORS = re.compile(r"\s+(?:[|–—·»«:•/\\-]|::|\|\|)\s+|(?<=\S)\|(?
 
 
 
-def declared_site_names(data: Structured) -> set[str]:
-    """Folded names the page declares for its site: og:site_name, publisher, WebSite,
-    application-name."""
-    names: set[str] = set()
-    for value in data.og.get("og:site_name", []) + data.all_meta("application-name",
-                                                                "apple-mobile-web-app-title"):
-        names.add(fold(value))
+def declared_site_name_strings(data: Structured, publisher: bool = True) -> list[str]:
+    """The names the page declares for its site, as written: og:site_name, application-name,
+    the publisher (unless ``publisher`` is false), the WebSite node."""
+    names = data.og.get("og:site_name", []) + data.all_meta("application-name",
+                                                           "apple-mobile-web-app-title")
     for node in data.nodes():
-        publisher = data.resolve(node.get("publisher"))
-        name = first_str(publisher) if isinstance(publisher, (dict, list)) else None
+        value = data.resolve(node.get("publisher")) if publisher else None
+        name = first_str(value) if isinstance(value, (dict, list)) else None
         if name:
-            names.add(fold(name))
+            names.append(name)
         if "website" in type_names(node):
             name = first_str(node.get("name"))
             if name:
-                names.add(fold(name))
-    names.discard("")
+                names.append(name)
     return names
+
+
+def declared_site_names(data: Structured) -> set[str]:
+    """Folded names the page declares for its site (``declared_site_name_strings``)."""
+    return {fold(n) for n in declared_site_name_strings(data)} - {""}
 
 
 def site_names(data: Structured, url: str) -> set[str]:
