@@ -339,9 +339,11 @@ def _box_names(boxed: list[HtmlElement], site_keys: set[str]) -> list[str]:
 
 
 # The post author's own replies under the post: WordPress marks them ``bypostauthor``.
+# (From the class attributes to their elements, as the other XPaths here: libxml2 then tests
+# only the attributes that exist.)
 _POST_AUTHOR_COMMENT = etree.XPath(
-    "(//*[contains(concat(' ', normalize-space(@class), ' '), ' bypostauthor ')])[1]"
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')][1]")
+    "(//@class[contains(concat(' ', normalize-space(.), ' '), ' bypostauthor ')])[1]/.."
+    "/descendant::*/@class[contains(concat(' ', normalize-space(.), ' '), ' fn ')]/..")
 
 
 def _commenting_post_author(tree: HtmlElement) -> list[str]:
