@@ -216,7 +216,7 @@ def archived_responses(
     date and HTTP headers, the original's payload, and a ``warc`` pointer to the original:
     the record that holds the payload.
     """
-    originals: dict[str, tuple[Path, RawRecord]] = {}  # by record id
+    originals: dict[str, tuple[Path, RawRecord, str | None]] = {}  # by record id, with site
     by_digest: dict[tuple[str, str], str] = {}  # (url, payload digest) -> record id
     revisits: list[tuple[Path, RawRecord, str, str | None]] = []
     for path in paths:
@@ -233,7 +233,7 @@ def archived_responses(
                 continue
             if item.payload_digest:
                 # only where to find it: the payload itself is read again if needed
-                originals[item.record_id] = (path, replace(item, payload=b""))
+                originals[item.record_id] = (path, replace(item, payload=b""), site)
                 by_digest.setdefault((item.url, item.payload_digest), item.record_id)
                 by_digest.setdefault(("", item.payload_digest), item.record_id)
             yield _archived(path, item, item.payload, crawl_id, site)
@@ -250,7 +250,7 @@ def archived_responses(
                            revisit.url, revisit.refers_to or digest)
             continue
         counts["revisits/resolved"] += 1
-        original_path, original = originals[record_id]
+        original_path, original, original_site = originals[record_id]
         payload = _payload_at(original_path, original.offset)
         resolved = replace(
             revisit,
@@ -259,7 +259,7 @@ def archived_responses(
             record_id=original.record_id,
             payload_digest=original.payload_digest,
         )
-        yield _archived(original_path, resolved, payload, crawl_id, site)
+        yield _archived(original_path, resolved, payload, crawl_id, site or original_site)
 
 
 def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str,

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from pipelines.extract import Extraction
 from pipelines.extract.record import WordFloors, build
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, record_errors
-from pipelines.warc_keys import key_from_name
+from pipelines.warc_keys import key_from_name, site_of_key
 
 # The capture renames framing headers that no longer describe the archived (dechunked) body;
 # Scrapy saw the originals.
@@ -106,11 +106,13 @@ def build_record(item: Mapping[str, Any], extraction: Extraction, crawl_id: str)
     record["fetched_at"] = item["fetched_at"]
     record["http_status"] = item["http_status"]
     record["crawl_id"] = crawl_id
-    record["site"] = item["site"]
+    site = item["site"]
     pointer = dict(item["warc"] or {})
     if pointer:  # (no pointer: WARC capture off; the schema rejects the record)
-        key = pointer.pop("key", None) or key_from_name(item["site"], pointer.get("filename", ""))
+        key = pointer.pop("key", None) or key_from_name(site, pointer.get("filename", ""))
+        site = site or site_of_key(key)  # the key names it
         pointer = {"key": key, **pointer}
+    record["site"] = site
     record["warc"] = pointer or None
     return record
 
