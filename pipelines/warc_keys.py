@@ -8,10 +8,9 @@ file was opened); this module only finds the key of a file it is given.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
-from archive.warc_writer import OPEN_SUFFIX, RotatingWarcWriter, crawl_id_of
+from archive.warc_writer import RotatingWarcWriter, crawl_id_of
 from crawler.crawl_id import crawl_date
 
 _LAYOUT_PARTS = 6  # warc / site / YYYY / MM / DD / file
@@ -55,23 +54,8 @@ def key_in_crawl(writer: RotatingWarcWriter | None, filename: str) -> str | None
     revisit's original in an earlier crawl).  Exact even when files rotated after midnight."""
     if writer is None:
         return None
-    for key in reversed(writer.closed_keys):
-        if key.rsplit("/", 1)[-1] == filename:
-            return key
-    match = _WARC_NAME.match(filename)
-    if writer.current_filename != filename or match is None:
-        return None
-    try:
-        day = crawl_date(writer.crawl_id)
-    except ValueError:
-        return None
-    today = datetime.now(timezone.utc)
-    while day.date() <= today.date():  # the open file is on disk (local or in the spool)
-        key = writer.key_for(int(match["serial"]), day)
-        if Path(f"{writer.sink.local_path(key)}{OPEN_SUFFIX}").exists():
-            return key
-        day += timedelta(days=1)
-    return None
+    keys = [writer.current_key, *reversed(writer.closed_keys)]
+    return next((k for k in keys if k and k.rsplit("/", 1)[-1] == filename), None)
 
 
 # archive.capture.warcinfo_fields writes "newsarchive crawl of site '<name>'".
