@@ -40,8 +40,8 @@ def key_from_name(site: str | None, filename: str) -> str | None:
         started = crawl_date(crawl_id)
     except ValueError:
         return None
-    writer = RotatingWarcWriter(sink=None, site=site, crawl_id=crawl_id, warcinfo={})  # type: ignore[arg-type]
-    key = writer.key_for(int(match["serial"]), started)
+    layout = RotatingWarcWriter(None, site, crawl_id, {})  # type: ignore[arg-type]  # no file
+    key = layout.key_for(int(match["serial"]), started)
     return key if key.endswith("/" + filename) else None
 
 

@@ -71,7 +71,7 @@ def describe(result: Fetched) -> str:
 
 
 def site_name_for(url: str) -> str:
-    """``https://www.eutoday.net/`` → ``eutoday``; ``http://127.0.0.1:8080/`` → ``127-0-0-1``."""
+    """``https://www.eutoday.net/`` → ``eutoday``; ``http://127.0.0.1:80/`` → ``127-0-0-1``."""
     host = (urlsplit(url).hostname or "site").lower().removeprefix("www.")
     labels = host.split(".")
     if len(labels) > 1 and not host.replace(".", "").isdigit():
@@ -169,7 +169,8 @@ def render_config(name: str, survey: Survey, private: bool, command: str) -> str
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     return (
         f"# Written by `{command}` on {today}. What it found:\n{notes}"
-        "# Check the lists, then: newsarchive crawl THIS_FILE.  Every key: examples/sites/eutoday.yaml.\n"
+        "# Check the lists, then: newsarchive crawl THIS_FILE.\n"
+        "# Every key, explained: examples/sites/eutoday.yaml in the newsarchive repository.\n"
         f"name: {name}\n"
         "# Section pages: listings whose links lead to articles.\n"
         f"start_urls:{_yaml_list([u for u, _ in survey.sections], [t for _, t in survey.sections])}"

@@ -29,8 +29,8 @@ COMMON_SITEMAP_PATHS = ("/sitemap.xml",)
 # Menus: <nav>, role=navigation, or a class/id naming a menu.
 MENU_XPATH = (
     "//nav//a[@href] | //*[@role='navigation']//a[@href]"
-    " | //*[re:test(concat(' ', @class, ' ', @id, ' '), '[\\s_-](menu|nav|navbar|navigation)[\\s_-]', 'i')]"
-    "//a[@href]"
+    " | //*[re:test(concat(' ', @class, ' ', @id, ' '),"
+    " '[\\s_-](menu|nav|navbar|navigation)[\\s_-]', 'i')]//a[@href]"
 )
 # Listing pages a menu may link to; every other navigation segment (about, contact, login,
 # feed, search…) is not a section.
