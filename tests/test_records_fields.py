@@ -138,3 +138,39 @@ def test_warc_key_of_a_file_opened_after_midnight(tmp_path: Path) -> None:
     assert key_from_path(tmp_path / f"warc/demo/2026/03/02/{second}") == \
         f"warc/demo/2026/03/02/{second}"
     assert key_from_path(tmp_path / second) is None
+
+
+def test_the_pipeline_takes_the_key_from_the_crawls_writer(tmp_path: Path) -> None:
+    """The extraction pipeline asks the capture middleware's writer, so a file opened the
+    day after the crawl started gets its real key."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from archive.capture import WarcCaptureMiddleware
+    from pipelines.articles import ArticleExtractionPipeline
+    from pipelines.responses import ExtractSettings
+
+    class Sink:
+        def local_path(self, key: str) -> Path:
+            path = tmp_path / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return path
+
+        def file_closed(self, key: str) -> None:
+            pass
+
+    crawler = get_crawler(settings_dict={"WARC_ENABLED": True, "WARC_CDXJ": False,
+                                         "WARC_DEDUP": False})
+    capture = WarcCaptureMiddleware.from_crawler(crawler)
+    factory = RecordFactory(clock=lambda: datetime(2026, 3, 2, 0, 1, tzinfo=timezone.utc))
+    capture.writer = RotatingWarcWriter(Sink(), "demo", "20260301T235800Z-abcdef", {"a": "b"},
+                                        factory=factory)
+    pointer = capture.writer.write(factory.warcinfo("x", {"n": "1"}))[0].to_dict()
+    crawler.engine = SimpleNamespace(  # type: ignore[assignment]
+        downloader=SimpleNamespace(middleware=SimpleNamespace(middlewares=[capture])))
+    pipeline = ArticleExtractionPipeline(crawler, workers=0,
+                                         settings=ExtractSettings.from_settings())
+    with_key = pipeline._pointer(pointer)
+    assert with_key == {"key": f"warc/demo/2026/03/02/{pointer['filename']}", **pointer}
+    capture.writer.close()
