@@ -95,6 +95,11 @@ class CrawlManifest:
         failed = output.finish()
         stats.update(getattr(output, "stats", None) or {})
         counts = crawl_counts(stats)
+        from pipelines.reasons import not_article_reasons
+        from pipelines.responses import ExtractSettings
+
+        counts["not_articles_by_reason"] = not_article_reasons(
+            stats, ExtractSettings.from_settings(self.crawler.settings).word_floors)
         # A worker on a shared frontier may find every request taken by the others.
         expect_responses = not self.crawler.settings.getbool("FRONTIER_SHARED")
         self.problems = problems_of(counts, failed, expect_responses)

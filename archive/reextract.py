@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
+from pipelines.warc_keys import key_from_path, site_of_key, site_of_warcinfo
 
 logger = logging.getLogger(__name__)
 
@@ -215,26 +216,28 @@ def archived_responses(
     date and HTTP headers, the original's payload, and a ``warc`` pointer to the original:
     the record that holds the payload.
     """
-    originals: dict[str, tuple[Path, RawRecord]] = {}  # by record id
+    originals: dict[str, tuple[Path, RawRecord, str | None]] = {}  # by record id, with site
     by_digest: dict[tuple[str, str], str] = {}  # (url, payload digest) -> record id
-    revisits: list[tuple[Path, RawRecord, str]] = []
+    revisits: list[tuple[Path, RawRecord, str, str | None]] = []
     for path in paths:
         crawl_id = default_crawl_id(path)
+        site = site_of_key(key_from_path(path))
         for item in iter_records(path, reader):
             if isinstance(item, dict):
                 crawl_id = item.get("isPartOf") or crawl_id
+                site = site or site_of_warcinfo(item)
                 continue
             counts[f"records/{item.kind}"] += 1
             if item.kind == "revisit":
-                revisits.append((path, item, crawl_id))
+                revisits.append((path, item, crawl_id, site))
                 continue
             if item.payload_digest:
                 # only where to find it: the payload itself is read again if needed
-                originals[item.record_id] = (path, replace(item, payload=b""))
+                originals[item.record_id] = (path, replace(item, payload=b""), site)
                 by_digest.setdefault((item.url, item.payload_digest), item.record_id)
                 by_digest.setdefault(("", item.payload_digest), item.record_id)
-            yield _archived(path, item, item.payload, crawl_id)
-    for path, revisit, crawl_id in revisits:
+            yield _archived(path, item, item.payload, crawl_id, site)
+    for path, revisit, crawl_id, site in revisits:
         digest = revisit.payload_digest or ""
         record_id = (
             revisit.refers_to
@@ -247,7 +250,7 @@ def archived_responses(
                            revisit.url, revisit.refers_to or digest)
             continue
         counts["revisits/resolved"] += 1
-        original_path, original = originals[record_id]
+        original_path, original, original_site = originals[record_id]
         payload = _payload_at(original_path, original.offset)
         resolved = replace(
             revisit,
@@ -256,10 +259,11 @@ def archived_responses(
             record_id=original.record_id,
             payload_digest=original.payload_digest,
         )
-        yield _archived(original_path, resolved, payload, crawl_id)
+        yield _archived(original_path, resolved, payload, crawl_id, site or original_site)
 
 
-def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str) -> FetchedResponse:
+def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str,
+              site: str | None = None) -> FetchedResponse:
     return FetchedResponse(
         url=raw.url,
         date=raw.date,
@@ -267,6 +271,7 @@ def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str) -> Fetc
         headers=raw.headers,
         payload=_payload(raw.headers, payload),
         pointer={
+            "key": key_from_path(path),  # None outside an archive layout: made from the name
             "filename": path.name,
             "offset": raw.offset,
             "length": raw.length,
@@ -274,6 +279,7 @@ def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str) -> Fetc
             "payload_digest": raw.payload_digest,
         },
         crawl_id=crawl_id,
+        site=site,
     )
 
 

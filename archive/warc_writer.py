@@ -96,6 +96,11 @@ class RotatingWarcWriter:
     def current_filename(self) -> str | None:
         return self._key.rsplit("/", 1)[-1] if self._handle else None
 
+    @property
+    def current_key(self) -> str | None:
+        """The key of the file being written (its date is the day it was opened)."""
+        return self._key if self._handle else None
+
     def key_for(self, serial: int, moment: datetime) -> str:
         return f"warc/{self.site}/{moment:%Y/%m/%d}/{self.crawl_id}-{serial:05d}.warc.gz"
 

@@ -77,6 +77,11 @@ NEWSARCHIVE_CRAWL_ID = ""
 # Extraction off: archive only (JSONL later with `newsarchive reextract`).
 NEWSARCHIVE_EXTRACT = True
 NEWSARCHIVE_OPERATOR = ""
+# Fewest words of body text a page needs to be kept as an article: pages without article
+# markup (og:type article, a schema.org Article type) need more, as listings and static
+# pages are often long.  Shorter pages are counted as `too-little-text` (the summary says so).
+NEWSARCHIVE_ARTICLE_MIN_WORDS = 200
+NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP = 40
 
 # --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:

@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide
+from pipelines.warc_keys import key_in_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +82,33 @@ class ArticleExtractionPipeline:
             self.executor.shutdown(wait=True, cancel_futures=False)
             self.executor = None
 
+    def _warc_writer(self) -> Any:
+        """The WARC writer of this crawl's capture middleware (None when capture is off)."""
+        from archive.capture import WarcCaptureMiddleware
+
+        engine = self.crawler.engine
+        middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+        capture = next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
+        return capture.writer if capture is not None else None
+
+    def _pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The capture's pointer with the WARC's key, found where the writer put the file."""
+        if not pointer:
+            return pointer
+        key = key_in_crawl(self._warc_writer(), pointer.get("filename", ""))
+        return {"key": key, **pointer} if key else pointer
+
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        spider = self.crawler.spider
         response = FetchedResponse(
             url=item["url"],
             date=item["fetched_at"],
             status=item["status"],
             headers=item["headers"],
             payload=item["body"],
-            pointer=item["warc"],
-            crawl_id=getattr(self.crawler.spider, "crawl_id", ""),
+            pointer=self._pointer(item["warc"]),
+            crawl_id=getattr(spider, "crawl_id", ""),
+            site=getattr(spider, "site_name", None),
         )
         if self.executor is None:
             outcome = decide(response, self.settings)

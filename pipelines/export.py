@@ -9,9 +9,10 @@ from scrapy.crawler import Crawler
 from archive.crawl_output import crawl_output
 from crawler.crawl_id import crawl_date
 
-# The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.schema.json).
+# The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.1.schema.json).
 RECORD_FIELDS = [
     "schema_version",
+    "schema_minor",
     "url",
     "canonical_url",
     "title",
@@ -28,7 +29,9 @@ RECORD_FIELDS = [
     "image",
     "word_count",
     "fetched_at",
+    "http_status",
     "crawl_id",
+    "site",
     "warc",
     "extractor",
 ]

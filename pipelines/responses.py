@@ -9,8 +9,9 @@ settings): only 2xx responses get here (redirect and retry middlewares); the
 Content-Encoding is decoded as ``HttpCompressionMiddleware`` does, bounded by
 ``DOWNLOAD_MAXSIZE``, and the response class re-chosen; a page that
 ``MetaRefreshMiddleware`` would turn into a redirect is not an article; only HTML is
-extracted; too-large and binary bodies are skipped; ``extract_page`` runs; non-articles are
-dropped; the record is validated against the JSON Schema.
+extracted; too-large and binary bodies are skipped; the extractor runs (with the settings'
+word floors); non-articles are dropped (``pipelines.reasons`` words every reason); the
+record is validated against the JSON Schema.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from pipelines.extract import Extraction, extract_page
-from pipelines.validate import SCHEMA_VERSION, record_errors
+from pipelines.extract import Extraction
+from pipelines.extract.record import WordFloors, build
+from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, record_errors
+from pipelines.warc_keys import key_from_name, site_of_key
 
 # The capture renames framing headers that no longer describe the archived (dechunked) body;
 # Scrapy saw the originals.
@@ -37,8 +40,9 @@ class FetchedResponse:
     status: int
     headers: list[tuple[str, str]]  # HTTP headers in wire order
     payload: bytes  # the body as received (Content-Encoding kept)
-    pointer: dict[str, Any]  # {filename, offset, length, record_id, payload_digest}
+    pointer: dict[str, Any]  # {filename, offset, length, record_id, payload_digest}, key if known
     crawl_id: str
+    site: str | None = None  # the site config's name
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class ExtractSettings:
     metarefresh_enabled: bool
     metarefresh_maxdelay: float
     metarefresh_ignore_tags: tuple[str, ...]
+    word_floors: WordFloors = WordFloors()
 
     @classmethod
     def from_settings(cls, overrides: Any = None) -> ExtractSettings:
@@ -68,6 +73,10 @@ class ExtractSettings:
             metarefresh_enabled=settings.getbool("METAREFRESH_ENABLED"),
             metarefresh_maxdelay=settings.getfloat("METAREFRESH_MAXDELAY"),
             metarefresh_ignore_tags=tuple(settings.getlist("METAREFRESH_IGNORE_TAGS")),
+            word_floors=WordFloors(
+                without_markup=settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS"),
+                with_markup=settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP"),
+            ),
         )
 
 
@@ -89,12 +98,22 @@ def looks_binary(body: bytes, sample: int = 4096) -> bool:
 
 
 def build_record(item: Mapping[str, Any], extraction: Extraction, crawl_id: str) -> dict[str, Any]:
-    record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+    """The JSONL record: the page's fields plus the fetch's (``item``: url, fetched_at,
+    http_status, site, warc)."""
+    record: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "schema_minor": SCHEMA_MINOR}
     record.update(extraction.record)
     record["url"] = item["url"]
     record["fetched_at"] = item["fetched_at"]
+    record["http_status"] = item["http_status"]
     record["crawl_id"] = crawl_id
-    record["warc"] = item["warc"]
+    site = item["site"]
+    pointer = dict(item["warc"] or {})
+    if pointer:  # (no pointer: WARC capture off; the schema rejects the record)
+        key = pointer.pop("key", None) or key_from_name(site, pointer.get("filename", ""))
+        site = site or site_of_key(key)  # the key names it
+        pointer = {"key": key, **pointer}
+    record["site"] = site
+    record["warc"] = pointer or None
     return record
 
 
@@ -199,14 +218,16 @@ def decide(resp: FetchedResponse, settings: ExtractSettings) -> Outcome:
         k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()
     }
     try:
-        extraction = extract_page(body, resp.url, item_headers, articles_only=True)
+        extraction = Extraction(*build(body, resp.url, item_headers, articles_only=True,
+                                       floors=settings.word_floors))
     except Exception:  # noqa: BLE001 -- a page must never stop the run; traceback to the log
         return Outcome(None, "articles/extract_failed",
                        f"Extraction failed for {resp.url}\n{traceback.format_exc().rstrip()}")
     if not extraction.is_article:
         reason = extraction.reason or "not-an-article"
         return Outcome(None, f"pages/non_articles/{reason}", f"{resp.url}: not an article ({reason})")
-    item = {"url": resp.url, "fetched_at": resp.date, "warc": resp.pointer}
+    item = {"url": resp.url, "fetched_at": resp.date, "http_status": resp.status,
+            "site": resp.site, "warc": resp.pointer}
     record = build_record(item, extraction, resp.crawl_id)
     errors = record_errors(record)
     if errors:

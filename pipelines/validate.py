@@ -1,4 +1,4 @@
-"""JSON Schema validation of article records (schema v1) before export.
+"""JSON Schema validation of article records (schema 1.1) before export.
 
 ``pipelines.responses.decide`` validates every record it makes (in the extraction workers
 during a crawl, and in ``reextract``); an invalid record is a bug, dropped and logged.
@@ -16,12 +16,15 @@ from typing import Any
 import fastjsonschema
 from jsonschema import Draft202012Validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 1  # major: every 1.x record has it, so readers of 1.0 keep working
+SCHEMA_MINOR = 1
+# The schema of the records made now; older minor versions' files stay beside it, unchanged.
+SCHEMA_FILE = "schema/article-v1.1.schema.json"
 
 
 @lru_cache(maxsize=1)
 def record_schema() -> dict[str, Any]:
-    text = resources.files("pipelines").joinpath("schema/article-v1.schema.json").read_text("utf-8")
+    text = resources.files("pipelines").joinpath(SCHEMA_FILE).read_text("utf-8")
     return json.loads(text)
 
 

@@ -63,7 +63,8 @@ def test_schema_fast_path_agrees_with_jsonschema() -> None:
                "record_id": "<urn:uuid:00000000-0000-4000-8000-000000000001>",
                "payload_digest": "sha1:" + "A" * 32}
     good = build_record({"url": "https://news.example/2025/03/15/harbour-reopens/",
-                         "fetched_at": "2025-03-15T10:00:00.000000Z", "warc": pointer},
+                         "fetched_at": "2025-03-15T10:00:00.000000Z", "http_status": 200,
+                         "site": "news", "warc": pointer},
                         extraction, "20250315T100000Z-abcdef")
     assert record_errors(good) == [] == list(record_validator().iter_errors(good))
     for bad in ({**good, "authors": "x"}, {**good, "extra": 1}, {**good, "word_count": -1},

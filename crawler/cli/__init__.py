@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
+COMMANDS = ["demo", "init", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
             "schedule", "status", "history", "worker"]
 
 

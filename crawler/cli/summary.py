@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from crawler.run import CrawlResult
+
+TOP_REASONS = 5
+
+
+def reason_lines(counts: dict[str, Any]) -> list[str]:
+    """The most frequent reasons pages were not taken as articles (manifest counts)."""
+    reasons = counts.get("not_articles_by_reason") or []
+    if not reasons:
+        return []
+    if counts.get("articles", 0) == 0 and counts.get("responses", 0) > 0:
+        head = "  no articles: pages were fetched but none was taken as an article. Why not:"
+    else:
+        head = "  not taken as articles:"
+    lines = [head]
+    for entry in reasons[:TOP_REASONS]:
+        noun = "page" if entry["pages"] == 1 else "pages"
+        lines.append(f"    {entry['pages']} {noun}: {entry['why']}")
+    rest = sum(entry["pages"] for entry in reasons[TOP_REASONS:])
+    if rest:
+        lines.append(f"    {rest} more for {len(reasons) - TOP_REASONS} other reasons "
+                     "(manifest: counts.not_articles_by_reason)")
+    return lines
 
 
 def summarize(results: list[CrawlResult], where: str) -> str:
@@ -17,6 +41,7 @@ def summarize(results: list[CrawlResult], where: str) -> str:
             f"{counts.get('non_articles', 0)} non-articles, {counts.get('http_errors', 0)} HTTP errors, "
             f"{counts.get('download_errors', 0)} download errors, {counts.get('skipped', 0)} skipped"
         )
+        lines.extend(reason_lines(counts))
         for kind in ("warc", "cdxj", "jsonl"):
             for f in files:
                 if f["kind"] == kind:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import trafilatura
@@ -15,7 +16,13 @@ from .dates import extract_dates
 from .decode import decode_html
 from .images import extract_image
 from .language import extract_language
-from .page_type import classify, non_article_before_text
+from .page_type import (
+    MIN_WORDS_WITH_SIGNAL,
+    MIN_WORDS_WITHOUT_SIGNAL,
+    article_signals,
+    classify,
+    non_article_before_text,
+)
 from .sections import extract_section, extract_tags
 from .site_owner import site_owner
 from .structured import Structured, read_structured
@@ -29,6 +36,34 @@ _WORD = re.compile(r"\w+")
 RECORD_KEYS = ("url", "canonical_url", "title", "authors", "byline", "published", "modified",
                "section", "tags", "language", "site_name", "description", "text", "image",
                "word_count", "extractor")
+
+
+@dataclass(frozen=True)
+class WordFloors:
+    """Fewest words of body text a page needs to be kept as an article
+    (crawl settings ``NEWSARCHIVE_ARTICLE_MIN_WORDS``, ``…_WITH_MARKUP``)."""
+
+    without_markup: int = MIN_WORDS_WITHOUT_SIGNAL
+    with_markup: int = MIN_WORDS_WITH_SIGNAL  # og:type article or a schema.org Article type
+
+
+# Why a page with article markup was too short (``too-little-text`` is for pages without).
+TOO_LITTLE_TEXT_WITH_MARKUP = "too-little-text-with-markup"
+
+
+def judge(tree: HtmlElement, data: Structured, url: str, title: str | None, word_count: int,
+          text: str, floors: WordFloors) -> tuple[bool, str | None]:
+    """``page_type.classify`` with these word floors instead of its defaults: its verdict
+    turns on the word count only where it returns an article or ``too-little-text``."""
+    is_article, reason = classify(tree, data, url, title, word_count, text)
+    if not is_article and reason != "too-little-text":
+        return is_article, reason
+    if article_signals(data):
+        if word_count < floors.with_markup:
+            return False, TOO_LITTLE_TEXT_WITH_MARKUP
+    elif word_count < floors.without_markup:
+        return False, "too-little-text"
+    return True, None
 
 
 def parse_html(text: str) -> HtmlElement | None:
@@ -71,10 +106,12 @@ def _description(data: Structured) -> str | None:
 
 def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
           settings: BodySettings | None = None, *,
-          articles_only: bool = False) -> tuple[dict, bool, str | None]:
+          articles_only: bool = False,
+          floors: WordFloors | None = None) -> tuple[dict, bool, str | None]:
     """The record, whether the page is an article, and why not.  ``articles_only``: a page
     known not to be one before its text is read (no title, an index URL…) gets no fields
-    beyond the title; its record is only good for the reason."""
+    beyond the title; its record is only good for the reason.  ``floors``: the fewest words
+    an article has (default: ``WordFloors()``)."""
     record = empty_record(url)
     text = decode_html(html, headers)
     tree = parse_html(text) if text.strip() else None
@@ -115,8 +152,9 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
         image=image,
         word_count=len(_WORD.findall(body.text)),
     )
-    is_article, reason = classify(tree, data, url, title, record["word_count"], body.text)
+    is_article, reason = judge(tree, data, url, title, record["word_count"], body.text,
+                               floors or WordFloors())
     return record, is_article, reason
 
 
-__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "build"]
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "WordFloors", "build", "judge"]
