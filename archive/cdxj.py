@@ -97,19 +97,28 @@ class _Slice(io.RawIOBase):
         return len(data)
 
 
-def run_indexer(output: Any, inputs: list[str], **options: Any) -> list[str]:
+Regions = tuple[list[tuple[int, int]], list[Unreadable]]
+
+
+def run_indexer(output: Any, inputs: list[str], known: dict[str, Regions] | None = None,
+                **options: Any) -> list[str]:
     """cdxj-indexer's ``CDXJIndexer(output, inputs, **options).process_all()``, except that
     a damaged file is indexed region by region, over its readable records only (cdxj-indexer
-    stops with a traceback at trailing garbage); returns what was not indexed, named."""
+    stops with a traceback at trailing garbage); returns what was not indexed, named.
+    ``known``: :func:`readable_regions` of inputs already read (their unreadable spans are
+    not named again)."""
     from cdxj_indexer.main import CDXJIndexer
 
     losses: list[str] = []
     damaged: dict[str, list[tuple[int, int]]] = {}
     for name in inputs:
-        regions, lost = readable_regions(Path(name))
+        if known and name in known:
+            regions, lost = known[name]
+        else:
+            regions, lost = readable_regions(Path(name))
+            losses += [f"{name}: {span}" for span in lost]
         if lost:
             damaged[name] = regions
-            losses += [f"{name}: {span}" for span in lost]
 
     class RegionIndexer(CDXJIndexer):  # type: ignore[misc]
         shift = 0
