@@ -21,6 +21,7 @@ import base64
 import binascii
 import hashlib
 import io
+import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ WARC_MAGIC = b"WARC/1."
 #: record claiming more is not believed).  Scrapy's DOWNLOAD_MAXSIZE default is the same.
 MAX_RECORD_BYTES = 1 << 30
 MAX_WARC_HEAD_BYTES = 1 << 20
+_VERSION_LINE = re.compile(r"WARC/[0-9]+\.[0-9]+")
 
 
 # --- the gzip-member walker --------------------------------------------------------------
@@ -341,6 +343,8 @@ def _frame_plain(source: _Input) -> tuple[WarcRecord | None, int, str]:
     if head_end < 0 or head_end > MAX_WARC_HEAD_BYTES:
         return None, 0, "WARC header does not end"
     lines = bytes(source.buf[:head_end]).decode("utf-8", "replace").split("\r\n")
+    if not _VERSION_LINE.fullmatch(lines[0]):
+        return None, 0, f"bad WARC version line {lines[0][:40]!r}"
     headers: list[tuple[str, str]] = []
     for line in lines[1:]:
         if line[:1] in (" ", "\t") and headers:  # a folded header line
