@@ -8,6 +8,7 @@ import faulthandler
 import gzip
 import io
 import signal
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +47,7 @@ def watchdog(seconds: int = WATCHDOG_SECONDS) -> Iterator[None]:
         raise ReaderHung(f"the reader did not end within {seconds}s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    faulthandler.dump_traceback_later(seconds * 2, exit=True)
+    faulthandler.dump_traceback_later(seconds * 2, exit=True, file=sys.__stderr__)
     signal.alarm(seconds)
     try:
         yield
