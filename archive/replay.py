@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from archive.cdxj import index_key_for, write_index
-from archive.warc_reading import key_problem
+from archive.keys import key_problem
 
 logger = logging.getLogger(__name__)
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from archive.keys import key_problem
 from archive.storage import ObjectNotFoundError, Storage, StorageError, open_storage
 from archive.warc_reading import (
     Unreadable,
@@ -37,7 +38,6 @@ from archive.warc_reading import (
     WarcRecord,
     digest_matches,
     gzip_members,
-    key_problem,
     read_warc,
 )
 

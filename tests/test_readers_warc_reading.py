@@ -18,13 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.keys import key_problem
 from archive.records import Record, RecordFactory, gzip_member, http_block
 from archive.verify import HashingReader, warc_problems
 from archive.warc_reading import (
     Unreadable,
     WarcRecord,
     gzip_members,
-    key_problem,
     read_warc,
 )
 from tests.synthetic_pages import news_page
