@@ -308,6 +308,18 @@ def test_a_head_of_100000_lines_is_read_by_warcio() -> None:
     assert count == 2 and problems == ["first record is response, not warcinfo"]
 
 
+def test_a_wrong_payload_digest_behind_a_long_head_is_caught() -> None:
+    """The warcio path checks payload digests too."""
+    hostile = response_record("https://news.example/hostile", b"<p>x</p>",
+                              [f"X-Filler-{n}: v".encode() for n in range(100_000)])
+    headers = [(k, "sha1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" if k == "WARC-Payload-Digest" else v)
+               for k, v in hostile.headers]
+    tampered = Record(headers, hostile.block)
+    with watchdog():
+        problems, _ = warc_problems(io.BytesIO(build([tampered]).data))
+    assert f"payload digest mismatch in {tampered.record_id} at offset 0" in problems
+
+
 def test_an_empty_and_a_text_file_are_named() -> None:
     assert [str(i) for i in read_all(b"")] == ["bytes 0-0: empty: no WARC records"]
     text = b"this is not a WARC\n" * 10
