@@ -34,6 +34,7 @@ WARC_MAGIC = b"WARC/1."
 #: record claiming more is not believed).  Scrapy's DOWNLOAD_MAXSIZE default is the same.
 MAX_RECORD_BYTES = 1 << 30
 MAX_WARC_HEAD_BYTES = 1 << 20
+PLAIN = "uncompressed WARC record here"
 _VERSION_LINE = re.compile(r"WARC/[0-9]+\.[0-9]+")
 
 
@@ -115,22 +116,20 @@ def _inflate_member(source: _Input, keep_data: bool) -> GzipMember:
     while True:
         chunk = bytes(source.buf[pos:pos + feed])
         feed = min(feed * 2, CHUNK)
+        try:
+            # no input left: output held back by the last output-limited call comes first
+            piece = inflater.decompress(chunk, CHUNK)
+        except zlib.error as exc:
+            return GzipMember(0, len(source.buf), problem=f"corrupt gzip member ({exc})")
         if not chunk:
-            # output held back by the last output-limited call comes first
-            piece = inflater.decompress(b"", CHUNK)
             if not piece and not inflater.eof and not source.fill():
                 return GzipMember(0, len(source.buf), problem=(
                     source.error or "truncated gzip member: the file ends inside it"))
-        else:
-            try:
-                piece = inflater.decompress(chunk, CHUNK)
-            except zlib.error as exc:
-                return GzipMember(0, len(source.buf), problem=f"corrupt gzip member ({exc})")
-            if not inflater.eof:
-                consumed = len(chunk) - len(inflater.unconsumed_tail)
-                if not consumed and not piece:
-                    return GzipMember(0, len(source.buf), problem="gzip member makes no progress")
-                pos += consumed
+        elif not inflater.eof:
+            consumed = len(chunk) - len(inflater.unconsumed_tail)
+            if not consumed and not piece:
+                return GzipMember(0, len(source.buf), problem="gzip member makes no progress")
+            pos += consumed
         size += len(piece)
         if size > MAX_RECORD_BYTES:
             too_large, out = True, []
@@ -148,8 +147,8 @@ def _inflate_member(source: _Input, keep_data: bool) -> GzipMember:
 
 def _walk(source: _Input, keep_data: bool, warc_lines: bool) -> Iterator[GzipMember]:
     """Members and bad spans of ``source`` with file offsets; with ``warc_lines`` an
-    uncompressed ``WARC/1.`` line also ends a bad span (yielded as a span with problem
-    ``"plain"`` for the caller to frame)."""
+    uncompressed ``WARC/1.`` line also ends a bad span (yielded as an empty span with
+    problem ``PLAIN`` for the caller to frame and consume)."""
     needles = (GZIP_MAGIC, WARC_MAGIC) if warc_lines else (GZIP_MAGIC,)
     while True:
         if not source.have(len(GZIP_MAGIC)) and not source.buf:
@@ -167,7 +166,7 @@ def _walk(source: _Input, keep_data: bool, warc_lines: bool) -> Iterator[GzipMem
             yield GzipMember(start, source.base, problem=member.problem)
             continue
         if warc_lines and source.have(len(WARC_MAGIC)) and source.buf.startswith(WARC_MAGIC):
-            yield GzipMember(source.base, source.base, problem="plain")
+            yield GzipMember(source.base, source.base, problem=PLAIN)
             continue
         start = source.base
         skip = source.find(needles, 1)
@@ -410,7 +409,7 @@ def read_warc(stream: BinaryIO | io.RawIOBase, *, start: int = 0
     for span in _walk(source, keep_data=True, warc_lines=True):
         anything = True
         items: list[WarcRecord | Unreadable] = []
-        if span.problem == "plain":
+        if span.problem == PLAIN:
             record, size, problem = _frame_plain(source)
             if record is None:
                 skip = source.find((GZIP_MAGIC, WARC_MAGIC), 1)
