@@ -168,11 +168,12 @@ def fetch_s3_archive(uri: str, target: Path, losses: list[str] | None = None,
     for key in manifests:
         try:
             manifest = json.loads(storage.read(key))
-            files = manifest.get("files", []) if isinstance(manifest, dict) else None
-            if not isinstance(files, list):
-                raise ValueError("no 'files' list")
         except (ValueError, StorageError) as exc:
             losses.append(f"{key}: unreadable manifest: {exc}")
+            continue
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(files, list):
+            losses.append(f"{key}: not a crawl manifest (no 'files' list)")
             continue
         for entry in files:
             if not isinstance(entry, dict) or entry.get("kind") not in ("warc", "cdxj"):
@@ -340,7 +341,6 @@ def _wait_ready(server: ReplayServer, timeout: float) -> None:
 def article_links(archive: Path, server: ReplayServer, limit: int = 10) -> list[tuple[str, str]]:
     """(title, replay URL) of the first articles in the archive's JSONL."""
     import gzip
-
     import zlib
 
     links: list[tuple[str, str]] = []

@@ -8,7 +8,6 @@ import faulthandler
 import gzip
 import io
 import signal
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +46,7 @@ def watchdog(seconds: int = WATCHDOG_SECONDS) -> Iterator[None]:
         raise ReaderHung(f"the reader did not end within {seconds}s")
 
     previous = signal.signal(signal.SIGALRM, expire)
-    faulthandler.dump_traceback_later(seconds * 2, exit=True, file=sys.__stderr__)
+    faulthandler.dump_traceback_later(seconds * 2, exit=True, file=2)  # fd 2: not captured
     signal.alarm(seconds)
     try:
         yield
@@ -143,7 +142,7 @@ def assert_accounts_for(items: list[WarcRecord | Unreadable], size: int) -> None
         assert len(items) == 1 and isinstance(items[0], Unreadable)
         assert items[0].length == 0
         return
-    position = 0
+    position, previous_span = 0, (0, 0)
     for item in items:
         if isinstance(item, WarcRecord) and item.offset < position:
             # several records of one gzip member share its span

@@ -30,7 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.storage.errors import StorageError
     from archive.replay import (
         ReplayError,
         article_links,
@@ -39,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         start_replay,
         wait_forever,
     )
+    from archive.storage.errors import StorageError
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
