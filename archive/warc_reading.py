@@ -91,18 +91,26 @@ class _Input:
         del self.buf[:size]
         self.base += size
 
-    def find(self, needles: tuple[bytes, ...], start: int) -> int:
-        """Offset in ``buf`` of the first needle at or after ``start``, reading on as
-        needed; -1 at the end of the stream.  Bytes scanned stay in ``buf``."""
-        scanned = start
+    def skip_to(self, needles: tuple[bytes, ...]) -> int:
+        """Drop bytes up to the next needle after the first byte (or to the end of the
+        stream); return how many were dropped.  Memory stays bounded however long the
+        span."""
         longest = max(len(n) for n in needles)
+        dropped, start = 0, 1
         while True:
-            hits = [p for p in (self.buf.find(n, scanned) for n in needles) if p >= 0]
+            hits = [p for p in (self.buf.find(n, start) for n in needles) if p >= 0]
             if hits:
-                return min(hits)
-            scanned = max(start, len(self.buf) - longest + 1)
+                self.drop(min(hits))
+                return dropped + min(hits)
+            keep = min(len(self.buf), longest - 1)
+            size = max(len(self.buf) - keep, start if self.buf else 0)
+            dropped += size
+            self.drop(size)
+            start = 0
             if not self.fill():
-                return -1
+                dropped += len(self.buf)
+                self.drop(len(self.buf))
+                return dropped
 
 
 def _inflate_member(source: _Input, keep_data: bool) -> GzipMember:
@@ -160,18 +168,14 @@ def _walk(source: _Input, keep_data: bool, warc_lines: bool) -> Iterator[GzipMem
                 source.drop(member.end)
                 yield GzipMember(start, source.base, member.data)
                 continue
-            skip = source.find(needles, 1)
-            skip = len(source.buf) if skip < 0 else skip
-            source.drop(skip)
+            source.skip_to(needles)
             yield GzipMember(start, source.base, problem=member.problem)
             continue
         if warc_lines and source.have(len(WARC_MAGIC)) and source.buf.startswith(WARC_MAGIC):
             yield GzipMember(source.base, source.base, problem=PLAIN)
             continue
         start = source.base
-        skip = source.find(needles, 1)
-        skip = len(source.buf) if skip < 0 else skip
-        source.drop(skip)
+        source.skip_to(needles)
         yield GzipMember(start, source.base, problem=source.error or (
             "neither a gzip member nor a WARC record" if warc_lines else "not gzip data"))
 
@@ -412,11 +416,9 @@ def read_warc(stream: BinaryIO | io.RawIOBase, *, start: int = 0
         if span.problem == PLAIN:
             record, size, problem = _frame_plain(source)
             if record is None:
-                skip = source.find((GZIP_MAGIC, WARC_MAGIC), 1)
-                skip = len(source.buf) if skip < 0 else skip
                 offset = source.base
-                source.drop(skip)
-                items.append(Unreadable(offset, skip, problem))
+                items.append(Unreadable(offset, source.skip_to((GZIP_MAGIC, WARC_MAGIC)),
+                                        problem))
             else:
                 source.drop(size)
                 items.append(record)
