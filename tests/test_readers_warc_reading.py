@@ -319,6 +319,15 @@ def test_a_wrong_payload_digest_behind_a_long_head_is_caught() -> None:
     assert f"payload digest mismatch in {tampered.record_id} at offset 0" in problems
 
 
+def test_megabytes_of_garbage_between_records_are_one_named_span() -> None:
+    garbage = bytes(range(7, 250)) * 20_000  # about 5 MB, no gzip header in it
+    items = read_all(GZ.data + garbage + GZ.data)
+    assert [str(i) for i in items if isinstance(i, Unreadable)] == [
+        f"bytes {len(GZ.data)}-{len(GZ.data) + len(garbage)}: neither a gzip member nor a "
+        "WARC record"]
+    assert sum(isinstance(i, WarcRecord) for i in items) == 2 * len(GZ.spans)
+
+
 def test_an_empty_and_a_text_file_are_named() -> None:
     assert [str(i) for i in read_all(b"")] == ["bytes 0-0: empty: no WARC records"]
     text = b"this is not a WARC\n" * 10
