@@ -322,9 +322,9 @@ def test_a_wrong_payload_digest_behind_a_long_head_is_caught() -> None:
 def test_megabytes_of_garbage_between_records_are_one_named_span() -> None:
     garbage = bytes(range(7, 250)) * 20_000  # about 5 MB, no gzip header in it
     items = read_all(GZ.data + garbage + GZ.data)
+    end = len(GZ.data) + len(garbage)
     assert [str(i) for i in items if isinstance(i, Unreadable)] == [
-        f"bytes {len(GZ.data)}-{len(GZ.data) + len(garbage)}: neither a gzip member nor a "
-        "WARC record"]
+        f"bytes {len(GZ.data)}-{end}: neither a gzip member nor a WARC record"]
     assert sum(isinstance(i, WarcRecord) for i in items) == 2 * len(GZ.spans)
 
 
