@@ -9,7 +9,7 @@ and lines are sorted, which pywb's binary search over ``.cdxj`` files needs.
 Our own WARCs are indexed as they are written (``LiveIndex``): every field of a line is known
 when the record is appended, so the file is never read back.  The lines are exactly
 cdxj-indexer's (tests compare them); files written by anything else, or recovered after a
-crash, are indexed by cdxj-indexer itself.
+crash, are indexed by cdxj-indexer itself, a damaged one over its readable records only.
 
 Index keys mirror WARC keys: ``warc/<site>/<YYYY>/<MM>/<DD>/<name>.warc.gz`` is indexed as
 ``indexes/<site>/<YYYY>/<MM>/<DD>/<name>.cdxj``.
@@ -17,13 +17,16 @@ Index keys mirror WARC keys: ``warc/<site>/<YYYY>/<MM>/<DD>/<name>.warc.gz`` is 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any, BinaryIO
+
+from archive.warc_reading import Unreadable, read_warc_file
 
 if TYPE_CHECKING:
     from archive.records import Record
@@ -45,30 +48,119 @@ def index_key_for(warc_key: str) -> str:
     raise ValueError(f"not a WARC file name (expected .warc.gz or .warc): {warc_key!r}")
 
 
-def index_lines(warc_paths: list[Path]) -> list[str]:
-    """Sorted CDXJ lines of several WARC files (``filename`` is each file's base name)."""
+def index_lines(warc_paths: list[Path], losses: list[str] | None = None) -> list[str]:
+    """Sorted CDXJ lines of several WARC files (``filename`` is each file's base name).
+
+    Damaged files are indexed as far as they can be read (:func:`run_indexer`); what could
+    not be is named in ``losses``.
+    """
     from io import StringIO
 
-    from cdxj_indexer.main import CDXJIndexer
-
     out = StringIO()
-    # cdxj-indexer opens and closes the output itself unless given a file-like object.
-    indexer = CDXJIndexer(out, [str(p) for p in warc_paths], post_append=True, sort=True)
-    indexer.process_all()
+    found = run_indexer(out, [str(p) for p in warc_paths], post_append=True, sort=True)
+    if losses is not None:
+        losses.extend(found)
     return out.getvalue().splitlines(keepends=True)
 
 
-def write_index(warc_path: Path, index_path: Path, lines: list[str] | None = None) -> None:
+def readable_regions(path: Path) -> tuple[list[tuple[int, int]], list[Unreadable]]:
+    """The byte ranges of ``path`` made of readable records, and the spans between them
+    that hold none (``archive.warc_reading``)."""
+    regions: list[tuple[int, int]] = []
+    lost: list[Unreadable] = []
+    for item in read_warc_file(path):
+        if isinstance(item, Unreadable):
+            lost.append(item)
+            continue
+        end = item.offset + item.length
+        if regions and item.offset <= regions[-1][1]:
+            regions[-1] = (regions[-1][0], max(regions[-1][1], end))
+        else:
+            regions.append((item.offset, end))
+    return regions, lost
+
+
+class _Slice(io.RawIOBase):
+    """``length`` bytes of a file from its current position."""
+
+    def __init__(self, raw: BinaryIO, length: int):
+        super().__init__()
+        self.raw, self.left = raw, length
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(min(len(buffer), self.left))
+        self.left -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
+
+
+Regions = tuple[list[tuple[int, int]], list[Unreadable]]
+
+
+def run_indexer(output: Any, inputs: list[str], known: dict[str, Regions] | None = None,
+                **options: Any) -> list[str]:
+    """cdxj-indexer's ``CDXJIndexer(output, inputs, **options).process_all()``, except that
+    a damaged file is indexed region by region, over its readable records only (cdxj-indexer
+    stops with a traceback at trailing garbage); returns what was not indexed, named.
+    ``known``: :func:`readable_regions` of inputs already read (their unreadable spans are
+    not named again)."""
+    from cdxj_indexer.main import CDXJIndexer
+
+    losses: list[str] = []
+    damaged: dict[str, list[tuple[int, int]]] = {}
+    for name in inputs:
+        if known and name in known:
+            regions, lost = known[name]
+        else:
+            regions, lost = readable_regions(Path(name))
+            losses += [f"{name}: {span}" for span in lost]
+        if lost:
+            damaged[name] = regions
+
+    class RegionIndexer(CDXJIndexer):  # type: ignore[misc]
+        shift = 0
+
+        def process_one(self, input_: Any, out: Any, filename: str) -> None:
+            try:
+                if filename not in damaged:
+                    super().process_one(input_, out, filename)
+                    return
+                for start, end in damaged[filename]:
+                    input_.seek(start)
+                    self.shift = start
+                    super().process_one(io.BufferedReader(_Slice(input_, end - start)), out,
+                                        filename)
+            except Exception as exc:  # noqa: BLE001 -- warcio raises many types: named
+                losses.append(f"{filename}: not indexed from byte {self.shift} on: {exc!r}")
+            finally:
+                self.shift = 0
+
+        def _do_write(self, urlkey: str, ts: str, index: dict[str, Any], out: Any) -> None:
+            if self.shift and "offset" in index:
+                index["offset"] = str(int(index["offset"]) + self.shift)
+            super()._do_write(urlkey, ts, index, out)
+
+    RegionIndexer(output, inputs, **options).process_all()
+    return losses
+
+
+def write_index(warc_path: Path, index_path: Path, lines: list[str] | None = None) -> list[str]:
     """Write the sorted CDXJ index of one WARC file; atomic (temporary file, then rename).
-    ``lines``: already made (``LiveIndex``), else cdxj-indexer reads the file."""
+    ``lines``: already made (``LiveIndex``), else cdxj-indexer reads the file.  Returns the
+    spans of a damaged file that could not be indexed, named."""
     warc_path, index_path = Path(warc_path), Path(index_path)
+    losses: list[str] = []
     if lines is None:
-        lines = index_lines([warc_path])
+        lines = index_lines([warc_path], losses)
     index_path.parent.mkdir(parents=True, exist_ok=True)
     partial = index_path.with_name(index_path.name + ".part")
     with open(partial, "w", encoding="utf-8", newline="\n") as f:
         f.writelines(lines)
     os.replace(partial, index_path)
+    return losses
 
 
 _MIME_END = re.compile(r"[;\s]")

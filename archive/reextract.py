@@ -4,7 +4,9 @@ Each response record goes through ``pipelines.responses.decide``, the same funct
 crawl's extraction workers run on the response as fetched, so for the same extractor version
 the records equal the crawl's JSONL, pointers included.
 
-Reading uses FastWARC; a file FastWARC cannot read is read with warcio.  The main process
+Reading uses ``archive.warc_reading``: damaged spans (truncation, garbage, a record whose
+``Content-Length`` lies, an HTTP head neither FastWARC nor warcio parses) are counted as
+``records/unreadable`` and named, and reading carries on after them.  The main process
 reads records, worker processes do everything else (decoding, extraction), in batches.
 Revisit records (identical-payload-digest) are resolved against the responses of all the
 files given, by payload digest; unresolved ones are counted and skipped.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from archive.warc_reading import Unreadable, UnreadableRecord, read_warc_file
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
 from pipelines.warc_keys import key_from_path, site_of_key, site_of_warcinfo
 
@@ -35,6 +38,7 @@ BATCH_SIZE = 16
 class ReextractResult:
     records: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    lost: list[str] = field(default_factory=list)
 
 
 # --- reading WARCs ----------------------------------------------------------------------
@@ -102,101 +106,40 @@ class RawRecord:
     refers_to: str | None = None
 
 
-def _iter_fastwarc(path: Path) -> Iterator[RawRecord | dict[str, str]]:
-    from fastwarc.warc import ArchiveIterator, WarcRecordType
-
-    wanted = WarcRecordType.response | WarcRecordType.revisit
-    pending: RawRecord | None = None
-    with open(path, "rb") as stream:
-        for record in ArchiveIterator(stream, parse_http=False):
-            if pending is not None:
-                pending.length = record.stream_pos - pending.offset
-                yield pending
-                pending = None
-            rtype = record.record_type
-            if rtype == WarcRecordType.warcinfo:
-                yield warc_fields(record.reader.read())
-                continue
-            if not rtype & wanted:
-                continue
-            headers = record.headers
-            content_type = headers.get("Content-Type") or ""
-            if not content_type.startswith("application/http"):
-                continue
-            record.parse_http()
-            http = record.http_headers
-            pending = RawRecord(
-                kind="response" if rtype == WarcRecordType.response else "revisit",
-                url=headers.get("WARC-Target-URI") or "",
-                date=headers.get("WARC-Date") or "",
-                record_id=headers.get("WARC-Record-ID") or "",
-                payload_digest=headers.get("WARC-Payload-Digest"),
-                status=http.status_code or 0,
-                headers=list(http.astuples()),
-                payload=record.reader.read(),
-                offset=record.stream_pos,
-                refers_to=headers.get("WARC-Refers-To"),
-            )
-        if pending is not None:
-            pending.length = stream.seek(0, os.SEEK_END) - pending.offset
-            yield pending
-
-
-def _iter_warcio(path: Path) -> Iterator[RawRecord | dict[str, str]]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    with open(path, "rb") as stream:
-        iterator = ArchiveIterator(stream, ensure_http_headers=False)
-        for record in iterator:
-            rtype = record.rec_type
-            if rtype == "warcinfo":
-                fields = warc_fields(record.content_stream().read())
-                iterator.read_to_end(record)
-                yield fields
-                continue
-            if rtype not in ("response", "revisit") or record.http_headers is None:
-                iterator.read_to_end(record)
-                continue
-            warc = record.rec_headers
-            http = record.http_headers
-            payload = record.raw_stream.read()
-            iterator.read_to_end(record)
-            try:
-                status = int(http.get_statuscode() or 0)
-            except ValueError:
-                status = 0
-            yield RawRecord(
-                kind=rtype,
-                url=warc.get_header("WARC-Target-URI") or "",
-                date=warc.get_header("WARC-Date") or "",
-                record_id=warc.get_header("WARC-Record-ID") or "",
-                payload_digest=warc.get_header("WARC-Payload-Digest"),
-                status=status,
-                headers=list(http.headers),
-                payload=payload,
-                offset=iterator.get_record_offset(),
-                length=iterator.get_record_length(),
-                refers_to=warc.get_header("WARC-Refers-To"),
-            )
-
-
-def fastwarc_reads(path: Path) -> bool:
-    """Whether FastWARC reads the whole file (a cheap pass over the record headers)."""
-    from fastwarc.warc import ArchiveIterator
-
-    try:
-        with open(path, "rb") as stream:
-            count = sum(1 for _ in ArchiveIterator(stream, parse_http=False))
-    except (OSError, ValueError) as exc:
-        logger.info("FastWARC cannot read %s (%s): using warcio", path, exc)
-        return False
-    return count > 0 or path.stat().st_size == 0
-
-
-def iter_records(path: Path, reader: str = "auto") -> Iterator[RawRecord | dict[str, str]]:
-    """Response/revisit records of one file, and the fields of its warcinfo records."""
-    use_fastwarc = reader == "fastwarc" or (reader == "auto" and fastwarc_reads(path))
-    return _iter_fastwarc(path) if use_fastwarc else _iter_warcio(path)
+def iter_records(path: Path, reader: str = "auto"
+                 ) -> Iterator[RawRecord | dict[str, str] | Unreadable]:
+    """Response/revisit records of one file, the fields of its warcinfo records, and every
+    span of it that could not be read (``archive.warc_reading``).  ``reader``: which HTTP
+    parser to try first ("warcio", else FastWARC)."""
+    prefer = "warcio" if reader == "warcio" else "fastwarc"
+    for item in read_warc_file(path):
+        if isinstance(item, Unreadable):
+            yield item
+            continue
+        rtype = item.rec_type
+        if rtype == "warcinfo":
+            yield warc_fields(item.block)
+            continue
+        if rtype not in ("response", "revisit") or not item.is_http:
+            continue
+        try:
+            http = item.http(prefer)
+        except UnreadableRecord as exc:
+            yield Unreadable(item.offset, item.length, f"{item.record_id}: {exc}")
+            continue
+        yield RawRecord(
+            kind=rtype,
+            url=item.target_uri,
+            date=item.header("WARC-Date") or "",
+            record_id=item.record_id,
+            payload_digest=item.header("WARC-Payload-Digest"),
+            status=http.status,
+            headers=http.headers,
+            payload=http.payload,
+            offset=item.offset,
+            length=item.length,
+            refers_to=item.header("WARC-Refers-To"),
+        )
 
 
 def default_crawl_id(path: Path) -> str:
@@ -208,9 +151,12 @@ def default_crawl_id(path: Path) -> str:
 
 
 def archived_responses(
-    paths: list[Path], reader: str, counts: Counter[str]
+    paths: list[Path], reader: str, counts: Counter[str], lost: list[str] | None = None
 ) -> Iterator[FetchedResponse]:
     """All responses of the files in order, then the revisits that resolve to one of them.
+
+    What cannot be read is counted (``records/unreadable``), logged and named in ``lost``
+    (``file: bytes A-B: why``); reading carries on after it.
 
     As in the crawl (``archive.capture``), a resolved revisit's record has the revisit's URL,
     date and HTTP headers, the original's payload, and a ``warc`` pointer to the original:
@@ -223,6 +169,10 @@ def archived_responses(
         crawl_id = default_crawl_id(path)
         site = site_of_key(key_from_path(path))
         for item in iter_records(path, reader):
+            if isinstance(item, Unreadable):
+                counts["records/unreadable"] += 1
+                _lose(lost, f"{path}: {item}")
+                continue
             if isinstance(item, dict):
                 crawl_id = item.get("isPartOf") or crawl_id
                 site = site or site_of_warcinfo(item)
@@ -249,9 +199,13 @@ def archived_responses(
             logger.warning("Revisit of %s (%s): original not among the inputs",
                            revisit.url, revisit.refers_to or digest)
             continue
-        counts["revisits/resolved"] += 1
         original_path, original, original_site = originals[record_id]
         payload = _payload_at(original_path, original.offset)
+        if payload is None:
+            counts["revisits/unreadable"] += 1
+            _lose(lost, f"{path}: revisit {revisit.record_id}: its original "
+                        f"{original_path}@{original.offset} can no longer be read")
+            continue
         resolved = replace(
             revisit,
             offset=original.offset,
@@ -259,7 +213,14 @@ def archived_responses(
             record_id=original.record_id,
             payload_digest=original.payload_digest,
         )
+        counts["revisits/resolved"] += 1
         yield _archived(original_path, resolved, payload, crawl_id, site or original_site)
+
+
+def _lose(lost: list[str] | None, what: str) -> None:
+    logger.warning("Unreadable: %s", what)
+    if lost is not None:
+        lost.append(what)
 
 
 def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str,
@@ -283,14 +244,16 @@ def _archived(path: Path, raw: RawRecord, payload: bytes, crawl_id: str,
     )
 
 
-def _payload_at(path: Path, offset: int) -> bytes:
-    """The raw payload (as archived, before any decoding) of the record at ``offset``."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    with open(path, "rb") as stream:
-        stream.seek(offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return record.raw_stream.read()
+def _payload_at(path: Path, offset: int) -> bytes | None:
+    """The raw payload (as archived, before any decoding) of the record at ``offset``, or
+    None if it cannot be read there."""
+    item = next(iter(read_warc_file(path, start=offset)))
+    if isinstance(item, Unreadable):
+        return None
+    try:
+        return item.http().payload
+    except UnreadableRecord:
+        return None
 
 
 # --- the run -------------------------------------------------------------------------------
@@ -314,16 +277,18 @@ def reextract(
     settings: ExtractSettings | None = None,
     reader: str = "auto",
     counts: Counter[str] | None = None,
+    lost: list[str] | None = None,
 ) -> Iterator[Outcome]:
     """(record or None, stats key, detail) for every response of the WARCs, in archive order.
 
-    ``counts`` receives what reading found (records by type, revisits resolved or not).
+    ``counts`` receives what reading found (records by type, revisits resolved or not,
+    ``records/unreadable``), ``lost`` names every span that could not be read.
     """
     paths = warc_files(inputs)
     settings = settings or ExtractSettings.from_settings()
     processes = processes or os.cpu_count() or 1
     counts = Counter() if counts is None else counts
-    responses = archived_responses(paths, reader, counts)
+    responses = archived_responses(paths, reader, counts, lost)
     if processes == 1:
         for resp in responses:
             yield decide(resp, settings)
@@ -349,11 +314,11 @@ def run_reextract(
     settings: ExtractSettings | None = None,
     reader: str = "auto",
 ) -> ReextractResult:
-    """Everything in memory: the records and the counts (tests, small archives)."""
+    """Everything in memory: the records, the counts and what was lost (tests, small
+    archives)."""
     result = ReextractResult()
-    outcomes = reextract(
-        inputs, processes=processes, settings=settings, reader=reader, counts=result.counts
-    )
+    outcomes = reextract(inputs, processes=processes, settings=settings, reader=reader,
+                         counts=result.counts, lost=result.lost)
     for record, key, _ in outcomes:
         result.counts[key] += 1
         if record is not None:

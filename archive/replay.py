@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from archive.cdxj import index_key_for, write_index
+from archive.keys import key_problem
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,11 @@ def local_archive_collections(archive: Path) -> dict[str, Collection]:
     return collections
 
 
-def build_root(archive: Path, root: Path) -> dict[str, Collection]:
-    """A pywb directory at ``root`` for the archive at ``archive``."""
+def build_root(archive: Path, root: Path, losses: list[str] | None = None
+               ) -> dict[str, Collection]:
+    """A pywb directory at ``root`` for the archive at ``archive``.  A WARC without an
+    index is indexed over its readable records; what could not be is named in ``losses``."""
+    losses = [] if losses is None else losses
     collections = local_archive_collections(archive)
     if not collections:
         raise ReplayError(f"no WARC files under {archive}/warc/")
@@ -139,35 +143,59 @@ def build_root(archive: Path, root: Path) -> dict[str, Collection]:
             (archive_dir / warc.name).symlink_to(warc.resolve())
             stem = warc.name.removesuffix(".warc.gz")
             if stem not in indexed:  # e.g. a crawl from before indexes were written
-                write_index(warc, index_dir / f"{stem}.cdxj")
+                losses.extend(write_index(warc, index_dir / f"{stem}.cdxj"))
         for index in coll.indexes:
             (index_dir / index.name).symlink_to(index.resolve())
     return collections
 
 
-def fetch_s3_archive(uri: str, target: Path, **options: Any) -> Path:
+def fetch_s3_archive(uri: str, target: Path, losses: list[str] | None = None,
+                     **options: Any) -> Path:
     """Copy the WARCs and indexes listed in the manifests of ``uri`` to ``target``.
 
-    Files already there with the manifest's size are not fetched again.
+    Files already there with the manifest's size are not fetched again.  A manifest that
+    cannot be read, or a key that is not a safe relative key (``..``, absolute, backslash,
+    NUL), is named in ``losses`` and skipped: nothing is written outside ``target``.
     """
-    from archive.storage import open_storage
+    from archive.storage import StorageError, open_storage
 
+    losses = [] if losses is None else losses
     storage = open_storage(uri, **options)
     manifests = [info.key for info in storage.list("crawls/") if info.key.endswith(".json")]
     if not manifests:
         raise ReplayError(f"no crawl manifests under {uri}/crawls/")
+    root = target.resolve()
     for key in manifests:
-        manifest = json.loads(storage.read(key))
-        for entry in manifest.get("files", []):
-            if entry.get("kind") not in ("warc", "cdxj"):
+        try:
+            manifest = json.loads(storage.read(key))
+        except (ValueError, StorageError) as exc:
+            losses.append(f"{key}: unreadable manifest: {exc}")
+            continue
+        files = manifest.get("files") if isinstance(manifest, dict) else None
+        if not isinstance(files, list):
+            losses.append(f"{key}: not a crawl manifest (no 'files' list)")
+            continue
+        for entry in files:
+            if not isinstance(entry, dict) or entry.get("kind") not in ("warc", "cdxj"):
                 continue
-            path = target / entry["key"]
+            problem = key_problem(entry.get("key"))
+            path = target / str(entry.get("key"))
+            if problem is None and not path.resolve().is_relative_to(root):
+                problem = "leads outside the cache"
+            if problem:
+                losses.append(f"{key}: key {entry.get('key')!r} {problem}: not copied")
+                continue
             if path.exists() and path.stat().st_size == entry.get("size"):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_name(path.name + ".part")
-            with storage.open_read(entry["key"]) as body, open(partial, "wb") as out:
-                shutil.copyfileobj(body, out, 1 << 20)
+            try:
+                with storage.open_read(entry["key"]) as body, open(partial, "wb") as out:
+                    shutil.copyfileobj(body, out, 1 << 20)
+            except StorageError as exc:
+                partial.unlink(missing_ok=True)
+                losses.append(f"{entry['key']}: not copied: {exc}")
+                continue
             os.replace(partial, path)
     return target
 
@@ -179,10 +207,38 @@ def s3_cache_dir(uri: str) -> Path:
 # --- the server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+#: Runs in the pywb venv: ``wayback`` serving on the listening socket it inherits (its fd
+#: is argv[1]) instead of binding a port itself, so no other process can take the port
+#: between our choosing it and wayback binding it.
+_WAYBACK_ON_SOCKET = """
+import socket, sys
+from gevent.monkey import patch_all; patch_all()
+import gevent.pywsgi
+import pywb.utils.geventserver
+listener = socket.socket(fileno=int(sys.argv[1]))
+def server_on_listener(address, app, **kwargs):
+    # wayback's own server asks for our port; pywb starts inner ones on port 0
+    if address[1] == listener.getsockname()[1]:
+        address = listener
+    return gevent.pywsgi.WSGIServer(address, app, **kwargs)
+pywb.utils.geventserver.WSGIServer = server_on_listener
+from pywb.apps.cli import wayback
+sys.argv = ["wayback", *sys.argv[2:]]
+sys.exit(wayback())
+"""
+
+
+def listening_socket(port: int) -> socket.socket:
+    """A socket listening on 127.0.0.1:``port`` (0: a free port, chosen by the OS)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise ReplayError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+    return sock
 
 
 @dataclass
@@ -195,6 +251,8 @@ class ReplayServer:
     collections: dict[str, Collection]
     log_path: Path
     _cleanup: contextlib.ExitStack
+    #: What could not be read or indexed, named (the rest is replayed).
+    losses: list[str] = field(default_factory=list)
 
     @property
     def base_url(self) -> str:
@@ -227,22 +285,29 @@ def start_replay(
     venv: Path | None = None,
     say: Callable[[str], None] = print,
     ready_timeout: float = 60.0,
+    losses: list[str] | None = None,
 ) -> ReplayServer:
-    """Build a replay root for ``archive`` and start ``wayback`` on 127.0.0.1."""
+    """Build a replay root for ``archive`` and start ``wayback`` on 127.0.0.1.
+
+    The port (0: any free one) is bound here and the listening socket handed to wayback.
+    """
     venv = ensure_pywb_venv(venv, say)
     cleanup = contextlib.ExitStack()
+    losses = [] if losses is None else losses
     try:
         root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsarchive-replay-")))
-        collections = build_root(Path(archive), root)
+        collections = build_root(Path(archive), root, losses)
         (root / "config.yaml").write_text("# newsarchive replay root: pywb defaults\n", "utf-8")
-        port = port or free_port()
+        listener = cleanup.enter_context(listening_socket(port))
+        port = int(listener.getsockname()[1])
         log_path = root / "wayback.log"
         log = cleanup.enter_context(open(log_path, "wb"))  # noqa: SIM115 (closed by the stack)
         process = subprocess.Popen(
-            [str(_venv_bin(venv, "wayback")), "-b", "127.0.0.1", "-p", str(port), "-d", str(root)],
-            stdout=log, stderr=subprocess.STDOUT, cwd=root,
+            [str(_venv_bin(venv, "python")), "-c", _WAYBACK_ON_SOCKET, str(listener.fileno()),
+             "-b", "127.0.0.1", "-p", str(port), "-d", str(root)],
+            stdout=log, stderr=subprocess.STDOUT, cwd=root, pass_fds=[listener.fileno()],
         )
-        server = ReplayServer(root, port, process, collections, log_path, cleanup)
+        server = ReplayServer(root, port, process, collections, log_path, cleanup, losses)
     except BaseException:
         cleanup.close()
         raise
@@ -276,17 +341,26 @@ def _wait_ready(server: ReplayServer, timeout: float) -> None:
 def article_links(archive: Path, server: ReplayServer, limit: int = 10) -> list[tuple[str, str]]:
     """(title, replay URL) of the first articles in the archive's JSONL."""
     import gzip
+    import zlib
 
     links: list[tuple[str, str]] = []
     for path in sorted(Path(archive).glob("articles/*/**/*.jsonl.gz")):
         site = path.relative_to(archive).parts[1]
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                record = json.loads(line)
-                timestamp = "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
-                links.append((record["title"], server.replay_url(site, timestamp, record["url"])))
-                if len(links) >= limit:
-                    return links
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for line in f:
+                    try:
+                        record = json.loads(line)
+                        stamp = "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
+                        link = (str(record["title"]), server.replay_url(site, stamp, record["url"]))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        logger.warning("%s: a line that is not an article record: %r", path, exc)
+                        continue
+                    links.append(link)
+                    if len(links) >= limit:
+                        return links
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+            logger.warning("%s: unreadable: %s", path, exc)
     return links
 
 

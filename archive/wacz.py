@@ -24,10 +24,13 @@ import os
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from archive.cdxj import Regions, readable_regions, run_indexer
 
 WACZ_VERSION = "1.1.1"
 WACZ_REQUIREMENT = "wacz==0.6.*"
@@ -50,24 +53,38 @@ def archive_warcs(archive: Path) -> list[tuple[str, Path]]:
     return named
 
 
-def iter_pages(archive: Path, renamed: dict[tuple[str, str], str]) -> Iterator[dict[str, Any]]:
-    """pages.jsonl entries for the articles of the archive's JSONL files."""
+def iter_pages(archive: Path, renamed: dict[tuple[str, str], str],
+               losses: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """pages.jsonl entries for the articles of the archive's JSONL files; a line or file
+    that cannot be read is named in ``losses`` and skipped."""
+    losses = [] if losses is None else losses
     for path in sorted(archive.glob("articles/*/**/*.jsonl.gz")):
         site = path.relative_to(archive / "articles").parts[0]
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-                pointer = record["warc"]
-                yield {
-                    "id": pointer["record_id"].strip("<>").removeprefix("urn:uuid:"),
-                    "url": record["url"],
-                    "ts": record["fetched_at"],
-                    "title": record["title"],
-                    "text": record["text"],
-                    "filename": renamed.get((site, pointer["filename"]), pointer["filename"]),
-                }
+        number = 0
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        yield _page(json.loads(line), site, renamed)
+                    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                        losses.append(f"{path}: line {number}: not an article record ({exc!r})")
+        except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+            losses.append(f"{path}: unreadable after line {number}: {exc}")
+
+
+def _page(record: dict[str, Any], site: str, renamed: dict[tuple[str, str], str]
+          ) -> dict[str, Any]:
+    pointer = record["warc"]
+    return {
+        "id": pointer["record_id"].strip("<>").removeprefix("urn:uuid:"),
+        "url": record["url"],
+        "ts": record["fetched_at"],
+        "title": record["title"],
+        "text": record["text"],
+        "filename": renamed.get((site, pointer["filename"]), pointer["filename"]),
+    }
 
 
 def _sha256(data_or_path: bytes | Path) -> tuple[int, str]:
@@ -83,39 +100,74 @@ def _sha256(data_or_path: bytes | Path) -> tuple[int, str]:
     return size, "sha256:" + digest.hexdigest()
 
 
-def compressed_index(warcs: list[tuple[str, Path]]) -> tuple[bytes, bytes]:
-    """(index.cdx.gz, index.idx) for the WARCs under their WACZ names (cdxj-indexer)."""
-    from cdxj_indexer.main import CDXJIndexer
-
+def compressed_index(warcs: list[tuple[str, Path]], losses: list[str] | None = None,
+                     known: dict[Path, Regions] | None = None) -> tuple[bytes, bytes]:
+    """(index.cdx.gz, index.idx) for the WARCs under their WACZ names (cdxj-indexer; a
+    damaged WARC over its readable records, the rest named in ``losses``)."""
     with tempfile.TemporaryDirectory(prefix="newsarchive-wacz-") as tmp:
-        inputs = []
+        inputs, by_link = [], {}
         for name, path in warcs:  # index under the names the WACZ uses
             link = Path(tmp) / name
             link.symlink_to(path.resolve())
             inputs.append(str(link))
+            if known and path in known:
+                by_link[str(link)] = known[path]
         idx, data = io.StringIO(), io.BytesIO()
-        CDXJIndexer(idx, inputs, post_append=True, sort=True, compress=data,
-                    data_out_name="index.cdx.gz").process_all()
+        found = run_indexer(idx, inputs, by_link, post_append=True, sort=True, compress=data,
+                            data_out_name="index.cdx.gz")
+    if losses is not None:
+        losses.extend(item.replace(f"{tmp}/", "", 1) for item in found)
     return data.getvalue(), idx.getvalue().encode("utf-8")
 
 
+def readable_warcs(warcs: list[tuple[str, Path]], losses: list[str]
+                   ) -> tuple[list[tuple[str, Path]], dict[Path, Regions]]:
+    """The WARCs holding at least one readable record, and the regions of each; every
+    unreadable span is named in ``losses`` (a WARC without a readable record is left out)."""
+    kept, known = [], {}
+    for name, path in warcs:
+        regions, lost = known[path] = readable_regions(path)
+        losses.extend(f"{path}: {span}" for span in lost)
+        if regions:
+            kept.append((name, path))
+        else:
+            losses.append(f"{path}: no readable WARC record: left out of the WACZ")
+    return kept, known
+
+
+class NothingReadable(ValueError):
+    """Not one WARC of the archive holds a readable record."""
+
+
 def write_wacz(
-    archive: Path, output: Path, *, title: str | None = None, software: str = ""
+    archive: Path, output: Path, *, title: str | None = None, software: str = "",
+    losses: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Package the archive at ``archive`` as ``output``; returns the datapackage."""
+    """Package the archive at ``archive`` as ``output``; returns the datapackage.
+
+    Damaged WARCs are packaged as they are and indexed over their readable records; a
+    WARC without one is left out.  ``losses`` receives every span, file or JSONL line that
+    could not be read.  Raises ``ValueError`` when there is no WARC to package
+    (:class:`NothingReadable` when there are WARCs but none readable).
+    """
     archive, output = Path(archive), Path(output)
+    losses = [] if losses is None else losses
     warcs = archive_warcs(archive)
     if not warcs:
         raise ValueError(f"no WARC files under {archive}/warc/")
+    warcs, known = readable_warcs(warcs, losses)
+    if not warcs:
+        raise NothingReadable(f"none of the WARC files under {archive}/warc/ holds a "
+                              "readable record")
     renamed = {
         (path.relative_to(archive / "warc").parts[0], path.name): name
         for name, path in warcs if name != path.name
     }
-    pages = list(iter_pages(archive, renamed))
+    pages = list(iter_pages(archive, renamed, losses))
     pages_bytes = "".join(
         json.dumps(entry, ensure_ascii=False) + "\n" for entry in [PAGES_HEADER, *pages]
     ).encode("utf-8")
-    cdx_gz, idx = compressed_index(warcs)
+    cdx_gz, idx = compressed_index(warcs, losses, known)
 
     resources: list[dict[str, Any]] = []
 

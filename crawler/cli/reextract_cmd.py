@@ -61,12 +61,13 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     counts: Counter[str] = Counter()
+    lost: list[str] = []
     args.output.parent.mkdir(parents=True, exist_ok=True)
     partial = args.output.with_name(args.output.name + ".part")
     try:
         with _open_output(partial, args.output.name.endswith(".gz")) as out:
             for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
-                                         counts=counts):
+                                         counts=counts, lost=lost):
                 counts[key] += 1
                 if record is not None:
                     ordered = {name: record.get(name) for name in RECORD_FIELDS}
@@ -77,12 +78,19 @@ def run(args: argparse.Namespace) -> int:
     os.replace(partial, args.output)
 
     elapsed = time.monotonic() - started
-    print(summary(counts, len(paths), elapsed, args.output), file=sys.stderr)
-    problems = counts["articles/extract_failed"] + counts["revisits/unresolved"]
+    print(summary(counts, len(paths), elapsed, args.output, lost), file=sys.stderr)
+    problems = sum(counts[key] for key in LOSSES)
     return 1 if problems else 0
 
 
-def summary(counts: Counter[str], files: int, elapsed: float, output: Path) -> str:
+#: What makes a run exit 1: records that were there and did not become output.
+LOSSES = ("articles/extract_failed", "articles/dropped/invalid_record", "revisits/unresolved",
+          "revisits/unreadable", "records/unreadable")
+MAX_LOST_NAMED = 20
+
+
+def summary(counts: Counter[str], files: int, elapsed: float, output: Path,
+            lost: list[str] | None = None) -> str:
     def total(prefix: str) -> int:
         return sum(v for k, v in counts.items() if k.startswith(prefix))
 
@@ -101,5 +109,11 @@ def summary(counts: Counter[str], files: int, elapsed: float, output: Path) -> s
                      f"{counts['revisits/unresolved']} without their original among the inputs")
     if counts["articles/dropped/invalid_record"]:
         lines.append(f"{counts['articles/dropped/invalid_record']} records failed the schema")
+    if lost:
+        lines.append(f"LOST: {len(lost)} unreadable span(s) of the WARCs, their records not "
+                     "extracted:")
+        lines += [f"  {what}" for what in lost[:MAX_LOST_NAMED]]
+        if len(lost) > MAX_LOST_NAMED:
+            lines.append(f"  … and {len(lost) - MAX_LOST_NAMED} more (each logged as a warning)")
     lines.append(f"jsonl    {output}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         start_replay,
         wait_forever,
     )
+    from archive.storage.errors import StorageError
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -45,21 +47,24 @@ def run(args: argparse.Namespace) -> int:
         say(f"newsarchive replay: --port {args.port} is not a port number")
         return 2
     source = str(args.archive)
+    losses: list[str] = []
     try:
         if source.startswith("s3://"):
             archive = s3_cache_dir(source)
             say(f"Copying the WARCs of {source} to {archive} …")
             options = {"endpoint_url": args.s3_endpoint_url} if args.s3_endpoint_url else {}
-            fetch_s3_archive(source, archive, **options)
+            fetch_s3_archive(source, archive, losses, **options)
         else:
             archive = Path(source)
             if not archive.is_dir():
                 say(f"newsarchive replay: {archive} is not a directory")
                 return 2
-        server = start_replay(archive, port=args.port, say=say)
-    except ReplayError as exc:
+        server = start_replay(archive, port=args.port, say=say, losses=losses)
+    except (ReplayError, StorageError) as exc:
+        say_losses(losses, say)
         say(f"newsarchive replay: {exc}")
         return 1
+    say_losses(losses, say)
     colls = ", ".join(server.collections)
     lines = [
         f"pywb is replaying {archive} at {server.base_url}/ (collections: {colls})",
@@ -74,4 +79,17 @@ def run(args: argparse.Namespace) -> int:
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
     status = wait_forever(server)
-    return 0 if status in (0, -15) else 1
+    return 0 if status in (0, -15) and not losses else 1
+
+
+MAX_LOST_NAMED = 20
+
+
+def say_losses(losses: list[str], say: Callable[[str], None]) -> None:
+    if not losses:
+        return
+    say(f"LOST: {len(losses)} unreadable part(s) of the archive, not replayed:")
+    for what in losses[:MAX_LOST_NAMED]:
+        say(f"  {what}")
+    if len(losses) > MAX_LOST_NAMED:
+        say(f"  … and {len(losses) - MAX_LOST_NAMED} more")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.wacz import validate_wacz, write_wacz
+    from archive.wacz import NothingReadable, validate_wacz, write_wacz
 
     def say(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -35,8 +36,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.archive.is_dir():
         say(f"newsarchive wacz: {args.archive} is not a directory")
         return 2
+    losses: list[str] = []
     try:
-        package = write_wacz(args.archive, args.output, title=args.title)
+        package = write_wacz(args.archive, args.output, title=args.title, losses=losses)
+    except NothingReadable as exc:
+        say_losses(losses, say)
+        say(f"newsarchive wacz: {exc}: nothing written")
+        return 1
     except ValueError as exc:
         say(f"newsarchive wacz: {exc}")
         return 2
@@ -45,8 +51,23 @@ def run(args: argparse.Namespace) -> int:
     size = args.output.stat().st_size
     say(f"wacz     {args.output}  ({size:,} bytes: {warcs} WARC files, pages list "
         f"{pages['bytes']:,} bytes) — open it in https://replayweb.page/")
+    say_losses(losses, say)
     if args.validate:
         ok, output = validate_wacz(args.output, say)
         say(output.strip())
-        return 0 if ok else 1
-    return 0
+        return 0 if ok and not losses else 1
+    return 1 if losses else 0
+
+
+MAX_LOST_NAMED = 20
+
+
+def say_losses(losses: list[str], say: Callable[[str], None]) -> None:
+    if not losses:
+        return
+    say(f"LOST: {len(losses)} unreadable part(s) of the archive, not in the WACZ index or "
+        "pages list:")
+    for what in losses[:MAX_LOST_NAMED]:
+        say(f"  {what}")
+    if len(losses) > MAX_LOST_NAMED:
+        say(f"  … and {len(losses) - MAX_LOST_NAMED} more")
