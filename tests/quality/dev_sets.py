@@ -8,7 +8,7 @@ tune half (``--except check-ids.txt``) and the check half (``--only check-ids.tx
 latter only as a whole: no per-page result of it is ever read or printed.
 
     python -m tests.quality.dev_sets      # every figure beside its floor; exit 1 if one is below
-
+"""
 
 from __future__ import annotations
 
