@@ -5,7 +5,8 @@ more invented values than measured.
 
 The set and the scoring are ``bench/news_fields.py``'s (labels in
 ``tests/data/news_fields_truth.jsonl``).  The demo site's articles are tested apart, in
-``tests/test_evidence_demo_news_fields.py``.
+``tests/test_evidence_demo_news_fields.py``; 10 held-out real pages, labelled before any
+extraction ran on them, in ``tests/test_evidence_news_fields_heldout.py``.
 """
 
 from __future__ import annotations
