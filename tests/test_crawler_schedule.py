@@ -263,36 +263,63 @@ def test_state_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "state.json"]
 
 
+def start_one_shot_schedule(site: Path, workdir: Path,
+                            lead: int) -> tuple[subprocess.Popen[str], Path]:
+    """`newsarchive schedule` on a plan due once, ``lead`` seconds from now (a six-field cron
+    expression naming minute, hour, day, month and second: once a year)."""
+    workdir.mkdir()
+    due = (datetime.now(UTC) + timedelta(seconds=lead)).replace(microsecond=0)
+    plan = write_yaml(workdir / "plan.yaml", {"sites": [{
+        "config": str(site),
+        "schedule": f"{due.minute} {due.hour} {due.day} {due.month} * {due.second}"}]})
+    (workdir / "planned").write_text(due.isoformat(timespec="seconds"), encoding="utf-8")
+    out = workdir / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler", "schedule", str(plan), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir)
+    return proc, out
+
+
+def wait_for_state(proc: subprocess.Popen[str], out: Path,
+                   condition: Any) -> dict[str, Any]:
+    """The scheduler's state once ``condition(state)`` holds (probing its state file), with
+    ``planned``: the instant the plan was made for."""
+    planned = (out.parent / "planned").read_text(encoding="utf-8")
+    deadline = time.monotonic() + 180  # a safety net for a hung scheduler, not a timing
+    while True:
+        state = read_state(state_path(out)) if state_path(out).exists() else None
+        if state is not None and condition(state):
+            return {**state, "planned": planned}
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the scheduler's state never got there"
+        time.sleep(0.2)  # a probe interval
+
+
 @pytest.mark.e2e
 def test_schedule_runs_a_real_crawl_and_stops_cleanly(news_site: Any, tmp_path: Path) -> None:
     site = write_yaml(tmp_path / "demo.yaml", news_site.site.site_config(news_site.base_url))
-    # Once a minute, a few seconds from now: one crawl, then none while the test checks it.
-    second = (datetime.now(UTC).second + 4) % 60
-    plan = write_yaml(tmp_path / "plan.yaml",
-                      {"sites": [{"config": site.name, "schedule": f"* * * * * {second}"}]})
-    out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler", "schedule", str(plan), "--out", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
-        def finished_run() -> dict[str, Any] | None:
-            state = read_state(state_path(out)) if state_path(out).exists() else None
-            return state["sites"]["demo"]["last_run"] if state else None
-
-        # The manifest is written before the crawl process exits: wait for the scheduler
-        # to have reaped it.
-        deadline = time.monotonic() + 45
-        while finished_run() is None and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()
-            time.sleep(0.2)
-        assert finished_run() is not None, "no crawl finished in 45 s"
-        assert list(out.glob("crawls/*.json"))
-        proc.send_signal(signal.SIGTERM)
-        _stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    for lead in (4, 8, 16, 32, 64):
+        proc, out = start_one_shot_schedule(site, tmp_path / f"lead-{lead}", lead)
+        try:
+            # The scheduler's first state names its next due time: the one instant planned,
+            # unless it started after it (then next year's; try again with more lead).
+            state = wait_for_state(proc, out, lambda s: True)
+            demo = state["sites"]["demo"]
+            if demo["next_due"] == state["planned"] or demo["runs_started"]:
+                # The manifest is written before the crawl process exits: wait for the
+                # scheduler to have reaped it.
+                wait_for_state(proc, out, lambda s: s["sites"]["demo"]["last_run"] is not None)
+                assert list(out.glob("crawls/*.json"))
+            proc.send_signal(signal.SIGTERM)
+            _stdout, stderr = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if list(out.glob("crawls/*.json")):
+            break
+    else:
+        pytest.fail("the scheduler never started before its planned instant")
     assert proc.returncode == 0, stderr
     assert "scheduler stopped" in stderr
     state = read_state(state_path(out))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +70,17 @@ def test_hostile_warcs_valid_huge_page_kept_whole(hostile_crawl: Crawl, hostile_
     assert any(uri.endswith("/drop") for uri in truncated)
 
 
-def free_port() -> int:
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A port bound for the whole test but never listened on: connections are refused, and
+    no other process can take it meanwhile."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock.getsockname()[1]
 
 
-def test_dead_site_exits_1_with_clear_message(tmp_path: Path) -> None:
-    port = free_port()  # nothing listens here
+def test_dead_site_exits_1_with_clear_message(tmp_path: Path, refusing_port: int) -> None:
+    port = refusing_port
     config = {
         "name": "dead",
         "start_urls": [f"http://127.0.0.1:{port}/news/"],

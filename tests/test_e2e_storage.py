@@ -193,10 +193,11 @@ def test_503_and_refused_connections_mid_crawl_every_object_once(
     try:
         # Faults once uploads are under way (the first rotated WARC closed), for a while.
         wait_until(lambda: journaled(spool_root), 60, "the first closed file")
-        fault_proxy.set_mode("503")
-        time.sleep(1.5)  # the outage: uploads meanwhile must retry
-        fault_proxy.set_mode("refuse")
-        time.sleep(1.5)
+        for mode in ("503", "refuse"):  # each outage lasts until uploads have retried into it
+            failed = fault_proxy.failed
+            fault_proxy.set_mode(mode)
+            wait_until(lambda: fault_proxy.failed >= failed + 3, 60,  # noqa: B023
+                       f"uploads to retry against {mode}")
         fault_proxy.set_mode("pass")
         result = finish(proc)
     finally:
@@ -307,10 +308,21 @@ def test_kill_9_during_a_multipart_upload_then_upload_pending_recovers(
                                           "-s", "STORAGE_S3_MULTIPART_THRESHOLD=10000"),
         cwd=tmp_path)
     client = moto_bucket.client
+
+    def mid_warc_and_mid_upload() -> bool:
+        assert proc.poll() is None, "the crawl ended before a multipart upload overlapped a WARC"
+        return bool(list(spool_root.rglob("*.warc.gz.open"))
+                    and client.list_multipart_uploads(Bucket=moto_bucket.name).get("Uploads"))
+
     try:
-        wait_until(lambda: bool(client.list_multipart_uploads(Bucket=moto_bucket.name)
-                                .get("Uploads")), 90, "a multipart upload")
-        assert proc.poll() is None
+        while True:
+            wait_until(mid_warc_and_mid_upload, 90, "a multipart upload while a WARC is open")
+            # Frozen, the crawler can neither close its WARC nor finish the upload: if both
+            # still hold, that is the state it dies in.
+            os.kill(proc.pid, signal.SIGSTOP)
+            if mid_warc_and_mid_upload():
+                break
+            os.kill(proc.pid, signal.SIGCONT)
         os.kill(proc.pid, signal.SIGKILL)  # the crawler alone, as a crash would
         proc.wait(30)
     finally:

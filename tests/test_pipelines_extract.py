@@ -369,12 +369,16 @@ def test_rtl_and_cjk_keep_text(lang: str, sentence: str) -> None:
     assert result.record["language"] == lang
 
 
-@pytest.mark.parametrize("html", ["", b"", "   ", b"\x00\x01", "<html></html>", "<p>unclosed",
-                                  "<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>"])
-def test_degenerate_input_does_not_crash(html: str | bytes) -> None:
+@pytest.mark.parametrize(("html", "text"), [
+    ("", ""), (b"", ""), ("   ", ""), (b"\x00\x01", ""), ("<html></html>", ""),
+    ("<p>unclosed", ""),
+    ("<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>", "x"),
+])
+def test_degenerate_input_does_not_crash(html: str | bytes, text: str) -> None:
     result = extract_page(html, "https://x.example/a")
-    assert result.is_article is False
-    assert result.record["text"] == "" or isinstance(result.record["text"], str)
+    assert result.is_article is False and result.reason
+    assert result.record["text"] == text
+    assert result.record["word_count"] == len(text.split())
 
 
 def test_articles_only_stops_at_a_page_known_not_to_be_one() -> None:

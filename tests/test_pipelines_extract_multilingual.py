@@ -140,11 +140,16 @@ def test_rtl_and_cjk_text_kept(lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", sorted(RTL_AND_CJK))
-def test_rtl_and_cjk_never_crash_on_broken_markup(lang: str) -> None:
+def test_rtl_and_cjk_text_survives_broken_markup(lang: str) -> None:
+    """Unclosed and misnested elements, stray bidi controls, bytes cut inside a character:
+    both paragraphs still come out, the same from text as from its UTF-8 bytes."""
     broken = ("<html><body><article><p>" + RTL_AND_CJK[lang][0] + "<div><span>"
               + RTL_AND_CJK[lang][1] + "</p></article><table><td>" + "\u202e\u200f")
-    for html in (broken, broken.encode("utf-8"), broken.encode("utf-8")[:-7]):
-        extract_page(html, URL)  # no exception
+    texts = [extract_page(html, URL).record["text"]
+             for html in (broken, broken.encode("utf-8"), broken.encode("utf-8")[:-7])]
+    for text in texts:
+        assert RTL_AND_CJK[lang][0] in text and RTL_AND_CJK[lang][1] in text
+    assert texts[0] == texts[1]
 
 
 @pytest.mark.parametrize(("charset", "lang", "paragraphs"), [
