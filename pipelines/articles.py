@@ -86,8 +86,10 @@ class ArticleExtractionPipeline:
         """The WARC writer of this crawl's capture middleware (None when capture is off)."""
         from archive.capture import WarcCaptureMiddleware
 
-        engine = self.crawler.engine
-        middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+        try:
+            middlewares = self.crawler.engine.downloader.middleware.middlewares
+        except RuntimeError:  # no engine: the pipeline runs outside a crawl
+            middlewares = ()
         capture = next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
         return capture.writer if capture is not None else None
 

@@ -18,12 +18,12 @@ from crawler.crawl_id import new_crawl_id
 from pipelines.articles import ArticleExtractionPipeline
 from tests.servers.newssite import NewsTestSite
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.1.schema.json"
 ORIGIN = "http://news.test"
 # a value for each WARC pointer field the schema may declare
 POINTER_VALUES: dict[str, Any] = {
     "filename": "news-20260101000000-00000.warc.gz",
-    "key": "warc/news-20260101000000-00000.warc.gz",
+    "key": "warc/news/2026/01/01/news-20260101000000-00000.warc.gz",
     "offset": 0,
     "length": 1000,
     "record_id": "<urn:uuid:00000000-0000-4000-8000-000000000000>",
@@ -52,7 +52,7 @@ def run_pipeline(item: dict[str, Any]) -> tuple[dict[str, Any] | DropItem, dict[
     settings = {name: getattr(defaults, name) for name in dir(defaults) if name.isupper()}
     crawler = get_crawler(settings_dict={**settings, "EXTRACT_WORKERS": 0})
     crawler._apply_settings()
-    crawler.spider = SimpleNamespace(crawl_id=new_crawl_id())  # what the pipeline reads of it
+    crawler.spider = SimpleNamespace(crawl_id=new_crawl_id(), site_name="news")  # what the pipeline reads of it
     pipeline = ArticleExtractionPipeline.from_crawler(crawler)
     pipeline.open_spider()
     try:
