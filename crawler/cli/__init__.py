@@ -14,11 +14,19 @@ COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz",
             "schedule", "status", "history", "worker"]
 
 
+def version_line() -> str:
+    from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
+
+    return f"newsarchive {PACKAGE_VERSION} (extractor {EXTRACTOR_NAME} {EXTRACTOR_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsarchive",
         description="Crawl news sites into WARC archives and article JSONL.",
     )
+    parser.add_argument("--version", action="version", version=version_line(),
+                        help="show newsarchive's version and its extractor's, and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"crawler.cli.{name}_cmd").register(subparsers)
