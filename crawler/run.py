@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
@@ -15,6 +17,7 @@ from archive.interrupted import recover_interrupted_crawls
 from archive.manifest import CrawlManifest
 from archive.output import LocalOutput
 from crawler.config import SiteConfig
+from crawler.errors import StorageError
 from crawler.spiders.sections import SectionSpider
 
 
@@ -50,8 +53,21 @@ def prepare_outputs(settings: Settings, count: int) -> tuple[list[Any], list[str
     outputs = [open_crawl_output(settings) for _ in range(count)]
     messages = []
     if outputs and isinstance(outputs[0], LocalOutput):
+        check_writable_directory(outputs[0].root)
         messages = recover_interrupted_crawls(LocalOutput(outputs[0].root))
     return outputs, messages
+
+
+def check_writable_directory(root: Path) -> None:
+    """``StorageError`` (one line) unless ``root`` is, or can be made, a writable directory."""
+    if root.exists() and not root.is_dir():
+        raise StorageError(f"{root} is not a directory")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".newsarchive-write-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(f"cannot write to {root}: {exc.strerror or exc}") from None
 
 
 def run_crawls(

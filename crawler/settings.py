@@ -63,6 +63,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.articles.ArticleExtractionPipeline": 300,
+    # After extraction: lets exactly NEWSARCHIVE_MAX_ARTICLES records through.
+    "crawler.article_limit.ArticleLimit": 900,
 }
 EXTENSIONS = {
     "archive.manifest.CrawlManifest": 100,
@@ -77,6 +79,8 @@ NEWSARCHIVE_CRAWL_ID = ""
 # Extraction off: archive only (JSONL later with `newsarchive reextract`).
 NEWSARCHIVE_EXTRACT = True
 NEWSARCHIVE_OPERATOR = ""
+# Stop after exactly this many article records (`--max-articles N`); 0 = no limit.
+NEWSARCHIVE_MAX_ARTICLES = 0
 
 # --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:
