@@ -155,7 +155,8 @@ def problems_of(
         problems.append(f"crawl ended early: {counts['finish_reason']}")
     if counts.get("warc_write_failed"):
         problems.append("WARC writing failed (disk full?): the crawl was stopped, nothing truncated")
-    if counts["page_responses"] == 0 and expect_responses:
+    # (a crawl stopped early may simply not have got that far)
+    if counts["page_responses"] == 0 and expect_responses and counts["finish_reason"] in NORMAL_FINISH:
         problems.append("no page responses (no responses at all): is the site reachable?"
                         if counts["responses"] == 0 else
                         "no page responses: every start URL failed (only robots.txt, "

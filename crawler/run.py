@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from archive.crawl_output import attach_output, crawl_output, open_crawl_output
@@ -19,6 +19,7 @@ from archive.output import LocalOutput
 from crawler.config import SiteConfig
 from crawler.errors import StorageError
 from crawler.spiders.sections import SectionSpider
+from crawler.stopping import StoppableCrawlerProcess
 
 
 @dataclass
@@ -82,7 +83,7 @@ def run_crawls(
     """
     settings = crawl_settings(overrides)
     outputs, recovered = prepare_outputs(settings, len(sites))
-    process = CrawlerProcess(settings)
+    process = StoppableCrawlerProcess(settings, grace=settings.getfloat("NEWSARCHIVE_STOP_GRACE"))
     crawlers: list[Crawler] = []
     for site, output in zip(sites, outputs):
         crawler = process.create_crawler(SectionSpider)

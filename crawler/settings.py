@@ -71,6 +71,9 @@ EXTENSIONS = {
     "crawler.progress.Progress": 200,
 }
 
+# Scrapy's downloader, able to drop queued requests and cancel transfers on Ctrl-C.
+DOWNLOADER = "crawler.stopping.StoppableDownloader"
+
 # --- Output (NEWSARCHIVE_) -----------------------------------------------------------------
 # A local directory or a storage URI; every file lands under the DESIGN.md key layout.
 NEWSARCHIVE_OUTPUT = "newsarchive-data"
@@ -79,6 +82,9 @@ NEWSARCHIVE_CRAWL_ID = ""
 # Extraction off: archive only (JSONL later with `newsarchive reextract`).
 NEWSARCHIVE_EXTRACT = True
 NEWSARCHIVE_OPERATOR = ""
+# On the first Ctrl-C/SIGTERM, transfers under way get this many seconds to finish before
+# they are cancelled (requests not yet sent are dropped at once); then the WARC is closed.
+NEWSARCHIVE_STOP_GRACE = 5.0
 # Stop after exactly this many article records (`--max-articles N`); 0 = no limit.
 NEWSARCHIVE_MAX_ARTICLES = 0
 

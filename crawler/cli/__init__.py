@@ -13,7 +13,7 @@ import signal
 import sys
 
 COMMANDS = ["demo", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
-            "schedule", "status", "history", "worker"]
+            "schedule", "status", "history", "worker", "recover"]
 
 
 def version_line() -> str:
