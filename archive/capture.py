@@ -42,8 +42,8 @@ from archive.output import LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.storage.spool import default_spool_root
 from archive.warc_writer import RotatingWarcWriter
-from crawler import __version__
 from crawler.errors import StorageError
+from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,8 @@ def warcinfo_fields(
     from importlib.metadata import version
 
     return {
-        "software": f"newsarchive/{__version__} (Scrapy/{version('scrapy')}; warcio/{version('warcio')})",
+        "software": f"newsarchive/{PACKAGE_VERSION} (Scrapy/{version('scrapy')}; warcio/{version('warcio')})",
+        "extractor": f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
         "format": "WARC File Format 1.1",
         "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
         "isPartOf": crawl_id,

@@ -18,17 +18,21 @@ from scrapy.crawler import Crawler
 
 from archive.crawl_output import crawl_output
 from pipelines.export import articles_key
+from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_VERSION = 1
 # finish reasons that are a normal end of a crawl
 NORMAL_FINISH = {"finished", "closespider_itemcount", "closespider_pagecount"}
-SOFTWARE = ["newsarchive", "scrapy", "warcio", "trafilatura", "extruct", "boto3", "twisted", "lxml"]
+SOFTWARE = ["scrapy", "warcio", "trafilatura", "extruct", "boto3", "twisted", "lxml"]
 
 
 def software_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
+    """newsarchive's own pair (from ``pipelines.versions``, not the installed metadata, which
+    an editable install leaves stale), the extractor's, Python's and the libraries'."""
+    versions = {"newsarchive": PACKAGE_VERSION, "extractor": f"{EXTRACTOR_NAME}/{EXTRACTOR_VERSION}",
+                "python": platform.python_version()}
     for name in SOFTWARE:
         try:
             versions[name] = metadata.version(name)
@@ -48,6 +52,10 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
     return {
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("downloader/response_count", 0),
+        # Pages the spider read (sections, feeds, sitemaps, article candidates): not
+        # robots.txt, error pages or redirects.
+        "page_responses": sum(stats.get(f"pages/{kind}", 0)
+                              for kind in ("sections", "feeds", "sitemaps", "candidates")),
         "articles": stats.get("item_scraped_count", 0),
         "non_articles": total("pages/non_articles/"),
         "skipped": total("skipped/"),
@@ -152,8 +160,12 @@ def problems_of(
         problems.append(f"crawl ended early: {counts['finish_reason']}")
     if counts.get("warc_write_failed"):
         problems.append("WARC writing failed (disk full?): the crawl was stopped, nothing truncated")
-    if counts["responses"] == 0 and expect_responses:
-        problems.append("no responses at all: is the site reachable?")
+    # (a crawl stopped early may simply not have got that far)
+    if counts["page_responses"] == 0 and expect_responses and counts["finish_reason"] in NORMAL_FINISH:
+        problems.append("no page responses (no responses at all): is the site reachable?"
+                        if counts["responses"] == 0 else
+                        "no page responses: every start URL failed (only robots.txt, "
+                        "redirects or error pages answered)")
     if counts["extract_failed"]:
         problems.append(f"{counts['extract_failed']} pages failed extraction")
     if failed:

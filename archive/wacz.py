@@ -215,9 +215,9 @@ def write_wacz(
 
 
 def _software() -> str:
-    from crawler import __version__
+    from pipelines.versions import PACKAGE_VERSION
 
-    return f"newsarchive {__version__}"
+    return f"newsarchive {PACKAGE_VERSION}"
 
 
 def validate_wacz(path: Path, say: Callable[[str], None] = print) -> tuple[bool, str]:

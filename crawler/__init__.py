@@ -1,3 +1,5 @@
 """newsarchive crawler: site configs, discovery, spiders and the command line."""
 
-__version__ = "0.1.0"
+from pipelines.versions import PACKAGE_VERSION as __version__
+
+__all__ = ["__version__"]

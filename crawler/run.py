@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from archive.crawl_output import attach_output, crawl_output, open_crawl_output
@@ -15,7 +17,9 @@ from archive.interrupted import recover_interrupted_crawls
 from archive.manifest import CrawlManifest
 from archive.output import LocalOutput
 from crawler.config import SiteConfig
+from crawler.errors import StorageError
 from crawler.spiders.sections import SectionSpider
+from crawler.stopping import StoppableCrawlerProcess
 
 
 @dataclass
@@ -50,8 +54,21 @@ def prepare_outputs(settings: Settings, count: int) -> tuple[list[Any], list[str
     outputs = [open_crawl_output(settings) for _ in range(count)]
     messages = []
     if outputs and isinstance(outputs[0], LocalOutput):
+        check_writable_directory(outputs[0].root)
         messages = recover_interrupted_crawls(LocalOutput(outputs[0].root))
     return outputs, messages
+
+
+def check_writable_directory(root: Path) -> None:
+    """``StorageError`` (one line) unless ``root`` is, or can be made, a writable directory."""
+    if root.exists() and not root.is_dir():
+        raise StorageError(f"{root} is not a directory")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".newsarchive-write-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(f"cannot write to {root}: {exc.strerror or exc}") from None
 
 
 def run_crawls(
@@ -66,7 +83,7 @@ def run_crawls(
     """
     settings = crawl_settings(overrides)
     outputs, recovered = prepare_outputs(settings, len(sites))
-    process = CrawlerProcess(settings)
+    process = StoppableCrawlerProcess(settings, grace=settings.getfloat("NEWSARCHIVE_STOP_GRACE"))
     crawlers: list[Crawler] = []
     for site, output in zip(sites, outputs):
         crawler = process.create_crawler(SectionSpider)

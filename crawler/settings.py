@@ -63,11 +63,16 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.articles.ArticleExtractionPipeline": 300,
+    # After extraction: lets exactly NEWSARCHIVE_MAX_ARTICLES records through.
+    "crawler.article_limit.ArticleLimit": 900,
 }
 EXTENSIONS = {
     "archive.manifest.CrawlManifest": 100,
     "crawler.progress.Progress": 200,
 }
+
+# Scrapy's downloader, able to drop queued requests and cancel transfers on Ctrl-C.
+DOWNLOADER = "crawler.stopping.StoppableDownloader"
 
 # --- Output (NEWSARCHIVE_) -----------------------------------------------------------------
 # A local directory or a storage URI; every file lands under the DESIGN.md key layout.
@@ -82,6 +87,11 @@ NEWSARCHIVE_OPERATOR = ""
 # pages are often long.  Shorter pages are counted as `too-little-text` (the summary says so).
 NEWSARCHIVE_ARTICLE_MIN_WORDS = 200
 NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP = 40
+# On the first Ctrl-C/SIGTERM, transfers under way get this many seconds to finish before
+# they are cancelled (requests not yet sent are dropped at once); then the WARC is closed.
+NEWSARCHIVE_STOP_GRACE = 5.0
+# Stop after exactly this many article records (`--max-articles N`); 0 = no limit.
+NEWSARCHIVE_MAX_ARTICLES = 0
 
 # --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:

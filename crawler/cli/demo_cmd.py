@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.cli.crawl_cmd import add_output_arguments, settings_from_args
+from crawler.cli.crawl_cmd import add_output_arguments, crawl_and_report, settings_from_args
+from crawler.errors import ConfigError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,16 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.cli.summary import summarize
     from crawler.config import site_config_from_dict
     from crawler.demo.server import DemoServer
     from crawler.demo.site import DemoSite
-    from crawler.run import run_crawls
 
-    overrides = settings_from_args(args)
+    try:
+        overrides = settings_from_args(args)
+    except ConfigError as exc:
+        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
+        return 2
     with DemoServer(DemoSite()) as server:
         print(f"Demo news site at {server.base_url}/", file=sys.stderr)
         site = site_config_from_dict(server.site.site_config(server.base_url), "<demo>")
-        results = run_crawls([site], overrides)
-    print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]))
-    return 0 if all(r.ok for r in results) else 1
+        return crawl_and_report([site], overrides)

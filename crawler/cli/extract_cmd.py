@@ -1,6 +1,6 @@
 """`newsarchive extract`: the record for one saved page, or predictions for a dev folder.
 
-    newsarchive extract PAGE.html [--url URL]
+    newsarchive extract PAGE.html [--url URL] [--force]
     newsarchive extract --from-truth DIR -o preds.jsonl [--processes N]
 
 A dev folder holds ``truth.jsonl`` (one object per page with ``id``, ``url`` and optionally
@@ -11,6 +11,7 @@ A dev folder holds ``truth.jsonl`` (one object per page with ``id``, ``url`` and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -31,7 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--url", help="the page's URL (default: file:// URL of PAGE)")
     parser.add_argument("--from-truth", type=Path, metavar="DIR",
                         help="folder with truth.jsonl and pages/: write one prediction per line")
-    parser.add_argument("-o", "--output", type=Path, help="predictions file (with --from-truth)")
+    parser.add_argument("-o", "--output", type=Path,
+                        help="predictions file (with --from-truth); - for standard output")
+    parser.add_argument("--force", action="store_true",
+                        help="print the fields read from PAGE even when it is not an article")
     parser.add_argument("--processes", type=int, default=1,
                         help="worker processes for --from-truth (default 1)")
     parser.set_defaults(func=run)
@@ -102,12 +106,15 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             return _fail(f"{len(missing)} page(s) listed in truth.jsonl are missing, "
                          f"first: {missing[0]}")
+        to_stdout = str(args.output) == "-"
         count = 0
-        with args.output.open("w", encoding="utf-8") as out:
+        with (contextlib.nullcontext(sys.stdout) if to_stdout
+              else args.output.open("w", encoding="utf-8")) as out:
             for prediction, _ in predict_folder(folder, processes=max(1, args.processes)):
                 out.write(json.dumps(prediction, ensure_ascii=False) + "\n")
                 count += 1
-        print(f"wrote {count} predictions to {args.output}", file=sys.stderr)
+        print(f"wrote {count} predictions to {'standard output' if to_stdout else args.output}",
+              file=sys.stderr)
         return 0
     if args.page is None:
         return _fail("give a saved PAGE.html or --from-truth DIR")
@@ -117,7 +124,12 @@ def run(args: argparse.Namespace) -> int:
 
     url = args.url or args.page.resolve().as_uri()
     result = extract_page(args.page.read_bytes(), url)
-    print(json.dumps(result.record, ensure_ascii=False))
     if not result.is_article:
-        print(f"not an article: {result.reason}", file=sys.stderr)
-    return 0
+        # Its record would not pass the article schema: not printed unless asked for.
+        print(f"newsarchive extract: {args.page}: not an article: {result.reason}"
+              + ("" if args.force else " (--force prints the fields read anyway)"),
+              file=sys.stderr)
+        if not args.force:
+            return 1
+    print(json.dumps(result.record, ensure_ascii=False))
+    return 0 if result.is_article else 1

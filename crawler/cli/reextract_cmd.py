@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="WARC_OR_DIR")
     parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="output JSONL file (.jsonl or .jsonl.gz)")
+                        help="output JSONL file (.jsonl or .jsonl.gz); - for standard output")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                         help="extraction processes (default: one per core)")
     parser.add_argument("--reader", choices=["auto", "fastwarc", "warcio"], default="auto",
@@ -62,20 +62,28 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     counts: Counter[str] = Counter()
     lost: list[str] = []
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.output.with_name(args.output.name + ".part")
-    try:
-        with _open_output(partial, args.output.name.endswith(".gz")) as out:
-            for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
-                                         counts=counts, lost=lost):
-                counts[key] += 1
-                if record is not None:
-                    ordered = {name: record.get(name) for name in RECORD_FIELDS}
-                    out.write(json.dumps(ordered, ensure_ascii=False) + "\n")
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, args.output)
+
+    def write_records(out: IO[str]) -> None:
+        for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
+                                     counts=counts, lost=lost):
+            counts[key] += 1
+            if record is not None:
+                ordered = {name: record.get(name) for name in RECORD_FIELDS}
+                out.write(json.dumps(ordered, ensure_ascii=False) + "\n")
+
+    if str(args.output) == "-":
+        write_records(sys.stdout)
+        sys.stdout.flush()
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        partial = args.output.with_name(args.output.name + ".part")
+        try:
+            with _open_output(partial, args.output.name.endswith(".gz")) as out:
+                write_records(out)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, args.output)
 
     elapsed = time.monotonic() - started
     print(summary(counts, len(paths), elapsed, args.output, lost), file=sys.stderr)
@@ -115,5 +123,5 @@ def summary(counts: Counter[str], files: int, elapsed: float, output: Path,
         lines += [f"  {what}" for what in lost[:MAX_LOST_NAMED]]
         if len(lost) > MAX_LOST_NAMED:
             lines.append(f"  … and {len(lost) - MAX_LOST_NAMED} more (each logged as a warning)")
-    lines.append(f"jsonl    {output}")
+    lines.append(f"jsonl    {'standard output' if str(output) == '-' else output}")
     return "\n".join(lines)

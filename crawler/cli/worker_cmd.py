@@ -4,6 +4,8 @@ A scale-out worker: crawls every site seeded in Redis by `newsarchive crawl SITE
 URL`, taking its requests from the site's shared frontier (queue and seen set in Redis), so
 workers on several machines share the crawl and never fetch a URL twice.  Each worker writes
 its own WARCs, indexes, JSONL and manifest under its own crawl id, as a crawl does.
+The URL may come from ``$NEWSARCHIVE_REDIS_URL`` and its password from
+``--redis-password-file`` (``crawler.cli.redis_args``), so that ``ps`` never shows it.
 Exit 0 success, 1 finished with problems (in the summary), 2 bad usage, bad config, or
 Redis or the output unusable.
 """
@@ -16,6 +18,7 @@ import sys
 from typing import Any
 
 from crawler.cli.crawl_cmd import add_output_arguments, settings_from_args
+from crawler.cli.redis_args import add_redis_arguments, redis_url
 from crawler.config import SiteConfig
 from crawler.errors import ConfigError, FrontierError, StorageError
 
@@ -24,8 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "worker", help="crawl the sites seeded in a shared Redis frontier (scale-out)"
     )
-    parser.add_argument("--redis", metavar="URL", required=True,
-                        help="redis://[:password@]host:port/db of the shared frontier")
+    add_redis_arguments(parser, seeding=False)
     parser.add_argument(
         "--idle-exit", metavar="SECONDS", type=float, default=None,
         help="stop once the frontier has been empty this long (default: wait until stopped)",
@@ -53,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     idle_exit = math.inf if args.idle_exit is None else args.idle_exit
     try:
         overrides = settings_from_args(args)
-        server = connect(args.redis)
+        url = redis_url(args)
+        server = connect(url)
         sites = seeded_sites(server)
     except ConfigError as exc:
         print(f"newsarchive: bad config: {exc}", file=sys.stderr)
@@ -61,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     except FrontierError as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
         return 2
-    where = mask_url(args.redis)
+    where = mask_url(url)
     if not sites:
         print(f"newsarchive: no site seeded in Redis at {where}: "
               "run `newsarchive crawl SITE.yaml --redis URL` first", file=sys.stderr)
@@ -94,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
-def seed_frontier(sites: list[SiteConfig], args: argparse.Namespace) -> int:
+def seed_frontier(sites: list[SiteConfig], args: argparse.Namespace, url: str) -> int:
     """`crawl SITE.yaml… --redis URL`: seed the shared frontier for workers, fetch nothing."""
     from crawler.frontier import connect, mask_url, seed
 
@@ -107,12 +110,12 @@ def seed_frontier(sites: list[SiteConfig], args: argparse.Namespace) -> int:
               "to `newsarchive worker`", file=sys.stderr)
         return 2
     try:
-        server = connect(args.redis)
+        server = connect(url)
         counts = [seed(server, site) for site in sites]
     except FrontierError as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
         return 2
-    where = mask_url(args.redis)
+    where = mask_url(url)
     for site, count in zip(sites, counts):
         print(f"Site {site.name}: seeded {count} start requests into Redis at {where}")
     print("Run workers with: newsarchive worker --redis URL [--out DIR | --storage URI] "

@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from crawler.crawl_id import new_crawl_id
+from crawler.errors import ConfigError
 from crawler.discovery.feeds import feed_links, sitemap_links
 from crawler.discovery.links import LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
@@ -36,12 +37,18 @@ class SectionSpider(Spider):
 
     def __init__(self, site: SiteConfig | dict | str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
-        if site is None:
-            raise ValueError("SectionSpider needs a site config: -a site=SITE.yaml")
-        if isinstance(site, str):
-            site = load_site_config(site)
-        elif isinstance(site, dict):
-            site = site_config_from_dict(site)
+        try:
+            if site is None:
+                raise ConfigError("scrapy crawl sections", "needs a site config: -a site=SITE.yaml")
+            if isinstance(site, str):
+                site = load_site_config(site)
+            elif isinstance(site, dict):
+                site = site_config_from_dict(site)
+        except ConfigError as exc:
+            # `scrapy crawl` builds the spider inside its event loop, where an exception
+            # becomes a traceback and exit 1: bad usage is one line and exit 2 here too.
+            self.logger.error("bad config: %s", exc)
+            raise SystemExit(2) from None
         self.site: SiteConfig = site
         self.site_name = site.name
         self.allowed_domains = list(site.allowed_domains)

@@ -10,6 +10,8 @@ from urllib.parse import urljoin
 import trafilatura
 from lxml.html import HtmlElement
 
+from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION
+
 from .body import BodySettings, extract_body
 from .bylines import extract_authors, signature_author
 from .dates import extract_dates
@@ -29,8 +31,6 @@ from .structured import Structured, read_structured
 from .text_utils import clean, first_str
 from .titles import extract_title, site_names
 
-EXTRACTOR_NAME = "newsarchive"
-EXTRACTOR_VERSION = "0.4.0"
 _WORD = re.compile(r"\w+")
 
 RECORD_KEYS = ("url", "canonical_url", "title", "authors", "byline", "published", "modified",
