@@ -12,9 +12,9 @@ such as ``http://2130706433/``, ``http://127.1/`` or ``http://0x7f000001/``.
   the handler (robots.txt and redirects included).  A request left without an address is
   ignored (``IgnoreRequest``), counted as ``skipped/private_address/<reason>`` and logged;
   no byte was sent or received, so nothing reaches the WARC.
-- ``PrivateAddressMiddleware`` refuses the same hosts before the request is queued for
-  download when the URL already says where it goes (an IP in any numeric form, ``localhost``),
-  so no DNS lookup is made for them; it is the only check for requests sent through a proxy.
+- ``PrivateAddressMiddleware`` refuses, before download, URLs whose host is an address
+  (in any numeric form), so that not even their robots.txt is asked for; it is the only
+  check for requests sent through a proxy.
 
 ``NEWSARCHIVE_ALLOWED_NETWORKS`` lists networks allowed even so (an intranet mirror).
 """
@@ -109,11 +109,8 @@ def host_address(host: str) -> Address | None:
 
 
 def host_refusal_reason(host: str, allowed: Sequence[Network] = ()) -> str | None:
-    """``refusal_reason`` for a URL's host when the host itself says where it goes."""
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return refusal_reason("127.0.0.1", allowed)
-    address = host_address(host)
+    """``refusal_reason`` for a URL's host when the host is an address; None for names."""
+    address = host_address(host.rstrip("."))
     return refusal_reason(address, allowed) if address is not None else None
 
 
@@ -274,11 +271,11 @@ class AddressGuardDownloadHandler(WireHTTP11DownloadHandler):
 
 
 class PrivateAddressMiddleware:
-    """Refuses, before download, requests whose URL names a refused address outright.
+    """Refuses, before download, requests whose URL host is a refused address.
 
     A site's ``allow_private_addresses`` (spider attribute of the same name) lifts the
-    check; tests and intranets need it, public crawls never do.  Host names are left to the
-    download handler, which checks what they resolve to.
+    check; tests and intranets need it, public crawls never do.  Host names, ``localhost``
+    included, are left to the download handler, which checks what they resolve to.
     """
 
     def __init__(self, crawler: Crawler):
