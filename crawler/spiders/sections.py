@@ -185,12 +185,17 @@ class SectionSpider(Spider):
         for request in self._candidates(found.pages, "sitemap"):
             yield request
         if depth < MAX_SITEMAP_DEPTH:
-            for url in found.sitemaps:
-                if url != response.url and self.rules.followable(url) and self._sitemap_allowed(url):
-                    yield Request(
-                        url, callback=self.parse_sitemap, errback=self.on_error,
-                        cb_kwargs={"depth": depth + 1},
-                    )
+            for index, url in enumerate(found.sitemaps):
+                if url == response.url or not self.rules.followable(url):
+                    continue
+                if not self._sitemap_allowed(url):
+                    # the rest cannot be fetched either: count them without looking at each
+                    self._count("skipped/sitemaps_over_limit", len(found.sitemaps) - index - 1)
+                    break
+                yield Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error,
+                    cb_kwargs={"depth": depth + 1},
+                )
 
     def on_error(self, failure: Failure) -> None:
         """One counted line per failed fetch (the exchange itself is in the WARC if any)."""
