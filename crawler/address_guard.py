@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import _BindAddressAgent
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from twisted.internet.interfaces import (
     IHostnameResolver,
     IHostResolution,
@@ -121,7 +121,7 @@ def parse_networks(values: Iterable[str]) -> list[Network]:
         try:
             networks.append(ipaddress.ip_network(str(value).strip(), strict=False))
         except ValueError:
-            raise NotConfigured(
+            raise ValueError(
                 f"NEWSARCHIVE_ALLOWED_NETWORKS: {value!r} is not an address or network"
             ) from None
     return networks
@@ -132,7 +132,11 @@ class AddressPolicy:
 
     def __init__(self, crawler: Crawler):
         self._crawler = crawler
-        self.allowed = parse_networks(crawler.settings.getlist("NEWSARCHIVE_ALLOWED_NETWORKS"))
+        try:
+            self.allowed = parse_networks(crawler.settings.getlist("NEWSARCHIVE_ALLOWED_NETWORKS"))
+        except ValueError as exc:  # fail closed: allow nothing rather than stop mid-start-up
+            logger.error("%s; no network is allowed", exc)
+            self.allowed = []
 
     @property
     def refuses_private(self) -> bool:

@@ -80,7 +80,9 @@ def load_site_config(path: str | Path) -> SiteConfig:
     except OSError as exc:
         raise ConfigError(source, f"cannot be read ({exc.strerror or exc})") from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ConfigError(source, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; a site config is a few lines")
+        raise ConfigError(
+            source, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; a site config is a few lines"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,7 +117,8 @@ class _StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             mark = self.peek_event().start_mark
             raise _StrictYamlError(
-                f"uses a YAML alias at line {mark.line + 1}; aliases are not allowed in a site config"
+                f"uses a YAML alias at line {mark.line + 1}; "
+                "aliases are not allowed in a site config"
             )
         return super().compose_node(parent, index)
 
@@ -130,7 +133,9 @@ class _StrictLoader(yaml.SafeLoader):
                 try:
                     hash(key)
                 except TypeError:
-                    raise _StrictYamlError(f"has a list or mapping as a key at line {line}") from None
+                    raise _StrictYamlError(
+                        f"has a list or mapping as a key at line {line}"
+                    ) from None
                 if key in first_line:
                     raise _StrictYamlError(
                         f"appears twice (lines {first_line[key]} and {line})", key=key_text(key)
@@ -194,7 +199,8 @@ def site_config_from_dict(data: Any, source: str = "<dict>") -> SiteConfig:
 def _check_values(data: dict[str, Any], source: str) -> None:
     if not NAME_RE.fullmatch(data["name"]):
         raise ConfigError(
-            source, "must match [a-z0-9_-]+, at most 100 characters (it is used in paths)", key="name"
+            source, "must match [a-z0-9_-]+, at most 100 characters (it is used in paths)",
+            key="name",
         )
     for key in ("start_urls", "feeds", "sitemaps"):
         for url in data.get(key, []):
@@ -217,7 +223,9 @@ def _check_values(data: dict[str, Any], source: str) -> None:
     for key, low, high in (("max_section_pages", 1, MAX_SECTION_PAGES),
                            ("concurrency", 1, MAX_CONCURRENCY)):
         if key in data and not low <= data[key] <= high:
-            raise ConfigError(source, f"must be at least {low} and at most {high}, not {data[key]}", key=key)
+            raise ConfigError(
+                source, f"must be at least {low} and at most {high}, not {data[key]}", key=key
+            )
     delay = data.get("download_delay", 0)
     if not 0 <= delay <= MAX_DOWNLOAD_DELAY:  # also false for .nan; .inf is above the bound
         raise ConfigError(

@@ -13,8 +13,14 @@ from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.test import get_crawler
+
 from crawler.address_guard import (
+    AddressPolicy,
     FilteringResolver,
+    PrivateAddressMiddleware,
     host_address,
     host_refusal_reason,
     parse_networks,
@@ -114,6 +120,32 @@ def test_filtering_resolver_passes_on_only_accepted_addresses() -> None:
     resolver.resolveHostName(collect, "metadata.example", 80)
     assert [a.host for a in collect.addresses] == ["93.184.215.14"] and collect.complete
     assert resolver.refused == ("169.254.169.254", "link_local") and resolver.accepted == 1
+
+
+def test_bad_allowed_networks_fail_closed(caplog: pytest.LogCaptureFixture) -> None:
+    crawler = get_crawler(settings_dict={"NEWSARCHIVE_ALLOWED_NETWORKS": ["10.0.0.0/8", "bogus"]})
+    policy = AddressPolicy(crawler)
+    assert policy.allowed == []  # refuse more, never less
+    assert "NEWSARCHIVE_ALLOWED_NETWORKS: 'bogus' is not an address or network" in caplog.text
+
+
+@pytest.mark.parametrize(("allow", "refused"), [(False, True), (True, False)])
+def test_middleware_refuses_numeric_hosts_before_download(allow: bool, refused: bool) -> None:
+    crawler = get_crawler(Spider, settings_dict={"NEWSARCHIVE_ALLOWED_NETWORKS": "192.0.2.7"})
+    crawler.spider = Spider("s")
+    crawler.spider.allow_private_addresses = allow  # type: ignore[attr-defined]
+    middleware = PrivateAddressMiddleware.from_crawler(crawler)
+    for url in ["http://0x7f000001/", "http://169.254.43518/latest/meta-data/"]:
+        if refused:
+            with pytest.raises(IgnoreRequest, match="address .* refused"):
+                middleware.process_request(Request(url))
+        else:
+            assert middleware.process_request(Request(url)) is None
+    assert middleware.process_request(Request("http://192.0.2.7/")) is None  # allowed network
+    assert middleware.process_request(Request("http://metadata.example/")) is None  # a name
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("skipped/private_address/loopback") == (1 if refused else None)
+    assert crawler.stats.get_value("skipped/private_address/link_local") == (1 if refused else None)
 
 
 # --- End to end: the site on 127.0.0.2 (allowed by NEWSARCHIVE_ALLOWED_NETWORKS), the same

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-_PARSER_OPTIONS = {"recover": True, "resolve_entities": False, "no_network": True, "huge_tree": False}
+_PARSER_OPTIONS = {
+    "recover": True, "resolve_entities": False, "no_network": True, "huge_tree": False,
+}
 _PARSER = etree.XMLParser(**_PARSER_OPTIONS)
 
 # URLs read from one sitemap: the sitemaps protocol's own limit per file

@@ -70,7 +70,9 @@ class SectionSpider(Spider):
         settings = crawler.settings
         spider.crawl_id = settings.get("NEWSARCHIVE_CRAWL_ID") or new_crawl_id()
         spider.max_links = settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS)
-        spider.max_sitemap_urls = settings.getint("NEWSARCHIVE_SITEMAP_MAX_URLS", DEFAULT_MAX_SITEMAP_URLS)
+        spider.max_sitemap_urls = settings.getint(
+            "NEWSARCHIVE_SITEMAP_MAX_URLS", DEFAULT_MAX_SITEMAP_URLS
+        )
         spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS", spider.max_sitemaps)
         site = spider.site
         settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")
