@@ -73,12 +73,12 @@ def test_huge_sitemap_and_links_page_are_read_up_to_their_limits(
         hostile_site: DemoServer, tmp_path: Path) -> None:
     base = hostile_site.base_url
     config = config_for(hostile_site, start_urls=[f"{base}/news/", f"{base}/links/"],
-                        sitemaps=[f"{base}/sitemap-huge.xml"])
+                        sitemaps=[f"{base}/sitemap-huge.xml"], feeds=[f"{base}/feed-huge.xml"])
     run = run_crawl(config, tmp_path / "out", "--no-extract",
                     "-s", "NEWSARCHIVE_SITEMAP_MAX_URLS=30", "-s", "NEWSARCHIVE_MAX_LINKS_PER_PAGE=40")
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stat("skipped/sitemap_truncated") == 1
-    assert run.stat("skipped/links_over_limit") == 1
+    assert run.stat("skipped/links_over_limit") == 2  # the listing and the feed
     assert "only its first 30 entries were read (NEWSARCHIVE_SITEMAP_MAX_URLS)" in run.stderr
     assert "only its first 40 links were read (NEWSARCHIVE_MAX_LINKS_PER_PAGE)" in run.stderr
     responses = assert_site_archived(tmp_path / "out", hostile_site)
@@ -87,6 +87,8 @@ def test_huge_sitemap_and_links_page_are_read_up_to_their_limits(
     assert from_sitemap == {f"{base}/2025/05/01/sitemap-story-{n}/" for n in range(30)}
     assert from_links == {f"{base}/2025/04/{n % 28 + 1:02d}/crowded-listing-story-{n}/"
                           for n in range(40)}
+    from_feed = {u for u in responses if "/feed-story-" in u}
+    assert from_feed == {f"{base}/2025/06/01/feed-story-{n}/" for n in range(40)}
     assert f"{base}/links/" in responses  # the page itself is archived whole
 
 

@@ -155,7 +155,12 @@ class SectionSpider(Spider):
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         self._count("pages/feeds")
-        links = await self._off_reactor(feed_links, response.body, self.max_links)
+        links = await self._off_reactor(feed_links, response.body, self.max_links + 1)
+        if len(links) > self.max_links:
+            del links[self.max_links:]
+            self._over_limit("skipped/links_over_limit", response.url,
+                             f"only its first {self.max_links} links were read "
+                             "(NEWSARCHIVE_MAX_LINKS_PER_PAGE)")
         self._count("discovery/feed_links", len(links))
         for request in self._candidates(links, "feed"):
             yield request

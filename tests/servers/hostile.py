@@ -8,6 +8,7 @@ Routes:
 - ``/links/``: a listing with ``LINKS_PAGE_COUNT`` (200,000) article links.
 - ``/sitemap-bomb/N.xml``: a sitemap index listing itself and ``BOMB_FANOUT`` (1,000) child
   indexes, each of which does the same, without end.
+- ``/feed-huge.xml``: an RSS feed of ``HUGE_SITEMAP_URLS`` items.
 - ``/sitemap-huge.xml``: a urlset of ``HUGE_SITEMAP_URLS`` (60,000) article URLs, more than
   the sitemaps protocol allows in one file.
 - ``/redirect/HOST``: 302 to ``http://HOST:PORT/secret/?via=redirect`` on the same port (``HOST`` being
@@ -81,6 +82,12 @@ class HostileSite:
         return ('<?xml version="1.0" encoding="UTF-8"?>\n'
                 f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
 
+    @cached_property
+    def huge_feed(self) -> bytes:
+        items = "".join(f"<item><title>{n}</title><link>{{base}}/2025/06/01/feed-story-{n}/</link></item>"
+                        for n in range(HUGE_SITEMAP_URLS))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
     def handle(self, method: str, target: str, headers: Any) -> DemoResponse:
         host = {k.lower(): v for k, v in dict(headers).items()}.get("host", "127.0.0.1")
         base = f"http://{host}"
@@ -93,6 +100,9 @@ class HostileSite:
             return response(200, self.links_page, "text/html; charset=UTF-8")
         if path.startswith("/sitemap-bomb/") and path.endswith(".xml"):
             return response(200, self._bomb(base, path), XML)
+        if path == "/feed-huge.xml":
+            return response(200, self.huge_feed.replace(b"{base}", base.encode()),
+                            "application/rss+xml")
         if path == "/sitemap-huge.xml":
             return response(200, self.huge_sitemap.replace(b"{base}", base.encode()), XML)
         if path.startswith("/redirect/"):
