@@ -193,6 +193,9 @@ class _WireScrapyAgent(_ScrapyAgent):
 class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
     """``HTTP11DownloadHandler`` that records a ``WireExchange`` for every response."""
 
+    # A subclass may substitute its own agent (crawler.address_guard does).
+    agent_class: Any = _WireScrapyAgent
+
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
         self._pool._factory = WireHTTP11ClientFactory
@@ -200,7 +203,7 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
     async def download_request(self, request: Request) -> Response:
         # A redirect or retry copies meta: never let an earlier exchange stand for this one.
         request.meta.pop(WIRE_META_KEY, None)
-        agent = _WireScrapyAgent(
+        agent = self.agent_class(
             contextFactory=self._contextFactory,
             bindAddress=self._bind_address,
             pool=self._pool,

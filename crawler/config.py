@@ -13,7 +13,16 @@ import yaml
 from crawler.cron import check_cron
 from crawler.errors import ConfigError
 
-NAME_RE = re.compile(r"^[a-z0-9_-]+$")
+NAME_RE = re.compile(r"[a-z0-9_-]{1,100}")
+# A site config is a few hundred bytes; the cap keeps a hostile or mistaken file (or a device
+# such as /dev/zero) from being read into memory whole.
+MAX_CONFIG_BYTES = 1024 * 1024
+# Finite upper bounds: a larger value is a typo, and ``.inf``/``.nan`` would hang the crawl.
+MAX_DOWNLOAD_DELAY = 3600.0
+MAX_CONCURRENCY = 100
+MAX_SECTION_PAGES = 10_000
+# Host names as allowed_domains compares them: no scheme, port, path or whitespace.
+DOMAIN_RE = re.compile(r"[^\s/:@?#\[\]\\]{1,253}")
 
 
 @dataclass(frozen=True)
@@ -64,19 +73,92 @@ def load_site_config(path: str | Path) -> SiteConfig:
     """Read and validate one site YAML file; raise ``ConfigError`` naming file and key."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(source, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, f"cannot be read ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(source, f"cannot be read ({exc.strerror or exc})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            source, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; a site config is a few lines"
+        )
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, f"is not UTF-8 text (byte {exc.start})") from None
+    return site_config_from_dict(load_strict_yaml(text, source), source)
+
+
+def key_text(key: Any) -> str:
+    """A key as it can be shown on one line (control characters escaped)."""
+    text = str(key)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+class _StrictYamlError(Exception):
+    """Raised inside the loader; ``load_strict_yaml`` turns it into a ``ConfigError``."""
+
+    def __init__(self, problem: str, key: str | None = None):
+        super().__init__(problem)
+        self.problem = problem
+        self.key = key
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases and without duplicate mapping keys.
+
+    Aliases are refused rather than bounded: a site config has no use for them, and a few
+    nested ones expand a small file into gigabytes.  Duplicate keys are an error, not "the
+    last one wins".
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise _StrictYamlError(
+                f"uses a YAML alias at line {mark.line + 1}; "
+                "aliases are not allowed in a site config"
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                try:
+                    hash(key)
+                except TypeError:
+                    raise _StrictYamlError(
+                        f"has a list or mapping as a key at line {line}"
+                    ) from None
+                if key in first_line:
+                    raise _StrictYamlError(
+                        f"appears twice (lines {first_line[key]} and {line})", key=key_text(key)
+                    )
+                first_line[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_strict_yaml(text: str, source: str) -> Any:
+    """Parse one YAML document: no aliases, no duplicate keys; errors as ``ConfigError``."""
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except _StrictYamlError as exc:
+        raise ConfigError(source, exc.problem, key=exc.key) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(source, f"is not valid YAML{where}: {problem}") from None
-    return site_config_from_dict(data, source)
+    except RecursionError:
+        raise ConfigError(source, "is nested too deeply to be a site config") from None
+    except (ValueError, OverflowError) as exc:  # e.g. a timestamp such as 2025-02-30
+        raise ConfigError(source, f"has a value YAML cannot represent: {exc}") from None
 
 
 def site_config_from_dict(data: Any, source: str = "<dict>") -> SiteConfig:
@@ -86,7 +168,7 @@ def site_config_from_dict(data: Any, source: str = "<dict>") -> SiteConfig:
     for key in data:
         if key not in known:
             raise ConfigError(
-                source, f"unknown key (allowed: {', '.join(sorted(known))})", key=str(key)
+                source, f"unknown key (allowed: {', '.join(sorted(known))})", key=key_text(key)
             )
     for key in _REQUIRED:
         if data.get(key) in (None, "", []):
@@ -115,25 +197,52 @@ def site_config_from_dict(data: Any, source: str = "<dict>") -> SiteConfig:
 
 
 def _check_values(data: dict[str, Any], source: str) -> None:
-    if not NAME_RE.match(data["name"]):
-        raise ConfigError(source, "must match [a-z0-9_-]+ (it is used in paths)", key="name")
+    if not NAME_RE.fullmatch(data["name"]):
+        raise ConfigError(
+            source, "must match [a-z0-9_-]+, at most 100 characters (it is used in paths)",
+            key="name",
+        )
     for key in ("start_urls", "feeds", "sitemaps"):
         for url in data.get(key, []):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if not _is_http_url(url):
                 raise ConfigError(source, f"{url!r} is not an http(s) URL", key=key)
+    for domain in data.get("allowed_domains", []):
+        if not DOMAIN_RE.fullmatch(domain):
+            raise ConfigError(
+                source, f"{domain!r} is not a host name (no scheme, port, path or spaces)",
+                key="allowed_domains",
+            )
     for key in ("article_patterns", "exclude_patterns"):
         for pattern in data.get(key, []):
             try:
                 re.compile(pattern)
-            except re.error as exc:
+            except (re.error, RecursionError, OverflowError) as exc:
                 raise ConfigError(
                     source, f"invalid regular expression {pattern!r}: {exc}", key=key
                 ) from None
-    for key, low in (("max_section_pages", 1), ("concurrency", 1)):
-        if key in data and data[key] < low:
-            raise ConfigError(source, f"must be at least {low}", key=key)
-    if data.get("download_delay", 0) < 0:
-        raise ConfigError(source, "must not be negative", key="download_delay")
+    for key, low, high in (("max_section_pages", 1, MAX_SECTION_PAGES),
+                           ("concurrency", 1, MAX_CONCURRENCY)):
+        if key in data and not low <= data[key] <= high:
+            raise ConfigError(
+                source, f"must be at least {low} and at most {high}, not {data[key]}", key=key
+            )
+    delay = data.get("download_delay", 0)
+    if not 0 <= delay <= MAX_DOWNLOAD_DELAY:  # also false for .nan; .inf is above the bound
+        raise ConfigError(
+            source, f"must be a number of seconds from 0 to {MAX_DOWNLOAD_DELAY:g}, not {delay!r}",
+            key="download_delay",
+        )
     if "schedule" in data:
         check_cron(data["schedule"], source, "schedule", fields=(5,))
+
+
+def _is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host, written without whitespace or control characters."""
+    if not url or any(c.isspace() or not c.isprintable() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port out of range)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

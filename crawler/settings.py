@@ -44,15 +44,17 @@ TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 
 # Records the status line, header lines and request head exactly as on the wire
-# (archive.wire); the capture middleware writes them into the WARC.
+# (archive.wire); the capture middleware writes them into the WARC.  The address guard
+# connects only to addresses the site allows (crawler.address_guard).
 DOWNLOAD_HANDLERS = {
-    "http": "archive.wire.WireHTTP11DownloadHandler",
-    "https": "archive.wire.WireHTTP11DownloadHandler",
+    "http": "crawler.address_guard.AddressGuardDownloadHandler",
+    "https": "crawler.address_guard.AddressGuardDownloadHandler",
 }
 
 DOWNLOADER_MIDDLEWARES = {
-    # Refuses loopback/private hosts unless the site allows them.
-    "crawler.middlewares.PrivateAddressMiddleware": 60,
+    # Refuses URLs that name a loopback/private address outright unless the site allows them
+    # (names are checked on what they resolve to, by the download handler).
+    "crawler.address_guard.PrivateAddressMiddleware": 60,
     # Scrapy's decompression, except for article pages: their extraction workers decode them.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.DeferredDecompressionMiddleware": 590,
@@ -69,6 +71,8 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "archive.manifest.CrawlManifest": 100,
     "crawler.progress.Progress": 200,
+    # Drops (and counts) new requests while NEWSARCHIVE_MAX_QUEUED_REQUESTS wait.
+    "crawler.queue_bound.QueuedRequestsBound": 300,
 }
 
 # Scrapy's downloader, able to drop queued requests and cancel transfers on Ctrl-C.
@@ -92,6 +96,23 @@ NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP = 40
 NEWSARCHIVE_STOP_GRACE = 5.0
 # Stop after exactly this many article records (`--max-articles N`); 0 = no limit.
 NEWSARCHIVE_MAX_ARTICLES = 0
+
+# --- Hostile input (NEWSARCHIVE_) -----------------------------------------------------------
+# Networks a site with allow_private_addresses: false may still reach ("10.1.0.0/16",
+# "192.0.2.7"): an intranet mirror.  Every other loopback, private, link-local or otherwise
+# non-global address is refused at connection time, counted as skipped/private_address/<reason>.
+NEWSARCHIVE_ALLOWED_NETWORKS: list[str] = []
+# What one page may add to a crawl; each limit, when hit, is counted under skipped/ and logged.
+# Links read per listing page or feed (skipped/links_over_limit); parsing runs off the reactor.
+NEWSARCHIVE_MAX_LINKS_PER_PAGE = 5000
+# Entries read per sitemap, the sitemaps protocol's own limit (skipped/sitemap_truncated).
+NEWSARCHIVE_SITEMAP_MAX_URLS = 50_000
+# Sitemaps fetched per crawl, configured ones and those sitemap indexes list
+# (skipped/sitemaps_over_limit).
+NEWSARCHIVE_MAX_SITEMAPS = 1000
+# Requests waiting in the scheduler, in memory or in JOBDIR's disk queues; new ones beyond
+# it are dropped (skipped/queue_full).  About 1-2 KB of memory each without JOBDIR.  0: no bound.
+NEWSARCHIVE_MAX_QUEUED_REQUESTS = 100_000
 
 # --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:

@@ -93,3 +93,19 @@ def test_feeds_and_sitemaps() -> None:
     assert sitemap_links(SITEMAP).pages == ["https://news.example/d-story"]
     assert sitemap_links(INDEX).sitemaps == ["https://news.example/sitemap-1.xml"]
     assert feed_links(b"<html>not a feed") == [] and sitemap_links(b"\x00\x01").pages == []
+
+
+def test_bounded_readers_keep_document_order() -> None:
+    assert feed_links(RSS, max_links=1) == ["https://news.example/a-story"]
+    found = listing_links(LISTING, BASE, rules(), max_links=4)  # 3 menu links, then one story
+    assert found.truncated and found.articles == ["https://news.example/2025/02/18/council-votes-on-budget/"]
+    assert not listing_links(LISTING, BASE, rules()).truncated
+    assert sitemap_links(SITEMAP, max_urls=1) == sitemap_links(SITEMAP)
+
+
+def test_sitemap_reader_keeps_what_precedes_a_break_and_ignores_entities() -> None:
+    broken = SITEMAP.replace(b"</urlset>", b"<url><loc>https://news.example/e-story</loc></url><url><lo")
+    assert sitemap_links(broken).pages == ["https://news.example/d-story", "https://news.example/e-story"]
+    entity = (b'<?xml version="1.0"?><!DOCTYPE u [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+              b'<urlset><url><loc>https://news.example/&x;</loc></url></urlset>')
+    assert all("root:" not in page for page in sitemap_links(entity).pages)

@@ -54,10 +54,17 @@ NEXT_TEXT_RE = re.compile(
 )
 
 
+# Links read per listing page: a news section links to a few hundred; a page with 200,000
+# would keep the crawl busy for a minute (NEWSARCHIVE_MAX_LINKS_PER_PAGE).
+DEFAULT_MAX_LINKS = 5000
+
+
 @dataclass
 class ListingLinks:
     articles: list[str] = field(default_factory=list)
     next_page: str | None = None
+    # True when the page had more than ``max_links`` links and the rest were not read.
+    truncated: bool = False
 
 
 @dataclass
@@ -85,33 +92,50 @@ def _links(selector: Selector, base_url: str, xpath: str) -> Iterable[tuple[str,
         yield normalize_url(urljoin(base_url, href)), text
 
 
-def find_next_page(selector: Selector, base_url: str, current_page: int) -> str | None:
-    for href in selector.xpath("//link[@rel='next']/@href | //a[@rel='next']/@href").getall():
+def _anchors_xpath(max_links: int) -> str:
+    return f"(//a[@href])[position() <= {int(max_links)}]"
+
+
+def find_next_page(
+    selector: Selector, base_url: str, current_page: int, max_links: int = DEFAULT_MAX_LINKS
+) -> str | None:
+    for href in selector.xpath("(//link[@rel='next']/@href | //a[@rel='next']/@href)[1]").getall():
         return normalize_url(urljoin(base_url, href.strip()))
-    for url, text in _links(selector, base_url, "//a[@href]"):
+    anchors = _anchors_xpath(max_links)
+    for url, text in _links(selector, base_url, anchors):
         if NEXT_TEXT_RE.match(text) and url != normalize_url(base_url):
             match = PAGINATION_PATH_RE.search(url)
             if match is None or int(match.group(1) or match.group(2)) > current_page:
                 return url
-    for url, _ in _links(selector, base_url, "//a[@href]"):
+    for url, _ in _links(selector, base_url, anchors):
         match = PAGINATION_PATH_RE.search(url)
         if match and int(match.group(1) or match.group(2)) == current_page + 1:
             return url
     return None
 
 
-def listing_links(html: str, base_url: str, rules: LinkRules, current_page: int = 1) -> ListingLinks:
-    """Links a section page lists: article candidates and the next page of the listing."""
+def listing_links(
+    html: str, base_url: str, rules: LinkRules, current_page: int = 1,
+    max_links: int = DEFAULT_MAX_LINKS,
+) -> ListingLinks:
+    """Links a section page lists: article candidates and the next page of the listing.
+
+    Only the first ``max_links`` links of the page are read (``truncated`` says so).
+    """
     selector = Selector(text=html, base_url=base_url)
-    found = ListingLinks(next_page=find_next_page(selector, base_url, current_page))
+    found = ListingLinks(
+        next_page=find_next_page(selector, base_url, current_page, max_links),
+        truncated=bool(selector.xpath(f"count(//a[@href]) > {int(max_links)}").get() == "1"),
+    )
+    anchors = _anchors_xpath(max_links)
     seen: set[str] = {normalize_url(base_url)}
     if found.next_page:
         seen.add(found.next_page)
     in_content: set[str] = set()
-    for anchor in selector.xpath("//a[@href]"):
+    for anchor in selector.xpath(anchors):
         if not in_chrome(anchor.root):
             in_content.update(u for u, _ in _links(anchor, base_url, "self::a"))
-    for url, _ in _links(selector, base_url, "//a[@href]"):
+    for url, _ in _links(selector, base_url, anchors):
         if url in seen or url in rules.section_urls or not rules.followable(url):
             continue
         seen.add(url)

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, TypeVar
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.gz import gunzip
+from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from crawler.crawl_id import new_crawl_id
 from crawler.errors import ConfigError
-from crawler.discovery.feeds import feed_links, sitemap_links
-from crawler.discovery.links import LinkRules, listing_links
+from crawler.discovery.feeds import DEFAULT_MAX_SITEMAP_URLS, feed_links, sitemap_links
+from crawler.discovery.links import DEFAULT_MAX_LINKS, LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
 from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
 from pipelines.export import feed_settings
@@ -28,12 +31,19 @@ from pipelines.responses import header_pairs
 SECTION_PRIORITY = 10
 FEED_PRIORITY = 5
 MAX_SITEMAP_DEPTH = 3
+T = TypeVar("T")
 
 
 class SectionSpider(Spider):
     """Crawls one site (``-a site=SITE.yaml``) as its site config describes."""
 
     name = "sections"
+    # Bounds on what one page may add to the crawl (NEWSARCHIVE_MAX_LINKS_PER_PAGE,
+    # NEWSARCHIVE_SITEMAP_MAX_URLS, NEWSARCHIVE_MAX_SITEMAPS), set from the settings.
+    max_links = DEFAULT_MAX_LINKS
+    max_sitemap_urls = DEFAULT_MAX_SITEMAP_URLS
+    max_sitemaps = 1000
+    sitemaps_requested = 0
 
     def __init__(self, site: SiteConfig | dict | str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -66,6 +76,11 @@ class SectionSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.crawl_id = settings.get("NEWSARCHIVE_CRAWL_ID") or new_crawl_id()
+        spider.max_links = settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS)
+        spider.max_sitemap_urls = settings.getint(
+            "NEWSARCHIVE_SITEMAP_MAX_URLS", DEFAULT_MAX_SITEMAP_URLS
+        )
+        spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS", spider.max_sitemaps)
         site = spider.site
         settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")
         settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
@@ -88,10 +103,11 @@ class SectionSpider(Spider):
         for url in self.site.feeds:
             yield Request(url, callback=self.parse_feed, errback=self.on_error, priority=FEED_PRIORITY)
         for url in self.site.sitemaps:
-            yield Request(
-                url, callback=self.parse_sitemap, errback=self.on_error,
-                priority=FEED_PRIORITY, cb_kwargs={"depth": 0},
-            )
+            if self._sitemap_allowed(url):
+                yield Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error,
+                    priority=FEED_PRIORITY, cb_kwargs={"depth": 0},
+                )
 
     def _count(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
@@ -101,12 +117,28 @@ class SectionSpider(Spider):
         return Request(url, callback=self.parse_page, errback=self.on_error,
                        meta={"discovered_via": via, DEFER_DECODING_META: True})
 
-    def parse_section(self, response: Response, page: int) -> Iterator[Request]:
+    @staticmethod
+    async def _off_reactor(function: Callable[..., T], *args: Any) -> T:
+        """Run a parser in the reactor's thread pool: a huge page must not stall the crawl."""
+        result: T = await maybe_deferred_to_future(deferToThread(function, *args))
+        return result
+
+    def _over_limit(self, key: str, url: str, what: str) -> None:
+        self._count(key)
+        self.logger.warning("%s: %s", url, what)
+
+    async def parse_section(self, response: Response, page: int) -> AsyncIterator[Request]:
         self._count("pages/sections")
         if not isinstance(response, TextResponse):
             self._count("skipped/section_not_text")
             return
-        found = listing_links(response.text, response.url, self.rules, current_page=page)
+        found = await self._off_reactor(
+            listing_links, response.text, response.url, self.rules, page, self.max_links
+        )
+        if found.truncated:
+            self._over_limit("skipped/links_over_limit", response.url,
+                             f"only its first {self.max_links} links were read "
+                             "(NEWSARCHIVE_MAX_LINKS_PER_PAGE)")
         self._count("discovery/article_candidates", len(found.articles))
         for url in found.articles:
             yield self._article_request(url, "section")
@@ -128,27 +160,56 @@ class SectionSpider(Spider):
             ):
                 yield self._article_request(url, via)
 
-    def parse_feed(self, response: Response) -> Iterator[Request]:
+    async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
         self._count("pages/feeds")
-        links = feed_links(response.body)
+        links = await self._off_reactor(feed_links, response.body, self.max_links + 1)
+        if len(links) > self.max_links:
+            del links[self.max_links:]
+            self._over_limit("skipped/links_over_limit", response.url,
+                             f"only its first {self.max_links} links were read "
+                             "(NEWSARCHIVE_MAX_LINKS_PER_PAGE)")
         self._count("discovery/feed_links", len(links))
-        yield from self._candidates(links, "feed")
+        for request in self._candidates(links, "feed"):
+            yield request
 
-    def parse_sitemap(self, response: Response, depth: int) -> Iterator[Request]:
+    def _sitemap_allowed(self, url: str) -> bool:
+        """Whether one more sitemap may be fetched in this crawl (counted when not)."""
+        if self.sitemaps_requested >= self.max_sitemaps:
+            self._count("skipped/sitemaps_over_limit")
+            if self.crawler.stats is not None and self.crawler.stats.get_value(
+                    "skipped/sitemaps_over_limit") == 1:
+                self.logger.warning("%s: not fetched, the crawl has fetched %d sitemaps "
+                                    "(NEWSARCHIVE_MAX_SITEMAPS); others are counted only",
+                                    url, self.max_sitemaps)
+            return False
+        self.sitemaps_requested += 1
+        return True
+
+    async def parse_sitemap(self, response: Response, depth: int) -> AsyncIterator[Request]:
         self._count("pages/sitemaps")
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-        found = sitemap_links(body)
+        found = await self._off_reactor(sitemap_links, body, self.max_sitemap_urls)
+        if found.truncated:
+            self._over_limit("skipped/sitemap_truncated", response.url,
+                             f"only its first {self.max_sitemap_urls} entries were read "
+                             "(NEWSARCHIVE_SITEMAP_MAX_URLS)")
         self._count("discovery/sitemap_links", len(found.pages))
-        yield from self._candidates(found.pages, "sitemap")
+        for request in self._candidates(found.pages, "sitemap"):
+            yield request
         if depth < MAX_SITEMAP_DEPTH:
-            for url in found.sitemaps:
-                if self.rules.followable(url):
-                    yield Request(
-                        url, callback=self.parse_sitemap, errback=self.on_error,
-                        cb_kwargs={"depth": depth + 1},
-                    )
+            for index, url in enumerate(found.sitemaps):
+                if url == response.url or not self.rules.followable(url):
+                    continue
+                if not self._sitemap_allowed(url):
+                    # the rest cannot be fetched either: count them without looking at each
+                    self._count("skipped/sitemaps_over_limit", len(found.sitemaps) - index - 1)
+                    break
+                yield Request(
+                    url, callback=self.parse_sitemap, errback=self.on_error,
+                    cb_kwargs={"depth": depth + 1},
+                )
 
     def on_error(self, failure: Failure) -> None:
         """One counted line per failed fetch (the exchange itself is in the WARC if any)."""
@@ -159,6 +220,8 @@ class SectionSpider(Spider):
             self._count(f"httperror/response_ignored_status_count/{status}")
             self.logger.info("HTTP %s for %s", status, url)
             return
+        if failure.check(IgnoreRequest):
+            return  # counted and logged where it was ignored (address guard, queue bound…)
         name = type(failure.value).__name__
         self._count(f"errors/download/{name}")
         self.logger.warning("Fetch failed for %s: %s %s", url, name, failure.getErrorMessage())

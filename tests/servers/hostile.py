@@ -1,0 +1,204 @@
+"""``HostileSite``: a small news site with one route per hostile case, for the crawler's
+bounds and address guard (``tests/test_hostile_*.py``).
+
+Routes:
+
+- ``/robots.txt``, ``/news/`` (a listing of ``ARTICLE_PATHS``) and the articles: the part
+  of the site that must be archived whatever the hostile routes do.
+- ``/links/``: a listing with ``LINKS_PAGE_COUNT`` (200,000) article links.
+- ``/sitemap-bomb/N.xml``: a sitemap index listing itself and ``BOMB_FANOUT`` (1,000) child
+  indexes, each of which does the same, without end.
+- ``/feed-huge.xml``: an RSS feed of ``HUGE_SITEMAP_URLS`` items.
+- ``/sitemap-huge.xml``: a urlset of ``HUGE_SITEMAP_URLS`` (60,000) article URLs, more than
+  the sitemaps protocol allows in one file.
+- ``/redirect/HOST``: 302 to ``http://HOST:PORT/secret/?via=redirect`` on the same port (``HOST`` being
+  e.g. ``2130706433``, ``127.1``, ``0x7f000001``, ``0`` or ``localhost``).
+- ``/secret/``: a page that must never be archived by a crawl that refuses private addresses;
+  its body holds ``SECRET_MARKER``.
+- Any other ``/2025/...`` path: a short article, so every link the hostile routes list answers.
+
+``hostile_pair()`` serves the site twice on one port: on 127.0.0.2 (the address a test
+allows) and on 127.0.0.1 (where the numeric forms and ``localhost`` lead, which must be
+refused).  Both are loopback-only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from crawler.demo.server import DemoServer
+from crawler.demo.site import DemoResponse, html_response, redirect, response
+
+ARTICLE_PATHS = [f"/2025/03/1{i}/hostile-fixture-story-number-{i}-in-the-harbour/" for i in range(3)]
+LINKS_PAGE_COUNT = 200_000
+BOMB_FANOUT = 1000
+HUGE_SITEMAP_URLS = 60_000
+SECRET_MARKER = "SECRET-INTERNAL-ONLY-7f3a"
+NUMERIC_FORMS = ["2130706433", "127.1", "0x7f000001", "0"]
+XML = "application/xml; charset=UTF-8"
+
+
+def article_page(path: str) -> str:
+    title = html.escape(path.strip("/").rsplit("/", 1)[-1].replace("-", " ").capitalize())
+    body = "".join(f"<p>Paragraph {n} of the story, with enough words to read as text.</p>"
+                   for n in range(5))
+    return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1><p class='byline'>By Ada Lovelace</p>{body}</article>"
+            "</body></html>")
+
+
+def listing_page(paths: list[str]) -> str:
+    items = "".join(f'<article class="post"><a href="{p}">Story {n}</a></article>'
+                    for n, p in enumerate(paths))
+    return f"<!doctype html><html><body><nav><a href='/'>Home</a></nav><main>{items}</main></body></html>"
+
+
+class HostileSite:
+    """The site object ``DemoServer`` serves (``handle(method, target, headers)``)."""
+
+    @cached_property
+    def links_page(self) -> bytes:
+        items = "".join(f'<li><a href="/2025/04/{n % 28 + 1:02d}/crowded-listing-story-{n}/">Story {n}</a></li>'
+                        for n in range(LINKS_PAGE_COUNT))
+        return f"<!doctype html><html><body><main><ul>{items}</ul></main></body></html>".encode()
+
+    @cached_property
+    def huge_sitemap(self) -> bytes:
+        urls = "".join(f"<url><loc>{{base}}/2025/05/01/sitemap-story-{n}/</loc></url>"
+                       for n in range(HUGE_SITEMAP_URLS))
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
+
+    @cached_property
+    def huge_feed(self) -> bytes:
+        items = "".join(f"<item><title>{n}</title><link>{{base}}/2025/06/01/feed-story-{n}/</link></item>"
+                        for n in range(HUGE_SITEMAP_URLS))
+        return f'<?xml version="1.0"?><rss version="2.0"><channel>{items}</channel></rss>'.encode()
+
+    def handle(self, method: str, target: str, headers: Any) -> DemoResponse:
+        host = {k.lower(): v for k, v in dict(headers).items()}.get("host", "127.0.0.1")
+        base = f"http://{host}"
+        path = target.split("?", 1)[0]
+        if path == "/robots.txt":
+            return response(200, b"User-agent: *\nAllow: /\n", "text/plain")
+        if path in ("/", "/news/"):
+            return html_response(listing_page(ARTICLE_PATHS))
+        if path == "/links/":
+            return response(200, self.links_page, "text/html; charset=UTF-8")
+        if path.startswith("/sitemap-bomb/") and path.endswith(".xml"):
+            return response(200, self._bomb(base, path), XML)
+        if path == "/feed-huge.xml":
+            return response(200, self.huge_feed.replace(b"{base}", base.encode()),
+                            "application/rss+xml")
+        if path == "/sitemap-huge.xml":
+            return response(200, self.huge_sitemap.replace(b"{base}", base.encode()), XML)
+        if path.startswith("/redirect/"):
+            port = host.rsplit(":", 1)[-1]
+            return redirect(f"http://{path.removeprefix('/redirect/')}:{port}/secret/?via=redirect",
+                            status=302)
+        if path == "/secret/":
+            return html_response(f"<html><body><h1>{SECRET_MARKER}</h1></body></html>")
+        if path.startswith("/2025/"):
+            return html_response(article_page(path))
+        return html_response("<html><body>Not here</body></html>", 404)
+
+    @staticmethod
+    def _bomb(base: str, path: str) -> bytes:
+        number = int(path.removeprefix("/sitemap-bomb/").removesuffix(".xml") or 0)
+        children = [f"{base}/sitemap-bomb/{number * BOMB_FANOUT + k + 1}.xml" for k in range(BOMB_FANOUT)]
+        entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in [base + path, *children])
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex '
+                f'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>').encode()
+
+
+@contextlib.contextmanager
+def hostile_pair(attempts: int = 20) -> Iterator[tuple[DemoServer, DemoServer]]:
+    """(allowed, refused): the site on 127.0.0.2:P and on 127.0.0.1:P, P a free port."""
+    site = HostileSite()
+    for _ in range(attempts):
+        allowed = DemoServer(site, host="127.0.0.2").start()
+        refused = DemoServer(site, host="127.0.0.1", port=allowed.port)
+        try:
+            refused.start()
+        except OSError:  # the port is taken on 127.0.0.1: try another
+            allowed.stop()
+            continue
+        try:
+            yield allowed, refused
+        finally:
+            refused.stop()
+            allowed.stop()
+        return
+    raise RuntimeError("no port free on both 127.0.0.1 and 127.0.0.2")
+
+
+@dataclass
+class CrawlRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float  # peak resident memory of the crawl process (and any it waited for)
+
+    def stat(self, key: str) -> int:
+        """A counter from the stats Scrapy dumps at the end (``-v``), 0 when absent."""
+        match = re.search(rf"'{re.escape(key)}': (\d+)", self.stderr)
+        return int(match.group(1)) if match else 0
+
+
+def run_crawl(config: dict[str, Any], out: Path, *extra: str, timeout: float = 600) -> CrawlRun:
+    """``newsarchive crawl CONFIG --out OUT -v EXTRA…`` as a child process, killed after
+    ``timeout`` seconds (a watchdog, not a measurement: a killed crawl fails the test)."""
+    config_path = out.parent / f"{out.name}-site.yaml"
+    config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    stdout_path, stderr_path = out.parent / f"{out.name}.stdout", out.parent / f"{out.name}.stderr"
+    with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler", "crawl", str(config_path), "--out", str(out), "-v",
+             *extra], stdout=stdout, stderr=stderr,
+        )
+        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)  # wait4: this child's own peak RSS
+        finally:
+            watchdog.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return CrawlRun(proc.returncode, stdout_path.read_text(errors="replace"),
+                    stderr_path.read_text(errors="replace"), usage.ru_maxrss / 1024)
+
+
+def warc_records(out: Path) -> list[tuple[str, str, bytes]]:
+    """(record type, target URI, content) of every record in the crawl's WARCs, by warcio."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    records = []
+    for path in sorted(out.glob("warc/**/*.warc.gz")):
+        with open(path, "rb") as handle:
+            for record in ArchiveIterator(handle):
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                records.append((record.rec_type, uri, record.content_stream().read()))
+    return records
+
+
+def site_config(base_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "hostile",
+        "start_urls": [f"{base_url}/news/"],
+        "download_delay": 0,
+        "autothrottle": False,
+        "concurrency": 8,
+        **overrides,
+    }
