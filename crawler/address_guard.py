@@ -114,6 +114,17 @@ def host_refusal_reason(host: str, allowed: Sequence[Network] = ()) -> str | Non
     return refusal_reason(address, allowed) if address is not None else None
 
 
+def resolves_to_refused(host: str) -> bool:
+    """Whether a host (a name, resolved now, or an address) leads to a non-global address."""
+    if host_address(host.rstrip(".")) is not None:
+        return host_refusal_reason(host) is not None
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return any(refusal_reason(info[4][0].split("%", 1)[0]) is not None for info in infos)
+
+
 def parse_networks(values: Iterable[str]) -> list[Network]:
     """``NEWSARCHIVE_ALLOWED_NETWORKS`` entries ("10.0.0.0/8", "192.0.2.7") as networks."""
     networks = []

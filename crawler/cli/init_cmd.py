@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
 
     from crawler.config import NAME_RE, site_config_from_dict
     from crawler.errors import ConfigError
-    from crawler.middlewares import is_private_host
+    from crawler.address_guard import resolves_to_refused
 
     parts = urlsplit(args.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -221,7 +221,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{output} exists: choose another file with -o, or --force", 2)
 
     survey = survey_site(home, user_agent)
-    private = is_private_host(urlsplit(home.url).hostname or "")
+    private = resolves_to_refused(urlsplit(home.url).hostname or "")
     text = render_config(name, survey, private, f"newsarchive init {args.url}")
     try:
         import yaml
