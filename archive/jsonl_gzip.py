@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 _GZIP_WBITS = zlib.MAX_WBITS | 16
-# Compressed bytes fed to the decompressor at a time: a corrupt byte loses at most this much.
-_INFLATE_CHUNK = 4096
+_INFLATE_CHUNK = 1 << 16
 
 
 class LineFlushedGzipPlugin:
@@ -55,14 +54,26 @@ def readable_prefix(data: bytes) -> bytes:
         consumed = 0
         while consumed < len(data) and not inflater.eof:
             chunk = data[consumed:consumed + _INFLATE_CHUNK]
+            before = inflater.copy()
             try:
                 out.append(inflater.decompress(chunk))
-            except zlib.error:
+            except zlib.error:  # corrupt from somewhere in this chunk: keep what precedes it
+                out.append(_inflate_until_error(before, chunk))
                 return b"".join(out)
             consumed += len(chunk)
         if not inflater.eof:
             break
         data = inflater.unused_data + data[consumed:]
+    return b"".join(out)
+
+
+def _inflate_until_error(inflater: Any, data: bytes) -> bytes:
+    out = []
+    for offset in range(len(data)):
+        try:
+            out.append(inflater.decompress(data[offset:offset + 1]))
+        except zlib.error:
+            break
     return b"".join(out)
 
 
