@@ -49,6 +49,10 @@ DOWNLOAD_HANDLERS = {
     "http": "archive.wire.WireHTTP11DownloadHandler",
     "https": "archive.wire.WireHTTP11DownloadHandler",
 }
+# A response head (status line + headers) longer than this ends the download as it arrives:
+# counted (wire/head_too_large), logged with the URL, not archived, not retried.  Browsers
+# stop at about as much.
+NEWSARCHIVE_MAX_RESPONSE_HEAD = 256 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
     # Refuses loopback/private hosts unless the site allows them.
