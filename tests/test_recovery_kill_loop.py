@@ -146,7 +146,6 @@ def test_ten_kills_then_a_clean_run_verify(news_site: Any, tmp_path: Path) -> No
     final = run_crawl(site, out, None)
     assert final.returncode == 0, final.stdout + "".join(final.log[-40:])
     history = "\n".join(f"{r.moment}: killed={r.killed}" for r in runs)
-    print(history)
 
     # Nothing left half-done; every crawl that wrote a file has a manifest.
     assert not list(out.rglob("*.open")), history
