@@ -78,7 +78,7 @@ def recover_crawl(root: Path, crawl_id: str) -> str | None:
     manifest = root / manifest_key(crawl_id)
     if manifest.exists() and not open_paths:
         return None
-    for stale in root.glob(f"articles/**/{crawl_id}{JSONL_SUFFIX}.part"):
+    for stale in _stale_parts(root, crawl_id):
         stale.unlink()
     results = [cut_open_warc(p) for p in open_paths]
     # final WARC key → the file holding its bytes now (a cut .open file keeps its name
@@ -153,6 +153,14 @@ def _crawl_files(root: Path, crawl_id: str, top: str, suffix: str) -> list[Path]
 
     return sorted(p for p in (root / top).glob(f"**/{crawl_id}*{suffix}")
                   if p.is_file() and p.name.endswith(suffix) and crawl_of(p) == crawl_id)
+
+
+def _stale_parts(root: Path, crawl_id: str) -> list[Path]:
+    """Files the crawl (or an earlier recovery of it) was writing when killed: each is
+    written as ``<name>.part`` and renamed when whole."""
+    patterns = [f"indexes/**/{crawl_id}-*.cdxj.part", f"articles/**/{crawl_id}{JSONL_SUFFIX}.part",
+                f"crawls/{crawl_id}.json.part"]
+    return [p for pattern in patterns for p in root.glob(pattern) if p.is_file()]
 
 
 def _manifested(root: Path) -> set[str]:

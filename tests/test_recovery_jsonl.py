@@ -204,6 +204,11 @@ def test_recovery_killed_midway_is_finished_by_the_next_run(
     with pytest.raises(Killed):
         recover_interrupted_crawls(LocalOutput(tmp_path))
     monkeypatch.setattr(interrupted, step, original)
+    # what a kill mid-write of an index or the manifest leaves too
+    (tmp_path / f"crawls/{CRAWL_ID}.json.part").parent.mkdir(exist_ok=True)
+    (tmp_path / f"crawls/{CRAWL_ID}.json.part").write_text("{")
+    (index,) = tmp_path.glob("indexes/**/*.cdxj")
+    index.with_name(index.name + ".part").write_text("x")
 
     messages = recover_interrupted_crawls(LocalOutput(tmp_path))
     if step == "finish_open_warc":  # killed after its last step: nothing left to do
@@ -215,6 +220,8 @@ def test_recovery_killed_midway_is_finished_by_the_next_run(
     assert not list(tmp_path.rglob("*.open"))
     manifest = json.loads((tmp_path / f"crawls/{CRAWL_ID}.json").read_text())
     assert {f["kind"] for f in manifest["files"]} == {"warc", "cdxj", "jsonl"}
+    if step != "finish_open_warc":  # recovery was still due: it swept the leftovers
+        assert not list(tmp_path.rglob("*.part"))
     check = newsarchive("verify", str(tmp_path))
     assert check.returncode == 0, check.stdout + check.stderr
 
