@@ -203,6 +203,7 @@ class WarcCaptureMiddleware:
             dedup=settings.getbool("WARC_DEDUP", True),
             cdxj=settings.getbool("WARC_CDXJ", True),
         )
+        middleware.take_crawl_lock()
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         # Connected after the manifest extension's (extensions are built before downloader
@@ -215,13 +216,6 @@ class WarcCaptureMiddleware:
         site = getattr(spider, "site_name", spider.name)
         crawl_id = getattr(spider, "crawl_id", "") or settings.get("NEWSARCHIVE_CRAWL_ID")
         output = crawl_output(self.crawler)
-        if isinstance(output, LocalOutput):
-            # Tells crash recovery in another process that this crawl is alive.
-            lock = CrawlLock.for_crawl(output.root, crawl_id)
-            if lock.try_acquire():
-                self.crawl_lock = lock
-            else:
-                logger.warning("Crawl %s is locked by another process", crawl_id)
         if self.dedup_enabled:
             self.dedup = DedupIndex(dedup_state_path(output, settings))
         # With indexing on, the indexer reports a closed WARC to the output, after reading
@@ -299,6 +293,20 @@ class WarcCaptureMiddleware:
         if self.dedup is not None:
             self._dedup("close")
             self.dedup = None
+
+    def take_crawl_lock(self) -> None:
+        """Tell crash recovery in other processes that this crawl is alive: taken before
+        the spider opens (and with it the JSONL feed), so no file of the crawl predates it."""
+        crawl_id = getattr(self.crawler.spider, "crawl_id", "") or \
+            self.crawler.settings.get("NEWSARCHIVE_CRAWL_ID")
+        output = crawl_output(self.crawler)
+        if not crawl_id or not isinstance(output, LocalOutput):
+            return  # a spool has its own owner lock (archive.storage.spool)
+        lock = CrawlLock.for_crawl(output.root, crawl_id)
+        if lock.try_acquire():
+            self.crawl_lock = lock
+        else:
+            logger.warning("Crawl %s is locked by another process", crawl_id)
 
     def engine_stopped(self) -> None:
         if self.crawl_lock is not None:
