@@ -107,7 +107,7 @@ class WireHTTPClientParser(_LenientHTTPClientParser):
             self._head_bytes += len(line) + 1
             if self._head_bytes > self.max_head:
                 # Raised into Twisted's protocol, which drops the connection and fails
-                # the response; Twisted keeps at most one unparsed line (16 KiB) besides.
+                # the response; unparsed, it holds only the rest of the current read.
                 raise ResponseHeadTooLarge(f"response head over {self.max_head} bytes")
         # Set up here, not in connectionMade: the class is swapped in after the
         # connection was made (see WireHTTP11ClientProtocol.request).
