@@ -60,14 +60,15 @@ def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
 
 
 def candidate_crawl_ids(root: Path) -> list[str]:
-    """Crawls that may be interrupted: no manifest, or ``.open`` WARCs left."""
-    ids = set(locked_crawl_ids(root))
+    """Crawls that may be interrupted: no manifest, ``.open`` WARCs left, or a lock file
+    (a crawl killed just after writing its manifest leaves one to remove)."""
+    ids = set()
     for path in _files(root, "warc", WARC_SUFFIX):
         ids.add(crawl_id_of(path.name))
     for path in _files(root, "articles", JSONL_SUFFIX):
         ids.add(path.name.removesuffix(JSONL_SUFFIX))
     with_open = {crawl_id_of(p.name) for p in _files(root, "warc", WARC_SUFFIX + OPEN_SUFFIX)}
-    return sorted((ids - _manifested(root)) | with_open)
+    return sorted((ids - _manifested(root)) | with_open | set(locked_crawl_ids(root)))
 
 
 def recover_crawl(root: Path, crawl_id: str) -> str | None:

@@ -239,3 +239,14 @@ def test_a_live_crawl_between_warc_files_is_left_alone(tmp_path: Path) -> None:
         lock.release()
     (message,) = recover_interrupted_crawls(LocalOutput(tmp_path))
     assert message.startswith(f"recovered interrupted crawl {CRAWL_ID}")
+
+
+def test_a_lock_left_beside_a_manifest_is_removed(tmp_path: Path) -> None:
+    run_until_killed(CRAWL_LOOP, tmp_path, 5)
+    assert len(recover_interrupted_crawls(LocalOutput(tmp_path))) == 1
+    manifest = (tmp_path / f"crawls/{CRAWL_ID}.json").read_bytes()
+    stale = crawl_lock_path(tmp_path, CRAWL_ID)
+    stale.write_text("")  # as a crawl killed between its manifest and the lock's removal
+    assert recover_interrupted_crawls(LocalOutput(tmp_path)) == []
+    assert not stale.exists()
+    assert (tmp_path / f"crawls/{CRAWL_ID}.json").read_bytes() == manifest
