@@ -119,8 +119,11 @@ def run_crawl(site: Path, out: Path, moment: Moment | None) -> Run:
         # Its extraction workers outlive it (holding the pipes): end them too.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        stdout, _ = proc.communicate()
-        reader.join(30)
+        reader.join(60)
+        assert proc.stdout is not None
+        with proc.stdout:
+            stdout = proc.stdout.read()  # a few summary lines: never fills the pipe
+        proc.stderr.close()
     if killed:
         assert proc.returncode == -signal.SIGKILL
     return Run(moment, killed, proc.returncode, stdout, log)
