@@ -76,7 +76,7 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
                    target: dict[str, Any]) -> str | None:
     from archive.cdxj import index_key_for, write_index
     from archive.jsonl_gzip import cut_jsonl
-    from archive.manifest import build_manifest, manifest_key, write_manifest_file
+    from archive.manifest import build_manifest, file_kind, manifest_key, write_manifest_file
 
     files_dir = spool.files_dir
     key = manifest_key(crawl.crawl_id)
@@ -98,22 +98,29 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
             continue
         write_index(spool.path(warc_key), spool.path(index_key))
         new.append(index_key)
+    lines = 0
     for path in sorted(files_dir.glob(f"articles/**/{crawl.crawl_id}.jsonl.gz")):
         jsonl_key = path.relative_to(files_dir).as_posix()
         if jsonl_key in ours:
             continue
-        if cut_jsonl(path, kept_sizes):  # else removed: no line survived
+        kept = cut_jsonl(path, kept_sizes)
+        if kept:  # else removed: no line survived
             new.append(jsonl_key)
+        lines += kept
     entries = [PendingUpload(k, spool.path(k).stat().st_size, sha256_file(spool.path(k)), target)
                for k in new]
     listed = sorted([*ours.values(), *entries], key=lambda e: e.key)
     cut = sum(r.bytes_cut for r in crawl.recovered)
+    if any(file_kind(k) == "jsonl" for k in ours):
+        jsonl = "its JSONL was closed whole"
+    else:
+        jsonl = f"{lines} JSONL records kept (`newsarchive reextract` rebuilds the rest)"
     problem = (f"crawl was interrupted; {len(crawl.recovered)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut; its JSONL kept only whole records (rebuild "
-               "it with reextract)")
+               f"{cut} bytes of torn records cut, {jsonl}")
     manifest = build_manifest(
         crawl.crawl_id, status="recovered", problems=[problem],
-        counts={"warc_records": sum(r.records_kept for r in crawl.recovered)}, files=listed)
+        counts={"warc_records": sum(r.records_kept for r in crawl.recovered), "articles": lines},
+        files=listed)
     path = spool.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_manifest_file(path, manifest)
