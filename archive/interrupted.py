@@ -49,7 +49,8 @@ def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
             continue  # alive
         try:
             message = recover_crawl(root, crawl_id)
-        except (OSError, ValueError) as exc:  # left as found, for the next run or a person
+        except Exception as exc:  # noqa: BLE001 -- one bad crawl must not stop the next one
+            # left as it is, for the next run or a person
             logger.error("Could not recover interrupted crawl %s: %s", crawl_id, exc)
             message = f"could not recover interrupted crawl {crawl_id}: {exc}"
         finally:

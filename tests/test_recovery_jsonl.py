@@ -250,3 +250,13 @@ def test_a_lock_left_beside_a_manifest_is_removed(tmp_path: Path) -> None:
     assert recover_interrupted_crawls(LocalOutput(tmp_path)) == []
     assert not stale.exists()
     assert (tmp_path / f"crawls/{CRAWL_ID}.json").read_bytes() == manifest
+
+
+def test_an_unreadable_crawl_is_named_and_left_as_found(tmp_path: Path) -> None:
+    bad = tmp_path / f"warc/news/2026/11/27/{CRAWL_ID}-00000.warc.gz"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(b"not a WARC at all")
+    (message,) = recover_interrupted_crawls(LocalOutput(tmp_path))
+    assert message.startswith(f"could not recover interrupted crawl {CRAWL_ID}: ")
+    assert "\n" not in message
+    assert bad.read_bytes() == b"not a WARC at all" and not (tmp_path / "crawls").exists()
