@@ -30,6 +30,7 @@ from archive.recover import (
     finish_open_warc,
     gzip_members,
     held_by_a_writer,
+    parse_record,
 )
 from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
@@ -92,12 +93,11 @@ def recover_crawl(root: Path, crawl_id: str) -> str | None:
     files: list[StoredFile] = []
     records = 0
     for key, path in sorted(warcs.items()):
+        records += whole_records(path)
         index_key = index_key_for(key)
         if path.name.endswith(OPEN_SUFFIX) or not (root / index_key).exists():
             index_as(path, PurePosixPath(key).name, root / index_key)
         files += [_stored(key, path), _stored(index_key, root / index_key)]
-        with open(path, "rb") as handle:
-            records += sum(1 for _ in gzip_members(handle))
     warc_ends = {PurePosixPath(key).name: path.stat().st_size for key, path in warcs.items()}
     warc_ends.update({r.open_path.name.removesuffix(OPEN_SUFFIX): 0
                       for r in results if r.path is None})
@@ -124,6 +124,22 @@ def recover_crawl(root: Path, crawl_id: str) -> str | None:
         return f"interrupted crawl {crawl_id} left nothing to keep"
     logger.warning("Recovered interrupted crawl %s: %s", crawl_id, problem)
     return f"recovered interrupted crawl {crawl_id}: {problem}"
+
+
+def whole_records(warc: Path) -> int:
+    """The number of records of a WARC that must be whole (closed, or cut by recovery);
+    ``ValueError`` when it is not."""
+    count = end = 0
+    with open(warc, "rb") as handle:
+        for _, end, data in gzip_members(handle):
+            try:
+                parse_record(data)
+            except ValueError as exc:
+                raise ValueError(f"{warc.name}: record {count + 1}: {exc}") from None
+            count += 1
+    if end != warc.stat().st_size:
+        raise ValueError(f"{warc.name}: not whole gzip members from byte {end}")
+    return count
 
 
 def index_as(warc: Path, name: str, index_path: Path) -> None:
