@@ -36,6 +36,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
 from archive.cdxj import LiveIndex, index_key_for, write_index
+from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
 from archive.output import LocalOutput
@@ -188,6 +189,7 @@ class WarcCaptureMiddleware:
         self.writer: RotatingWarcWriter | None = None
         self.failed = False
         self.dedup: DedupIndex | None = None
+        self.crawl_lock: CrawlLock | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WarcCaptureMiddleware:
@@ -202,8 +204,12 @@ class WarcCaptureMiddleware:
             dedup=settings.getbool("WARC_DEDUP", True),
             cdxj=settings.getbool("WARC_CDXJ", True),
         )
+        middleware.take_crawl_lock()
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        # Connected after the manifest extension's (extensions are built before downloader
+        # middlewares), so the crawl is alive until its manifest is written.
+        crawler.signals.connect(middleware.engine_stopped, signal=signals.engine_stopped)
         return middleware
 
     def spider_opened(self, spider: Any) -> None:
@@ -288,6 +294,25 @@ class WarcCaptureMiddleware:
         if self.dedup is not None:
             self._dedup("close")
             self.dedup = None
+
+    def take_crawl_lock(self) -> None:
+        """Tell crash recovery in other processes that this crawl is alive: taken before
+        the spider opens (and with it the JSONL feed), so no file of the crawl predates it."""
+        crawl_id = getattr(self.crawler.spider, "crawl_id", "") or \
+            self.crawler.settings.get("NEWSARCHIVE_CRAWL_ID")
+        output = crawl_output(self.crawler)
+        if not crawl_id or not isinstance(output, LocalOutput):
+            return  # a spool has its own owner lock (archive.storage.spool)
+        lock = CrawlLock.for_crawl(output.root, crawl_id)
+        if lock.try_acquire():
+            self.crawl_lock = lock
+        else:
+            logger.warning("Crawl %s is locked by another process", crawl_id)
+
+    def engine_stopped(self) -> None:
+        if self.crawl_lock is not None:
+            self.crawl_lock.release()
+            self.crawl_lock = None
 
     def process_request(self, request: Request) -> None:
         # A redirect or retry copies meta: an earlier exchange must not stand for this one.

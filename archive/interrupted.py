@@ -1,84 +1,193 @@
 """Finish what an interrupted crawl (kill -9, power loss) left in a local output.
 
-Its ``.warc.gz.open`` files are cut back to their last complete record (``archive.recover``),
-indexed, and listed in a manifest for that crawl id with status ``recovered``, so ``verify``,
-``replay`` and ``reextract`` see them like any other crawl.  The JSONL of an interrupted
-crawl may be cut short; ``newsarchive reextract`` rebuilds it from the recovered WARCs.
+A crawl is interrupted when it left files (WARCs, ``.open`` WARCs, JSONL, its live lock) but
+no manifest, and no live process holds its lock (``archive.crawl_lock``).  Its ``.open``
+WARCs are cut back to their last complete record (``archive.recover``), every WARC is
+indexed, its JSONL keeps the whole lines whose WARC pointers survived (``archive.jsonl_gzip``),
+and a manifest with status ``recovered`` lists them all, so ``verify``, ``replay`` and
+``reextract`` see the crawl like any other.
+
+Recovery itself may be killed at any point and run again: the ``.open`` files keep their
+name (and so mark the crawl interrupted) until the manifest naming them is written, and
+every step before is idempotent.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import defaultdict
-from datetime import datetime, timezone
+import tempfile
+from pathlib import Path, PurePosixPath
 
-from archive.capture import index_closed_warc
-from archive.cdxj import index_key_for
-from archive.storage.spool_recovery import cut_jsonl
-from archive.manifest import MANIFEST_VERSION, file_kind, manifest_key, software_versions
-from archive.output import LocalOutput
-from archive.recover import RecoveredFile, recover_open_warcs
-from archive.warc_writer import crawl_id_of
+from archive.cdxj import index_key_for, write_index
+from archive.crawl_lock import CrawlLock, locked_crawl_ids
+from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.jsonl_gzip import cut_jsonl
+from archive.manifest import build_manifest, manifest_key, write_manifest_file
+from archive.output import LocalOutput, StoredFile, sha256_file
+from archive.recover import (
+    RecoveredFile,
+    cut_open_warc,
+    finish_open_warc,
+    gzip_members,
+    held_by_a_writer,
+    parse_record,
+)
+from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
 logger = logging.getLogger(__name__)
 
-
-def crawl_files(output: LocalOutput, crawl_id: str, pattern: str) -> list[str]:
-    return sorted(p.relative_to(output.root).as_posix() for p in output.root.glob(pattern.format(crawl_id)))
+WARC_SUFFIX = ".warc.gz"
+JSONL_SUFFIX = ".jsonl.gz"
 
 
 def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
-    """Recover, index and manifest every interrupted crawl's files; return one line each.
-
-    A crawl counts as interrupted when it left a ``.open`` WARC no live writer holds.  Its
-    manifest lists every file it wrote: WARCs (closed and recovered) with their indexes and
-    its JSONL, cut to the whole lines whose WARC pointers survived.
-    """
-    recovered: dict[str, list[RecoveredFile]] = defaultdict(list)
-    for result in recover_open_warcs(output.root):
-        if result.path is not None:
-            recovered[crawl_id_of(result.path.name)].append(result)
+    """Recover every interrupted crawl in ``output``; return one line for each."""
+    root = Path(output.root)
     messages = []
-    for crawl_id, results in sorted(recovered.items()):
-        key = manifest_key(crawl_id)
-        if output.local_path(key).exists():
-            continue
-        first = len(output.files)
-        indexes = set(crawl_files(output, crawl_id, "indexes/**/{}-*.cdxj"))
-        for warc_key in crawl_files(output, crawl_id, "warc/**/{}-*.warc.gz"):
-            if index_key_for(warc_key) in indexes:
-                output.file_closed(warc_key)
-                output.file_closed(index_key_for(warc_key))
-            else:
-                index_closed_warc(output, warc_key, close_warc=True)
-        kept_sizes = {r.path.name: r.bytes_kept for r in results if r.path is not None}
-        lines = 0
-        for jsonl_key in crawl_files(output, crawl_id, "articles/**/{}.jsonl.gz"):
-            lines += cut_jsonl(output.local_path(jsonl_key), kept_sizes)
-            output.file_closed(jsonl_key)
-        files = output.files[first:]
-        cut = sum(r.bytes_cut for r in results)
-        problem = (f"crawl was interrupted; {len(results)} open WARC file(s) recovered, "
-                   f"{cut} bytes of torn records cut, {lines} JSONL records kept "
-                   "(`newsarchive reextract` rebuilds the rest from the WARCs)")
-        manifest = {
-            "manifest_version": MANIFEST_VERSION,
-            "crawl_id": crawl_id,
-            "started_at": None,
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "status": "recovered",
-            "problems": [problem],
-            "sites": [],
-            "software": software_versions(),
-            "counts": {"warc_records": sum(r.records_kept for r in results)},
-            "files": [{"key": f.key, "kind": file_kind(f.key), "size": f.size, "sha256": f.sha256}
-                      for f in files],
-            "not_stored": [],
-        }
-        path = output.local_path(key)
-        path.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
-        output.file_closed(key)
-        logger.warning("Recovered interrupted crawl %s: %s", crawl_id, problem)
-        messages.append(f"recovered interrupted crawl {crawl_id}: {problem}")
+    for crawl_id in candidate_crawl_ids(root):
+        lock = CrawlLock.for_crawl(root, crawl_id)
+        if not lock.try_acquire():
+            continue  # alive
+        try:
+            message = recover_crawl(root, crawl_id)
+        except Exception as exc:  # noqa: BLE001 -- one bad crawl must not stop the next one
+            # left as it is, for the next run or a person
+            logger.error("Could not recover interrupted crawl %s: %s", crawl_id, exc)
+            message = f"could not recover interrupted crawl {crawl_id}: {exc}"
+        finally:
+            lock.release()
+        if message:
+            messages.append(message)
     return messages
+
+
+def candidate_crawl_ids(root: Path) -> list[str]:
+    """Crawls that may be interrupted: no manifest, ``.open`` WARCs left, or a lock file
+    (a crawl killed just after writing its manifest leaves one to remove)."""
+    ids = set()
+    for path in _files(root, "warc", WARC_SUFFIX):
+        ids.add(crawl_id_of(path.name))
+    for path in _files(root, "articles", JSONL_SUFFIX):
+        ids.add(path.name.removesuffix(JSONL_SUFFIX))
+    with_open = {crawl_id_of(p.name) for p in _files(root, "warc", WARC_SUFFIX + OPEN_SUFFIX)}
+    return sorted((ids - _manifested(root)) | with_open | set(locked_crawl_ids(root)))
+
+
+def recover_crawl(root: Path, crawl_id: str) -> str | None:
+    """Recover one crawl whose lock the caller holds; None when there was nothing to do."""
+    open_paths = _crawl_files(root, crawl_id, "warc", WARC_SUFFIX + OPEN_SUFFIX)
+    if any(held_by_a_writer(p) for p in open_paths):
+        return None  # a writer without a crawl lock (an older version) is alive
+    manifest = root / manifest_key(crawl_id)
+    if manifest.exists() and not open_paths:
+        return None
+    for stale in _stale_parts(root, crawl_id):
+        stale.unlink()
+    results = [cut_open_warc(p) for p in open_paths]
+    # final WARC key → the file holding its bytes now (a cut .open file keeps its name
+    # until the manifest is written)
+    warcs = {_key(root, p): p for p in _crawl_files(root, crawl_id, "warc", WARC_SUFFIX)}
+    for result in results:
+        if result.path is not None:
+            warcs[_key(root, result.path)] = result.open_path
+    files: list[StoredFile] = []
+    records = 0
+    for key, path in sorted(warcs.items()):
+        records += whole_records(path)
+        index_key = index_key_for(key)
+        if path.name.endswith(OPEN_SUFFIX) or not (root / index_key).exists():
+            index_as(path, PurePosixPath(key).name, root / index_key)
+        files += [_stored(key, path), _stored(index_key, root / index_key)]
+    warc_ends = {PurePosixPath(key).name: path.stat().st_size for key, path in warcs.items()}
+    warc_ends.update({r.open_path.name.removesuffix(OPEN_SUFFIX): 0
+                      for r in results if r.path is None})
+    lines = 0
+    for path in _crawl_files(root, crawl_id, "articles", JSONL_SUFFIX):
+        kept = cut_jsonl(path, warc_ends)
+        if kept:
+            files.append(_stored(_key(root, path), path))
+        lines += kept
+    _confirm_in_revisit_index(root, results)
+    cut = sum(r.bytes_cut for r in results)
+    problem = (f"crawl was interrupted; {len(results)} open WARC file(s) recovered, "
+               f"{cut} bytes of torn records cut, {lines} JSONL records kept "
+               "(`newsarchive reextract` rebuilds the rest from the WARCs)")
+    if files:
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        write_manifest_file(manifest, build_manifest(
+            crawl_id, status="recovered", problems=[problem],
+            counts={"warc_records": records, "articles": lines}, files=files))
+    for result in results:
+        finish_open_warc(result)
+    if not files:
+        logger.warning("Interrupted crawl %s left nothing to keep", crawl_id)
+        return f"interrupted crawl {crawl_id} left nothing to keep"
+    logger.warning("Recovered interrupted crawl %s: %s", crawl_id, problem)
+    return f"recovered interrupted crawl {crawl_id}: {problem}"
+
+
+def whole_records(warc: Path) -> int:
+    """The number of records of a WARC that must be whole (closed, or cut by recovery);
+    ``ValueError`` when it is not."""
+    count = end = 0
+    with open(warc, "rb") as handle:
+        for _, end, data in gzip_members(handle):
+            try:
+                parse_record(data)
+            except ValueError as exc:
+                raise ValueError(f"{warc.name}: record {count + 1}: {exc}") from None
+            count += 1
+    if end != warc.stat().st_size:
+        raise ValueError(f"{warc.name}: not whole gzip members from byte {end}")
+    return count
+
+
+def index_as(warc: Path, name: str, index_path: Path) -> None:
+    """Index ``warc`` as if it were named ``name`` (CDXJ lines carry the file name)."""
+    with tempfile.TemporaryDirectory(prefix="newsarchive-index-") as folder:
+        link = Path(folder) / name
+        link.symlink_to(warc.resolve())
+        write_index(link, index_path)
+
+
+def _confirm_in_revisit_index(root: Path, results: list[RecoveredFile]) -> None:
+    """Tell the output's revisit index which records of the cut files survived."""
+    state = root / DEDUP_STATE_KEY
+    if not results or not state.exists():
+        return
+    with DedupIndex(state) as index:
+        for result in results:
+            index.confirm_recovered(result.open_path.name.removesuffix(OPEN_SUFFIX),
+                                    result.record_ids)
+
+
+def _files(root: Path, top: str, suffix: str) -> list[Path]:
+    return sorted(p for p in (root / top).rglob(f"*{suffix}") if p.is_file())
+
+
+def _crawl_files(root: Path, crawl_id: str, top: str, suffix: str) -> list[Path]:
+    def crawl_of(path: Path) -> str:
+        return path.name.removesuffix(JSONL_SUFFIX) if top == "articles" else crawl_id_of(path.name)
+
+    return sorted(p for p in (root / top).glob(f"**/{crawl_id}*{suffix}")
+                  if p.is_file() and p.name.endswith(suffix) and crawl_of(p) == crawl_id)
+
+
+def _stale_parts(root: Path, crawl_id: str) -> list[Path]:
+    """Files the crawl (or an earlier recovery of it) was writing when killed: each is
+    written as ``<name>.part`` and renamed when whole."""
+    patterns = [f"indexes/**/{crawl_id}-*.cdxj.part", f"articles/**/{crawl_id}{JSONL_SUFFIX}.part",
+                f"crawls/{crawl_id}.json.part"]
+    return [p for pattern in patterns for p in root.glob(pattern) if p.is_file()]
+
+
+def _manifested(root: Path) -> set[str]:
+    return {p.stem for p in (root / "crawls").glob("*.json")}
+
+
+def _key(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _stored(key: str, path: Path) -> StoredFile:
+    return StoredFile(key=key, size=path.stat().st_size, sha256=sha256_file(path))

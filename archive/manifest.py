@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from importlib import metadata
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from scrapy import signals
 from scrapy.crawler import Crawler
@@ -114,22 +117,15 @@ class CrawlManifest:
         # Storage sees the manifest only once every other file is stored (it is held back
         # in the spool until then), so what it says is written as if all were stored.
         stored_problems = problems_of(counts, [], expect_responses)
-        written = {
-            "manifest_version": MANIFEST_VERSION,
-            "crawl_id": crawl_id,
-            "started_at": self.started_at.isoformat(timespec="seconds"),
-            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "status": "finished-with-errors" if stored_problems else "complete",
-            "problems": stored_problems,
-            "sites": [site.to_dict()] if site is not None else [],
-            "software": software_versions(),
-            "counts": counts,
-            "files": [
-                {"key": f.key, "kind": file_kind(f.key), "size": f.size, "sha256": f.sha256}
-                for f in output.files
-            ],
-            "not_stored": [],
-        }
+        written = build_manifest(
+            crawl_id,
+            status="finished-with-errors" if stored_problems else "complete",
+            problems=stored_problems,
+            counts=counts,
+            files=output.files,
+            sites=[site.to_dict()] if site is not None else [],
+            started_at=self.started_at,
+        )
         self.manifest = {**written, "problems": self.problems, "not_stored": failed,
                          "status": "finished-with-errors" if self.problems else "complete"}
         if failed:
@@ -138,13 +134,56 @@ class CrawlManifest:
         # the rest is stored, by `upload --pending` if not now.
         key = manifest_key(crawl_id)
         path = output.local_path(key)
-        path.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", "utf-8")
+        write_manifest_file(path, written)
         output.file_closed(key)
         failed = output.finish()
         if failed and not self.manifest["not_stored"]:
             self.problems.append(f"manifest not stored: {failed}")
         self.manifest["not_stored"] = failed
         logger.info("Crawl %s: manifest %s", crawl_id, key)
+
+
+class ListedFile(Protocol):
+    key: str
+    size: int
+    sha256: str
+
+
+def build_manifest(
+    crawl_id: str,
+    *,
+    status: str,
+    problems: list[str],
+    counts: dict[str, Any],
+    files: Iterable[ListedFile],
+    sites: list[dict[str, Any]] | None = None,
+    started_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The manifest document: the one builder for a crawl's end and for crash recovery."""
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "crawl_id": crawl_id,
+        "started_at": started_at.isoformat(timespec="seconds") if started_at else None,
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "status": status,
+        "problems": problems,
+        "sites": sites or [],
+        "software": software_versions(),
+        "counts": counts,
+        "files": [{"key": f.key, "kind": file_kind(f.key), "size": f.size, "sha256": f.sha256}
+                  for f in files],
+        "not_stored": [],
+    }
+
+
+def write_manifest_file(path: Path, manifest: dict[str, Any]) -> None:
+    """Write ``manifest`` to ``path`` whole or not at all (a kill leaves the old state)."""
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
 
 
 def file_kind(key: str) -> str:

@@ -6,8 +6,8 @@ of complete records possibly followed by one torn member.  ``recover_open_warcs`
 longest prefix of members that decompress to the end and hold a record that parses (WARC
 header, ``Content-Length`` matching the block, the closing CRLF CRLF, a matching
 ``WARC-Block-Digest`` when there is one), cuts the rest, and renames the file to its final
-name.  It is run at the start of a crawl into the same output, before anything else opens
-files there.
+name.  ``archive.interrupted`` (a local output) and ``archive.storage.spool_recovery`` (a
+spool) run it for the crawls a kill left unfinished.
 """
 
 from __future__ import annotations
@@ -113,8 +113,9 @@ def final_path(open_path: Path) -> Path:
     return Path(str(open_path).removesuffix(OPEN_SUFFIX))
 
 
-def recover_open_warc(open_path: Path) -> RecoveredFile:
-    """Cut one ``.open`` file after its last good record and give it its final name."""
+def cut_open_warc(open_path: Path) -> RecoveredFile:
+    """Cut one ``.open`` file after its last good record, in place (fsynced); it keeps its
+    name until :func:`finish_open_warc`.  Cutting it again changes nothing."""
     size = open_path.stat().st_size
     kept_end = 0
     record_ids: list[str] = []
@@ -129,32 +130,40 @@ def recover_open_warc(open_path: Path) -> RecoveredFile:
             kept_end = end
     if kept_end < size and not problem:
         problem = f"torn or corrupt gzip member at offset {kept_end}"
-    target = final_path(open_path)
     if not record_ids:
-        open_path.unlink()
-        logger.warning("Removed %s: no complete record (%d bytes)", open_path, size)
         return RecoveredFile(open_path, None, 0, 0, size, problem or "empty file")
-    if target.exists():
-        raise FileExistsError(f"cannot recover {open_path}: {target} already exists")
-    with open(open_path, "r+b") as handle:
-        handle.truncate(kept_end)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(open_path, target)
     if kept_end < size:
-        logger.warning(
-            "Recovered %s: kept %d records (%d bytes), cut %d bytes: %s",
-            target,
-            len(record_ids),
-            kept_end,
-            size - kept_end,
-            problem,
-        )
+        with open(open_path, "r+b") as handle:
+            handle.truncate(kept_end)
+            handle.flush()
+            os.fsync(handle.fileno())
+    return RecoveredFile(open_path, final_path(open_path), len(record_ids), kept_end,
+                         size - kept_end, problem, record_ids)
+
+
+def finish_open_warc(result: RecoveredFile) -> None:
+    """Give a cut ``.open`` file its final name, or remove it when no record survived."""
+    if result.path is None:
+        result.open_path.unlink()
+        logger.warning("Removed %s: no complete record (%d bytes)", result.open_path,
+                       result.bytes_cut)
+        return
+    if result.path.exists():
+        raise FileExistsError(f"cannot recover {result.open_path}: {result.path} already exists")
+    os.replace(result.open_path, result.path)
+    if result.bytes_cut:
+        logger.warning("Recovered %s: kept %d records (%d bytes), cut %d bytes: %s",
+                       result.path, result.records_kept, result.bytes_kept, result.bytes_cut,
+                       result.problem)
     else:
-        logger.info("Recovered %s: %d complete records", target, len(record_ids))
-    return RecoveredFile(
-        open_path, target, len(record_ids), kept_end, size - kept_end, problem, record_ids
-    )
+        logger.info("Recovered %s: %d complete records", result.path, result.records_kept)
+
+
+def recover_open_warc(open_path: Path) -> RecoveredFile:
+    """Cut one ``.open`` file after its last good record and give it its final name."""
+    result = cut_open_warc(open_path)
+    finish_open_warc(result)
+    return result
 
 
 def held_by_a_writer(path: Path) -> bool:

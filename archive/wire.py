@@ -8,7 +8,11 @@ handler with its own connection protocol:
 - the response parser records the status line and every header line exactly as received;
 - the Twisted request records the head bytes it writes to the socket;
 - the body reader keeps what arrived of a body cut at ``DOWNLOAD_MAXSIZE`` or by a lost
-  connection, so that the capture middleware can archive it as ``WARC-Truncated``.
+  connection, so that the capture middleware can archive it as ``WARC-Truncated``;
+- a response head (status line and headers) longer than ``NEWSARCHIVE_MAX_RESPONSE_HEAD``
+  bytes ends the download as it arrives, before more is buffered: the request fails with
+  :class:`ResponseHeadTooLarge` (counted as ``wire/head_too_large``, not retried) and
+  nothing of it is archived.
 
 The result is a ``WireExchange`` in ``request.meta[WIRE_META_KEY]``, which
 ``archive.capture.WarcCaptureMiddleware`` writes.  Every substitution happens on objects
@@ -23,6 +27,7 @@ else.  Enable it with::
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +41,7 @@ from scrapy.core.downloader.handlers.http11 import (
     _ResultT,
     _ScrapyAgent,
 )
-from scrapy.exceptions import ResponseDataLossError
+from scrapy.exceptions import DownloadFailedError, ResponseDataLossError
 from scrapy.http import Response
 from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -57,6 +62,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _WIRE_ATTRIBUTE = "_newsarchive_wire"
+DEFAULT_MAX_RESPONSE_HEAD = 256 * 1024
+
+
+class ResponseHeadTooLarge(Exception):
+    """The server sent a longer response head than ``NEWSARCHIVE_MAX_RESPONSE_HEAD``."""
 
 
 class _HeadRecorder:
@@ -88,8 +98,17 @@ class WireHTTPClientParser(_LenientHTTPClientParser):
 
     _wire_status: bytes = b""
     _wire_lines: list[bytes]
+    # Bytes of head lines so far, interim 1xx responses included (set per instance).
+    _head_bytes = 0
+    max_head = DEFAULT_MAX_RESPONSE_HEAD
 
     def lineReceived(self, line: bytes) -> None:
+        if self.state in (STATUS, HEADER):
+            self._head_bytes += len(line) + 1
+            if self._head_bytes > self.max_head:
+                # Raised into Twisted's protocol, which drops the connection and fails
+                # the response; unparsed, it holds only the rest of the current read.
+                raise ResponseHeadTooLarge(f"response head over {self.max_head} bytes")
         # Set up here, not in connectionMade: the class is swapped in after the
         # connection was made (see WireHTTP11ClientProtocol.request).
         if self.state == STATUS:
@@ -123,6 +142,8 @@ class WireHTTPClientParser(_LenientHTTPClientParser):
 class WireHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
     """Scrapy's client protocol with the recording request and parser."""
 
+    max_head = DEFAULT_MAX_RESPONSE_HEAD
+
     def request(self, request: TxRequest) -> Deferred[IResponse]:
         if type(request) is TxRequest:
             # Safe for the same reason Scrapy swaps the parser class: the subclass only
@@ -131,12 +152,19 @@ class WireHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
         d = super().request(request)
         if self._parser is not None:
             self._parser.__class__ = WireHTTPClientParser
+            self._parser.max_head = self.max_head  # type: ignore[attr-defined]
         return d
 
 
 class WireHTTP11ClientFactory(_LenientHTTP11ClientFactory):
+    def __init__(self, *args: Any, max_head: int = DEFAULT_MAX_RESPONSE_HEAD) -> None:
+        super().__init__(*args)
+        self.max_head = max_head
+
     def buildProtocol(self, addr: IAddress | None) -> WireHTTP11ClientProtocol:
-        return WireHTTP11ClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+        protocol = WireHTTP11ClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
+        protocol.max_head = self.max_head
+        return protocol
 
 
 class _PrefixKeepingReader(_ResponseReader):
@@ -198,7 +226,9 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self._pool._factory = WireHTTP11ClientFactory
+        self.max_head = crawler.settings.getint(
+            "NEWSARCHIVE_MAX_RESPONSE_HEAD", DEFAULT_MAX_RESPONSE_HEAD)
+        self._pool._factory = functools.partial(WireHTTP11ClientFactory, max_head=self.max_head)
 
     async def download_request(self, request: Request) -> Response:
         # A redirect or retry copies meta: never let an earlier exchange stand for this one.
@@ -216,8 +246,25 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
         try:
             with wrap_twisted_exceptions():
                 return await maybe_deferred_to_future(agent.download_request(request))
+        except DownloadFailedError as exc:
+            if not _head_too_large(exc):
+                raise
+            if self._crawler.stats is not None:
+                self._crawler.stats.inc_value("wire/head_too_large")
+            logger.warning("Response head of %s over %d bytes: download dropped, not archived",
+                           request.url, self.max_head)
+            raise ResponseHeadTooLarge(
+                f"response head over {self.max_head} bytes (NEWSARCHIVE_MAX_RESPONSE_HEAD)"
+            ) from None
         except ResponseDataLossError:
             if not self._fail_on_dataloss_warned:
                 logger.warning(get_dataloss_msg(request.url))
                 self._fail_on_dataloss_warned = True
             raise
+
+
+def _head_too_large(exc: BaseException) -> bool:
+    """Whether a failed download was failed by :class:`ResponseHeadTooLarge`."""
+    cause = exc.__cause__
+    reasons = getattr(cause, "reasons", None) or []
+    return any(isinstance(r, Failure) and r.check(ResponseHeadTooLarge) for r in reasons)

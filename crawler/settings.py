@@ -50,6 +50,10 @@ DOWNLOAD_HANDLERS = {
     "http": "crawler.address_guard.AddressGuardDownloadHandler",
     "https": "crawler.address_guard.AddressGuardDownloadHandler",
 }
+# A response head (status line + headers) longer than this ends the download as it arrives:
+# counted (wire/head_too_large), logged with the URL, not archived, not retried.  Browsers
+# stop at about as much.
+NEWSARCHIVE_MAX_RESPONSE_HEAD = 256 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
     # Refuses URLs that name a loopback/private address outright unless the site allows them

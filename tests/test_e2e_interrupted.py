@@ -87,7 +87,8 @@ def test_killed_local_crawl_is_recovered_by_the_next(news_site: Any, tmp_path: P
     assert recovered["status"] == "recovered"
     assert recovered["problems"] and "interrupted" in recovered["problems"][0]
     keys = {f["kind"]: f["key"] for f in recovered["files"]}
-    assert set(keys) == {"warc", "cdxj"}
+    # the JSONL too when an article was extracted before the kill
+    assert {"warc", "cdxj"} <= set(keys) <= {"warc", "cdxj", "jsonl"}
     warc = out / keys["warc"]
     types = check_warc(warc)
     assert types[0] == "warcinfo" and "response" in types
@@ -101,3 +102,35 @@ def test_killed_local_crawl_is_recovered_by_the_next(news_site: Any, tmp_path: P
     check = newsarchive("verify", str(out), cwd=tmp_path)
     assert check.returncode == 0, output(check)
     assert check.stdout.startswith(f"OK {out}: 2 crawl manifest(s)")
+
+
+def test_recovery_beside_a_live_crawl_leaves_it_alone(news_site: Any, tmp_path: Path) -> None:
+    """Recovery run again and again while a crawl is alive — before its first WARC, between
+    two WARC files, while it closes — never touches it (``archive.crawl_lock``)."""
+    from archive.interrupted import recover_interrupted_crawls
+    from archive.output import LocalOutput
+
+    out = tmp_path / "out"
+    config = news_site.site.site_config(news_site.base_url)
+    site = tmp_path / "site.yaml"
+    site.write_text(yaml.safe_dump({**config, "download_delay": 0.05, "concurrency": 1}))
+    proc = subprocess.Popen([sys.executable, "-m", "crawler", "crawl", str(site), "--out",
+                             str(out), "-s", "WARC_MAX_SIZE=40000"], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    attempts = 0
+    try:
+        while proc.poll() is None:
+            if out.is_dir():
+                assert recover_interrupted_crawls(LocalOutput(out)) == []
+                attempts += 1
+            time.sleep(0.02)  # a probe interval
+    finally:
+        stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stdout + stderr[-4000:]
+    assert attempts > 10
+    (manifest,) = (json.loads(p.read_text()) for p in out.glob("crawls/*.json"))
+    assert manifest["status"] == "complete"
+    assert len([f for f in manifest["files"] if f["kind"] == "warc"]) >= 2  # it rotated
+    assert not list(out.glob("state/live/*"))
+    check = newsarchive("verify", str(out), cwd=tmp_path)
+    assert check.returncode == 0, output(check)

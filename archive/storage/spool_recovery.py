@@ -11,15 +11,10 @@ follows.  Nothing partial is ever uploaded.
 
 from __future__ import annotations
 
-import gzip
-import json
 import logging
-import os
 import re
-import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from archive.storage import sha256_file
@@ -80,7 +75,8 @@ def recover_spool(spool: Spool) -> list[str]:
 def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUpload],
                    target: dict[str, Any]) -> str | None:
     from archive.cdxj import index_key_for, write_index
-    from archive.manifest import MANIFEST_VERSION, file_kind, manifest_key, software_versions
+    from archive.jsonl_gzip import cut_jsonl
+    from archive.manifest import build_manifest, file_kind, manifest_key, write_manifest_file
 
     files_dir = spool.files_dir
     key = manifest_key(crawl.crawl_id)
@@ -92,6 +88,8 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
         if result.path is not None:
             new.append(result.path.relative_to(files_dir).as_posix())
             kept_sizes[result.path.name] = result.bytes_kept
+        else:
+            kept_sizes[result.open_path.name.removesuffix(OPEN_SUFFIX)] = 0
     new += crawl.adopted
     ours = {k: e for k, e in journaled.items() if belongs_to(k, crawl.crawl_id)}
     for warc_key in [*new, *(k for k in ours if k.endswith(WARC_SUFFIX))]:
@@ -100,82 +98,38 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
             continue
         write_index(spool.path(warc_key), spool.path(index_key))
         new.append(index_key)
+    lines = 0
     for path in sorted(files_dir.glob(f"articles/**/{crawl.crawl_id}.jsonl.gz")):
         jsonl_key = path.relative_to(files_dir).as_posix()
         if jsonl_key in ours:
             continue
-        if cut_jsonl(path, kept_sizes):
+        kept = cut_jsonl(path, kept_sizes)
+        if kept:  # else removed: no line survived
             new.append(jsonl_key)
-        else:
-            path.unlink()
+        lines += kept
     entries = [PendingUpload(k, spool.path(k).stat().st_size, sha256_file(spool.path(k)), target)
                for k in new]
     listed = sorted([*ours.values(), *entries], key=lambda e: e.key)
     cut = sum(r.bytes_cut for r in crawl.recovered)
+    if any(file_kind(k) == "jsonl" for k in ours):
+        jsonl = "its JSONL was closed whole"
+    else:
+        jsonl = f"{lines} JSONL records kept (`newsarchive reextract` rebuilds the rest)"
     problem = (f"crawl was interrupted; {len(crawl.recovered)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut; its JSONL kept only whole records (rebuild "
-               "it with reextract)")
-    manifest = {
-        "manifest_version": MANIFEST_VERSION,
-        "crawl_id": crawl.crawl_id,
-        "started_at": None,
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "status": "recovered",
-        "problems": [problem],
-        "sites": [],
-        "software": software_versions(),
-        "counts": {"warc_records": sum(r.records_kept for r in crawl.recovered)},
-        "files": [{"key": e.key, "kind": file_kind(e.key), "size": e.size, "sha256": e.sha256}
-                  for e in listed],
-        "not_stored": [],
-    }
+               f"{cut} bytes of torn records cut, {jsonl}")
+    manifest = build_manifest(
+        crawl.crawl_id, status="recovered", problems=[problem],
+        counts={"warc_records": sum(r.records_kept for r in crawl.recovered), "articles": lines},
+        files=listed)
     path = spool.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
+    write_manifest_file(path, manifest)
     entries.append(PendingUpload(key, path.stat().st_size, sha256_file(path), target))
     for entry in entries:
         spool.mark_pending(entry)
     logger.warning("Recovered interrupted crawl %s in %s: %s", crawl.crawl_id, spool.root,
                    problem)
     return f"recovered interrupted crawl {crawl.crawl_id}: {problem}"
-
-
-def cut_jsonl(path: Path, kept_sizes: dict[str, int]) -> int:
-    """Cut a torn ``.jsonl.gz`` to its whole lines, less those pointing past what a
-    recovered WARC kept (``kept_sizes``: WARC name → bytes); return the lines kept."""
-    data = _inflate_prefix(path.read_bytes())
-    lines = data[:data.rfind(b"\n") + 1].splitlines(keepends=True)
-    kept = []
-    for line in lines:
-        try:
-            pointer = json.loads(line).get("warc") or {}
-        except (ValueError, AttributeError):
-            continue
-        name = str(pointer.get("filename", ""))
-        end = int(pointer.get("offset", 0)) + int(pointer.get("length", 0))
-        if name in kept_sizes and end > kept_sizes[name]:
-            continue
-        kept.append(line)
-    if kept:
-        partial = path.with_name(path.name + ".part")
-        partial.write_bytes(gzip.compress(b"".join(kept), compresslevel=6, mtime=0))
-        os.replace(partial, path)
-    return len(kept)
-
-
-def _inflate_prefix(data: bytes) -> bytes:
-    """As much of a (possibly torn) gzip stream as decompresses."""
-    out = []
-    while data:
-        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        try:
-            out.append(inflater.decompress(data))
-        except zlib.error:
-            break
-        if not inflater.eof:
-            break
-        data = inflater.unused_data
-    return b"".join(out)
 
 
 def _confirm_in_revisit_index(spool: Spool, target: dict[str, Any], crawls: Any) -> None:

@@ -14,6 +14,7 @@ exactly what was on the wire:
 - ``/same``         the same body every time (revisit dedup)
 - ``/robots.txt``   allows everything
 - ``/status/N``     status N with a short body
+- ``/huge-head``    a hostile head: 100,000 header lines (about 2 MB) before a short body
 
 ``WireServer`` runs on 127.0.0.1, port 0, in a thread; use it as a context manager.
 """
@@ -33,6 +34,7 @@ GZIP_BODY = gzip.compress(GZIP_TEXT, mtime=0)
 CHUNKS = [b"<html><body>", b"<p>chunked news</p>" * 50, b"</body></html>"]
 BIG_BODY = bytes(range(256)) * 800  # 204,800 bytes
 SAME_BODY = b"<html><body><p>Unchanged article</p></body></html>"
+HUGE_HEAD_LINES = 100_000
 COOKIES_BODY = b"<html><body>cookies</body></html>"
 
 
@@ -101,6 +103,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/robots.txt":
             body = b"User-agent: *\nAllow: /\n"
             self._send(ok, [b"Content-Type: text/plain", length(body)], body)
+        elif path == "/huge-head":
+            filler = [b"X-Filler-%06d: v" % n for n in range(HUGE_HEAD_LINES)]
+            self._send(ok, [*filler, b"Content-Type: text/plain", b"Content-Length: 2"], b"ok")
         elif path.startswith("/status/"):
             code = int(path.rsplit("/", 1)[1])
             body = b"status %d" % code

@@ -1,0 +1,122 @@
+"""Gzip-compressed JSONL that survives a kill: written line by line, recovered to its last
+whole line.
+
+``LineFlushedGzipPlugin`` (a Scrapy feed-export postprocessing plugin) ends every write with a
+zlib sync flush and hands the bytes to the OS, so a crawl killed at any moment leaves a gzip
+stream lacking at most its trailer and the line being written: every line written before
+the kill decompresses.  (Scrapy's own ``GzipPlugin`` leaves the compressed data in zlib's
+and Python's buffers until the file is closed: a killed crawl left a file of 0 bytes.)
+``cut_jsonl`` reads back what decompresses of such a stream, keeps its whole lines whose WARC
+pointers survived recovery, and writes a valid ``.jsonl.gz`` in its place, or removes it
+when no line is left.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+_GZIP_WBITS = zlib.MAX_WBITS | 16
+_INFLATE_CHUNK = 1 << 16
+
+
+class LineFlushedGzipPlugin:
+    """Gzip postprocessing whose every write is decompressible from the file at once.
+
+    Feed options: ``gzip_compresslevel`` (default 6), as for Scrapy's ``GzipPlugin``.
+    """
+
+    def __init__(self, file: BinaryIO, feed_options: dict[str, Any]) -> None:
+        self.file = file
+        level = int(feed_options.get("gzip_compresslevel", 6))
+        self._deflate = zlib.compressobj(level, zlib.DEFLATED, _GZIP_WBITS)
+
+    def write(self, data: bytes) -> int:
+        # The jsonlines exporter writes one whole line per call.
+        self.file.write(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        self.file.flush()
+        return len(data)
+
+    def close(self) -> None:
+        self.file.write(self._deflate.flush(zlib.Z_FINISH))
+        self.file.flush()
+
+
+def readable_prefix(data: bytes) -> bytes:
+    """All that decompresses of a gzip stream (one or more members), torn or not."""
+    out: list[bytes] = []
+    while data:
+        inflater = zlib.decompressobj(_GZIP_WBITS)
+        consumed = 0
+        while consumed < len(data) and not inflater.eof:
+            chunk = data[consumed:consumed + _INFLATE_CHUNK]
+            before = inflater.copy()
+            try:
+                out.append(inflater.decompress(chunk))
+            except zlib.error:  # corrupt from somewhere in this chunk: keep what precedes it
+                out.append(_inflate_until_error(before, chunk))
+                return b"".join(out)
+            consumed += len(chunk)
+        if not inflater.eof:
+            break
+        data = inflater.unused_data + data[consumed:]
+    return b"".join(out)
+
+
+def _inflate_until_error(inflater: Any, data: bytes) -> bytes:
+    out = []
+    for offset in range(len(data)):
+        try:
+            out.append(inflater.decompress(data[offset:offset + 1]))
+        except zlib.error:
+            break
+    return b"".join(out)
+
+
+def whole_lines(data: bytes) -> list[bytes]:
+    """The complete (newline-ended) lines of ``data``; a partial last line is dropped."""
+    return data[:data.rfind(b"\n") + 1].splitlines(keepends=True)
+
+
+def pointer_survives(record: Any, warc_ends: dict[str, int]) -> bool:
+    """False when the record's WARC pointer reaches past what recovery kept of its file
+    (``warc_ends``: WARC file name → bytes kept; absent names are not this crawl's)."""
+    pointer = record.get("warc") if isinstance(record, dict) else None
+    if not isinstance(pointer, dict):
+        return True
+    name = str(pointer.get("filename", ""))
+    if name not in warc_ends:
+        return True
+    try:
+        end = int(pointer.get("offset", 0)) + int(pointer.get("length", 0))
+    except (TypeError, ValueError):
+        return False
+    return end <= warc_ends[name]
+
+
+def cut_jsonl(path: Path, warc_ends: dict[str, int]) -> int:
+    """Rewrite a possibly torn ``.jsonl.gz`` as a valid one holding its whole JSON lines
+    whose pointers survive (:func:`pointer_survives`); remove it when none does.  Return
+    the number of lines kept."""
+    kept = []
+    for line in whole_lines(readable_prefix(path.read_bytes())):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and pointer_survives(record, warc_ends):
+            kept.append(line)
+    if not kept:
+        path.unlink()
+        return 0
+    partial = path.with_name(path.name + ".part")
+    with open(partial, "wb") as handle:
+        handle.write(gzip.compress(b"".join(kept), compresslevel=6, mtime=0))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+    return len(kept)
