@@ -71,6 +71,11 @@ _REQUIRED = ("name", "start_urls")
 
 def load_site_config(path: str | Path) -> SiteConfig:
     """Read and validate one site YAML file; raise ``ConfigError`` naming file and key."""
+    return site_config_from_dict(load_yaml_file(path, "a site config"), str(path))
+
+
+def load_yaml_file(path: str | Path, what: str) -> Any:
+    """One small YAML file (at most ``MAX_CONFIG_BYTES``, UTF-8, strict), as data."""
     source = str(path)
     try:
         with open(path, "rb") as handle:
@@ -81,13 +86,13 @@ def load_site_config(path: str | Path) -> SiteConfig:
         raise ConfigError(source, f"cannot be read ({exc.strerror or exc})") from None
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
-            source, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; a site config is a few lines"
+            source, f"is larger than {MAX_CONFIG_BYTES // 1024} KiB; {what} is a few lines"
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(source, f"is not UTF-8 text (byte {exc.start})") from None
-    return site_config_from_dict(load_strict_yaml(text, source), source)
+    return load_strict_yaml(text, source)
 
 
 def key_text(key: Any) -> str:

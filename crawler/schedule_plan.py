@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from crawler.config import load_site_config
+from crawler.config import load_site_config, load_yaml_file
 from crawler.cron import check_cron
 from crawler.errors import ConfigError
 
@@ -39,14 +37,7 @@ class PlannedSite:
 def load_plan(path: str | Path) -> list[PlannedSite]:
     """Read and validate a plan and the site configs it names; ``ConfigError`` on a problem."""
     source = str(path)
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(source, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, f"cannot be read ({exc})") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, f"is not valid YAML: {exc}") from None
+    data = load_yaml_file(path, "a schedule plan")
     if not isinstance(data, dict):
         raise ConfigError(source, "must be a mapping with a 'sites' list")
     for key in data:

@@ -66,7 +66,22 @@ def settings_from_args(args: argparse.Namespace) -> dict:
         if warning:
             print(f"newsarchive: warning: {warning}", file=sys.stderr)
         overrides[name] = value
+    check_allowed_networks(overrides.get("NEWSARCHIVE_ALLOWED_NETWORKS"))
     return overrides
+
+
+def check_allowed_networks(value: Any) -> None:
+    """A bad ``-s NEWSARCHIVE_ALLOWED_NETWORKS`` is bad usage, not a crawl that reaches nothing."""
+    if value is None:
+        return
+    from scrapy.settings import BaseSettings
+
+    from crawler.address_guard import parse_networks
+
+    try:
+        parse_networks(BaseSettings({"N": value}).getlist("N"))
+    except ValueError as exc:
+        raise ConfigError("-s", str(exc)) from None
 
 
 def crawl_and_report(sites: list[SiteConfig], overrides: dict[str, Any],
