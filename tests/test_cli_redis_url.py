@@ -8,7 +8,6 @@ import gzip
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,19 +16,9 @@ import pytest
 import redis
 import yaml
 
-from tests.test_crawler_redis import PASSWORD, start_redis
+from tests.test_crawler_redis import PASSWORD, redis_url  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server, url = start_redis(tmp_path_factory.mktemp("redis"))
-    try:
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def without_password(url: str) -> str:
