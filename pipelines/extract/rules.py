@@ -1,0 +1,26 @@
+"""Named extraction rules that an ablation can switch off.
+
+``NEWSARCHIVE_EXTRACT_ABLATE=name[,name…]`` in the environment turns the named rules off (the
+benchmark ``bench/news_dev.py --ablate NAME`` sets it for its worker processes); unknown names
+are an error there, not here.  Read at call time, so a test can switch a rule with
+``monkeypatch.setenv``.
+"""
+
+from __future__ import annotations
+
+import os
+
+ABLATE_ENV = "NEWSARCHIVE_EXTRACT_ABLATE"
+
+RULES: dict[str, str] = {
+    "line-breaks": "trafilatura's <lb/> inside a paragraph is a word separator",
+    "figure-credit": "the lead figure's printed credit: credit spans, labels, agency forms",
+    "ld-image-object": "caption/credit of the lead image from its schema.org ImageObject",
+    "alt-caption": "the lead image's alt/title as its caption when nothing else is printed",
+    "visible-tags": "the article's visible tag links beside/instead of declared keywords",
+}
+
+
+def enabled(name: str) -> bool:
+    off = os.environ.get(ABLATE_ENV)
+    return not off or name not in {n.strip() for n in off.split(",")}
