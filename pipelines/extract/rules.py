@@ -14,9 +14,13 @@ ABLATE_ENV = "NEWSARCHIVE_EXTRACT_ABLATE"
 
 RULES: dict[str, str] = {
     "line-breaks": "trafilatura's <lb/> inside a paragraph is a word separator",
-    "figure-credit": "the lead figure's printed credit: credit spans, labels, agency forms",
-    "ld-image-object": "caption/credit of the lead image from its schema.org ImageObject",
-    "alt-caption": "the lead image's alt/title as its caption when nothing else is printed",
+    "caption-tail-credit": "unlabelled credit after a caption: '| Name', '(Agency)', 'REUTERS/Name'",
+    "figure-credit": "credit anywhere in the lead figure: credit spans, <cite>, a last caption "
+                     "part, text beside the caption; a <figcaption> right after its <figure>",
+    "lead-figure": "the lead figure when og:image matches no <img>: the headline's article, "
+                   "the ImageObject's picture, the first figure before the text",
+    "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
+    "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
     "visible-tags": "the article's visible tag links beside/instead of declared keywords",
 }
 
