@@ -261,7 +261,8 @@ def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]
     if wide and cap_el is not None and not any(a is container for a in cap_el.iterancestors()):
         scopes.append(cap_el)
     credit_el, credit = _credit_element(scopes)
-    el_text = clean(credit_el.text_content()) if credit_el is not None else ""
+    el_text = "" if credit_el is None else (
+        _spaced_text(credit_el) if wide else clean(credit_el.text_content()))
     if cap_el is None:
         if wide and not credit:
             beside = _text_beside_caption(container, None)
@@ -352,8 +353,8 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         container = _credit_wrapper(match)
     if container is None and figure_img is not None and match is None:
         container = _figure_of(figure_img) if figure_img is not None else None
-        first = (_before_text(figure_img, root) if rules.enabled("lead-figure")
-                 else _is_first_in_article(figure_img, root))
+        first = _is_first_in_article(figure_img, root) or (
+            rules.enabled("lead-figure") and _before_text(figure_img, root))
         container = container if container is not None and first else None
     if container is None and match is None:
         # og:image is another rendition of the lead picture: the lead figure's caption

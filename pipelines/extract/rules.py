@@ -21,7 +21,8 @@ RULES: dict[str, str] = {
                    "the ImageObject's picture, the first figure before the text",
     "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
-    "visible-tags": "the article's visible tag links beside/instead of declared keywords",
+    "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
+    "tag-entities": "HTML entities in declared tags decoded ('&amp;' -> '&')",
 }
 
 
