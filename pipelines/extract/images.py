@@ -61,7 +61,8 @@ def credit_shaped(text: str) -> bool:
     capital (or an agency written in lower case beside a slash or ©), not ending a sentence."""
     text = clean(text)
     words = text.split()
-    if not 1 <= len(words) <= 10 or len(text) > 100 or fold(text) in _NOT_CREDITS:
+    if (not 1 <= len(words) <= 10 or len(text) > 100 or fold(text) in _NOT_CREDITS
+            or text.startswith(("@", "#"))):  # a handle is a signature, not a credit
         return False
     if re.search(r"[!?]$|[.!?]\s+\w", text) or re.search(r"\w{5,}\.$", text):
         return False
