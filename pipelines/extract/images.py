@@ -235,24 +235,29 @@ def _last_part_credit(cap_el: HtmlElement) -> tuple[str, str] | None:
     return (rest, credit) if credit else None
 
 
+_BESIDE_TAGS = frozenset({"small", "footer", "cite"})
+
+
 def _text_beside_caption(container: HtmlElement, cap_el: HtmlElement | None) -> str | None:
-    """Short text in the figure outside its caption (a ``<footer>``, a ``<small>©…``): the
-    credit printed on or under the picture."""
+    """A credit printed in the figure outside its caption: a ``<footer>``, ``<small>`` or
+    ``<cite>`` of credit shape, or any element whose own text is a labelled credit
+    ("© Jane Doe", "Foto: Jane Doe"); never a link or a button's text."""
     if container.tag != "figure":
         return None
-    pieces: list[str] = []
     for el in container.iter():
-        if not isinstance(el.tag, str) or el.tag in _NOT_CAPTION_TEXT:
+        if not isinstance(el.tag, str) or el.tag in _NOT_CAPTION_TEXT or el is cap_el:
             continue
-        if cap_el is not None and (el is cap_el or any(a is cap_el for a in el.iterancestors())):
+        if any(a is cap_el or a.tag in _NOT_CAPTION_TEXT or a.tag == "a"
+               for a in el.iterancestors()) or el.tag == "a":
             continue
-        if any(a.tag in _NOT_CAPTION_TEXT for a in el.iterancestors()):
+        if any(isinstance(c.tag, str) and clean(c.text_content()) for c in el):
+            continue  # the innermost element holding the text
+        text = clean(el.text_content())
+        if not text or not credit_shaped(text):
             continue
-        for t in (el.text, *(c.tail for c in el if c is not cap_el)):
-            if clean(t):
-                pieces.append(clean(t))
-    text = clean(" ".join(pieces))
-    return text if text and credit_shaped(text) else None
+        if el.tag in _BESIDE_TAGS or credit_line(text):
+            return text
+    return None
 
 
 def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
