@@ -99,7 +99,8 @@ def tune_page_scores(folder: Path, preds: Path) -> dict[str, dict[str, float]]:
     """Per tune page (never a check page): the score.py figures of that page alone."""
     scorer = _load_scorer(folder)
     check = set((folder / "check-ids.txt").read_text().split())
-    by_id = {str(p["id"]): p for p in map(json.loads, preds.read_text(encoding="utf-8").splitlines())}
+    lines = preds.read_text(encoding="utf-8").splitlines()
+    by_id = {str(p["id"]): p for p in map(json.loads, lines)}
     out: dict[str, dict[str, float]] = {}
     for t in read_truth(folder):
         if t["id"] in check:
@@ -121,7 +122,8 @@ def tune_page_scores(folder: Path, preds: Path) -> dict[str, dict[str, float]]:
                 scorer.squash(g) and (c == scorer.squash(g) or c in scorer.squash(g)
                                       or scorer.squash(g) in c) for g in cover["credits"]))
         if cover and cover.get("caption"):
-            row["image_caption"] = float(scorer.token_f1(pimg.get("caption"), cover["caption"]) >= 0.8)
+            f1 = scorer.token_f1(pimg.get("caption"), cover["caption"])
+            row["image_caption"] = float(f1 >= 0.8)
         if t.get("topics"):
             g = {scorer.norm(x) for x in t["topics"]}
             q = {scorer.norm(x) for x in p.get("tags") or []}

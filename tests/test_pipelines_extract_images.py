@@ -42,7 +42,8 @@ def without(rule: str, monkeypatch: pytest.MonkeyPatch, html: str) -> dict:
     ("The ferry leaves the pier. | Jane Doe/AFP", ("The ferry leaves the pier.", "Jane Doe/AFP")),
     ("The ferry leaves the pier. (Getty Images)", ("The ferry leaves the pier.", "Getty Images")),
     ("The ferry leaves the pier (AP)", ("The ferry leaves the pier", "AP")),
-    ("The ferry leaves the pier. REUTERS/Jane Doe", ("The ferry leaves the pier.", "REUTERS/Jane Doe")),
+    ("The ferry leaves the pier. REUTERS/Jane Doe",
+     ("The ferry leaves the pier.", "REUTERS/Jane Doe")),
     ("Die Fähre legt ab. Max Muster/dpa", ("Die Fähre legt ab.", "Max Muster/dpa")),
 ])
 def test_unlabelled_credit_after_the_caption(caption: str, expected: tuple,
@@ -154,8 +155,9 @@ def test_sized_rendition_of_og_image_in_the_article_not_the_teaser(
 
 
 def test_lead_figure_after_a_standfirst(monkeypatch: pytest.MonkeyPatch) -> None:
-    standfirst = ("<p>The harbour board approved the new ferry timetable on Monday evening after "
-                  "residents of the islands asked for an earlier crossing on weekdays for years.</p>")
+    standfirst = ("<p>The harbour board approved the new ferry timetable on Monday evening "
+                  "after residents of the islands asked for an earlier crossing on weekdays "
+                  "for years.</p>")
     figure = ("<figure><img src='https://cdn.news.example/img/other-crop.jpg' width='800'>"
               "<figcaption>The new ferry at the pier. Photo: Jane Doe</figcaption></figure>")
     html = news_page("Ferry timetable approved",
