@@ -95,6 +95,14 @@ def test_credit_span_beside_the_figcaption(monkeypatch: pytest.MonkeyPatch) -> N
     assert without("figure-credit", monkeypatch, html)["credit"] is None
 
 
+def test_credit_element_naming_its_source() -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption>The new ferry at the pier. <span class='credit'>Quelle: Hafenamt"
+              "</span></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["credit"] == "Hafenamt"
+
+
 def test_cite_in_the_caption_is_the_credit(monkeypatch: pytest.MonkeyPatch) -> None:
     figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
               "<figcaption><p>The new ferry at the pier. <cite>Harbour Press</cite></p>"

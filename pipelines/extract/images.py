@@ -80,6 +80,9 @@ def clean_credit(raw: str) -> str | None:
                   flags=re.IGNORECASE)
     name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.IGNORECASE).strip(" .,;:")
     name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.IGNORECASE)
+    # a credit element that names its source ("Quelle: BDEW", "Fuente: EFE")
+    name = re.sub(r"^(?:source|quelle|fuente|fonte|źródło|kilde|källa|bron)\s*:\s*", "", name,
+                  flags=re.IGNORECASE)
     if not name or len(name) > 120:
         return None
     return name
