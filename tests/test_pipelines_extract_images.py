@@ -207,9 +207,10 @@ def test_alt_text_is_the_last_resort_caption(monkeypatch: pytest.MonkeyPatch) ->
     assert without("alt-caption", monkeypatch, html)["caption"] is None
 
 
-def test_alt_that_repeats_the_headline_is_no_caption() -> None:
-    img = ("<img src='https://cdn.news.example/img/ferry-1200x630.jpg' "
-           "alt='Ferry timetable approved'>")
+@pytest.mark.parametrize("alt", ["Ferry timetable approved", "Logo of the Harbour News Group",
+                                 "ferry-boat-pier-1200x630.jpg at the pier today"])
+def test_alt_that_is_no_caption(alt: str) -> None:
+    img = f"<img src='https://cdn.news.example/img/ferry-1200x630.jpg' alt='{alt}'>"
     html = news_page("Ferry timetable approved", article(img), OG)
     assert image_of(html)["caption"] is None
 

@@ -314,9 +314,12 @@ def _article_root(tree: HtmlElement) -> HtmlElement:
 _HEADLINE_ARTICLE = etree.XPath("(//h1)[1]/ancestor::article[1]")
 
 
+_NOT_ALT_CAPTION = re.compile(r"\.(?:jpe?g|png|webp|gif)\b|\blogo\b", re.IGNORECASE)
+
+
 def _image_alt(img: HtmlElement | None, data: Structured, tree: HtmlElement) -> str | None:
     """The picture's own description: its alt/title, else og:image:alt; a few words, never a
-    file name nor the headline repeated."""
+    file name, a logo's name nor the headline repeated."""
     values = [img.get("alt"), img.get("title")] if img is not None else []
     values += [data.first_meta("og:image:alt", "twitter:image:alt")]
     h1 = tree.find(".//h1")
@@ -326,7 +329,7 @@ def _image_alt(img: HtmlElement | None, data: Structured, tree: HtmlElement) -> 
     for value in values:
         text = clean(value)
         key = fold(text)
-        if (len(text.split()) >= 4 and not re.search(r"\.(?:jpe?g|png|webp|gif)\b", text, re.I)
+        if (len(text.split()) >= 4 and not _NOT_ALT_CAPTION.search(text)
                 and not any(key == t or t.startswith(key) for t in titles)):
             return text
     return None
@@ -349,7 +352,9 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
     wanted = _key(image_url)
     match = None
     # the article's own rendition first, not a teaser of the same story in a sidebar
-    for img in (*root.iter("img"), *tree.iter("img")) if rules.enabled("lead-figure") else tree.iter("img"):
+    candidates = (*root.iter("img"), *tree.iter("img")) if rules.enabled("lead-figure") \
+        else tree.iter("img")
+    for img in candidates:
         src = _img_src(img)
         if src and _key(src) == wanted:
             match = img
