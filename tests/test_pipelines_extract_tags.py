@@ -43,10 +43,3 @@ def test_schema_keywords_come_before_meta_keywords(monkeypatch: pytest.MonkeyPat
             '"@type": "NewsArticle", "headline": "Ferry timetable approved", '
             '"keywords": ["Ferries", "Islands"]}</script>')
     assert tags(head, monkeypatch) == ["Ferries", "Islands"]
-
-
-def test_entities_in_declared_tags_are_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
-    head = ("<meta property='article:tag' content='Ports &amp;amp; Harbours'>"
-            "<meta property='article:tag' content='Islands'>")
-    assert tags(head, monkeypatch) == ["Ports & Harbours", "Islands"]
-    assert tags(head, monkeypatch, off="tag-entities") == ["Ports &amp; Harbours", "Islands"]

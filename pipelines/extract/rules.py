@@ -22,7 +22,6 @@ RULES: dict[str, str] = {
     "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
-    "tag-entities": "HTML entities in declared tags decoded ('&amp;' -> '&')",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 from lxml import etree
@@ -165,13 +164,13 @@ def _sources(data: Structured) -> list[str]:
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
     """The article's declared topic list (see ``_sources``), else the visible tag links.
     Keywords that are links (microdata ``<a itemprop=keywords>``) give way to the link texts;
-    CMS flags (``autoplay_video``, ``@river``) are not tags; HTML entities are decoded."""
+    CMS flags (``autoplay_video``, ``@river``) are not tags."""
     sources = _sources(data)
     if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
         sources = _visible_tags(tree)
     tags: list[str] = []
     for tag in sources:
-        tag = clean(html.unescape(tag) if "&" in tag and rules.enabled("tag-entities") else tag)
+        tag = clean(tag)
         if (tag and len(tag) <= 80 and tag not in tags and not _CODE_LIKE.match(tag)
                 and not _URL_LIKE.match(tag)):
             tags.append(tag)
