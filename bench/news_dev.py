@@ -30,6 +30,8 @@ from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
 
+import lxml.html
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -162,7 +164,8 @@ def _squash(text: str) -> str:
 
 def unprinted_credit_share(folder: Path, preds: Path) -> tuple[float, int]:
     """Share of the records with an image credit whose credit occurs nowhere in the page's
-    text or markup (entities decoded, compared on letters and digits): an invented credit."""
+    markup (entities decoded) nor in its text (``<abbr>DCV</abbr> / Jane Doe`` is printed),
+    compared on letters and digits: an invented credit."""
     rows = {str(r["id"]): r for r in read_truth(folder)}
     with_credit = unprinted = 0
     for line in preds.read_text(encoding="utf-8").splitlines():
@@ -173,8 +176,10 @@ def unprinted_credit_share(folder: Path, preds: Path) -> tuple[float, int]:
         with_credit += 1
         row = rows[str(p["id"])]
         raw = (folder / "pages" / (row.get("file") or f"{row['id']}.html")).read_bytes()
-        page = _squash(html.unescape(raw.decode("utf-8", "replace")))
-        unprinted += _squash(credit) not in page
+        markup = raw.decode("utf-8", "replace")
+        text = lxml.html.fromstring(markup.encode("utf-8")).text_content() if markup.strip() else ""
+        unprinted += not any(_squash(credit) in _squash(where)
+                             for where in (html.unescape(markup), text))
     return unprinted / max(1, with_credit), with_credit
 
 
