@@ -194,3 +194,16 @@ def test_embed_consent_notices_and_author_bio_boxes_are_not_body_text() -> None:
     # "About Python", "Über Wasser": subheadings, not bios
     for heading in ("About Python", "Über Wasser und Land"):
         assert clean_paragraphs([P1, heading, P2], None, []).paragraphs == [P1, heading, P2]
+
+
+def test_line_breaks_inside_a_paragraph_separate_words(monkeypatch) -> None:
+    from pipelines.extract.rules import ABLATE_ENV
+
+    html = ("<html><head><title>Storm reaches the coast</title></head><body><article>"
+            "<h1>Storm reaches the coast</h1>" + "".join(f"<p>{p}</p>" for p in (P1, P2, P3, P4))
+            + "<p>PORT TOWN, FL<br>June 3 — The storm moved north<br/>overnight.</p></article>"
+            "</body></html>")
+    text = extract_page(html, URL).record["text"]
+    assert "PORT TOWN, FL June 3 — The storm moved north overnight." in text
+    monkeypatch.setenv(ABLATE_ENV, "line-breaks")
+    assert "FLJune" in extract_page(html, URL).record["text"]

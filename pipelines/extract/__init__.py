@@ -8,7 +8,8 @@ Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`
 Which module does what: ``decode`` (bytes → text), ``structured`` (extruct: JSON-LD,
 microdata, OpenGraph), ``titles``, ``bylines``, ``dates``, ``sections``, ``language``,
 ``images`` (lead image + credit), ``body`` (trafilatura + paragraph clean-up, with the
-wording rules in ``boilerplate``), ``page_type`` (article or not) and ``record`` (assembly).
+wording rules in ``boilerplate``), ``page_type`` (article or not), ``record`` (assembly) and
+``rules`` (named rules an ablation can switch off: ``NEWSARCHIVE_EXTRACT_ABLATE``).
 """
 
 from __future__ import annotations

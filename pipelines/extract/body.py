@@ -21,7 +21,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from . import boilerplate
+from . import boilerplate, rules
 from .blocks import complete
 from .images import credit_line
 from .text_utils import clean, fold
@@ -87,20 +87,32 @@ class Body:
         return "\n\n".join(self.paragraphs)
 
 
+def _text_with_breaks(el: HtmlElement) -> str:
+    """The element's text, a trafilatura ``<lb/>`` read as a space ("FL<lb/>June" is two
+    words, as the browser shows them on two lines)."""
+    out = [el.text or ""]
+    for child in el:
+        out.append(" " if child.tag == "lb" else _text_with_breaks(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
 def _paragraphs(body: HtmlElement) -> list[str]:
+    text_of = _text_with_breaks if rules.enabled("line-breaks") else (
+        lambda el: "".join(el.itertext()))
     out: list[str] = []
     for el in body:
         if el.tag == "list":
-            items = [clean("".join(item.itertext())) for item in el.iter("item")]
+            items = [clean(text_of(item)) for item in el.iter("item")]
             out += [i for i in items if i]
         elif el.tag == "table":
             for row in el.iter("row"):
-                cells = [clean("".join(c.itertext())) for c in row.iter("cell")]
+                cells = [clean(text_of(c)) for c in row.iter("cell")]
                 line = " | ".join(c for c in cells if c)
                 if line:
                     out.append(line)
         else:
-            text = clean("".join(el.itertext()))
+            text = clean(text_of(el))
             if text:
                 out.append(text)
     return out

@@ -17,28 +17,58 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from .structured import Structured
-from .text_utils import clean, first_str
+from . import rules
+from .text_utils import clean, first_str, fold
 
-# Labels that introduce an image credit (English, German, French, Spanish, Italian, Dutch…).
+# Labels that introduce an image credit (English, German, French, Spanish, Italian, Dutch,
+# Portuguese, Polish, Scandinavian, Finnish, Vietnamese).
 CREDIT_LABEL = (
     r"(?:image|photo|picture|video|header|featured|lead|cover|top)\s+(?:source|credits?|courtesy)|"
     r"photo\s*credits?|photographs?|photography|photos?|pictures?|pics?|images?|credits?|"
     r"bildquelle|bildnachweis|bilder|bild|fotos?|quelle\s+bild|crédits?(?:\s+photos?)?|"
     r"cr[ée]dito(?:\s+foto)?|"
-    r"photographie|fotograf[íi]a|imagen|immagine|afbeelding|beeld|source\s+image|illustration"
+    r"photographie|fotograf[íi]a|imagen|immagine|afbeelding|beeld|source\s+image|illustration|"
+    r"symbolfoto|symbolbild|archivfoto|archivbild|imagem|zdj[eę]cie|fot|billede|bilde|kuva|ảnh"
 )
-_LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE)
-_INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.IGNORECASE)
-_TRAILING = re.compile(rf"(?:^|(?<=[.!?)])\s+|\s[|–—-]\s|\s{{2,}})(?:{CREDIT_LABEL})\s*[:：]\s*(?P<name>[^.]+?)\s*\.?\s*$",
+# A label's end: a colon, or the full stop of the abbreviation "Fot." (Polish).
+_END = r"\s*(?:[:：]|(?<=[Ff][Oo][Tt])\.)\s*"
+_LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL}){_END}(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE)
+_INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL}){_END}(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.IGNORECASE)
+_TRAILING = re.compile(rf"(?:^|(?<=[.!?)])\s+|\s[|–—-]\s|\s{{2,}})(?:{CREDIT_LABEL}){_END}(?P<name>[^.]+?)\s*\.?\s*$",
                        re.IGNORECASE)
 # "… (AP Photo/Jane Doe)", "… (Photo by Jane Doe)"; "… Foto: Jane Doe" with no full stop before.
 _AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]]+|Photo by [^)\]]+"
                      r"|(?<=File:\s)[^)\]]+|(?<=File:)[^)\]]+)[)\]]\s*\.?\s*$")
 _LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
                            r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
-_COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{4}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
+_COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{{4}}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
+# Unlabelled credits printed after the caption: "… | Jane Doe/AFP", "… (Getty Images)",
+# "… REUTERS/Jane Doe"; each only when what follows is shaped like a credit.
+_PIPE_TAIL = re.compile(r"\s[|]\s+(?P<name>[^|]{2,100}?)\s*$")
+_PAREN_TAIL = re.compile(r"(?:^|\s)\((?P<name>[^()]{2,80})\)\s*\.?\s*$")
+_SLASH_TAIL = re.compile(r"(?:(?<=[.!?»”\"])\s+)(?P<name>\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,4}"
+                         r"\s?/\s?\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,5})\s*$")
+_NOT_CREDITS = frozenset({"file", "archive", "archiv", "archivo", "archives", "left", "right",
+                          "centre", "center", "top", "bottom", "above", "below", "pictured",
+                          "video", "photo", "photos", "foto", "fotos", "image", "illustration",
+                          "symbolbild", "symbolfoto", "archivbild", "archivfoto"})
 _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "attribution",
                    "author")
+
+
+def credit_shaped(text: str) -> bool:
+    """A short name, agency or "Name/Agency", not a sentence: up to ten words, starting with a
+    capital (or an agency written in lower case beside a slash or ©), not ending a sentence."""
+    text = clean(text)
+    words = text.split()
+    if (not 1 <= len(words) <= 10 or len(text) > 100 or fold(text) in _NOT_CREDITS
+            or text.startswith(("@", "#"))):  # a handle is a signature, not a credit
+        return False
+    if re.search(r"[!?]$|[.!?]\s+\w", text) or re.search(r"\w{5,}\.$", text):
+        return False
+    first = next((ch for ch in text if ch.isalpha()), "")
+    return bool(first) and (first.isupper() or not first.islower() or "/" in text
+                            or "©" in text or len(words) <= 2 and len(text) <= 20)
 
 
 def clean_credit(raw: str) -> str | None:
@@ -46,9 +76,13 @@ def clean_credit(raw: str) -> str | None:
     if name.startswith(("(", "[")) and name.endswith((")", "]")):
         name = name[1:-1].strip()
     name = re.sub(r"^(?:credit\s*(?:\.\.\.|…)|file:)\s*", "", name, flags=re.IGNORECASE)
-    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*(?:[:：]\s*|(?=©))", "", name, flags=re.IGNORECASE)
+    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*(?:[:：]\s*|(?<=[Ff][Oo][Tt])\.\s*|(?=©))", "", name,
+                  flags=re.IGNORECASE)
     name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.IGNORECASE).strip(" .,;:")
     name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.IGNORECASE)
+    # a credit element that names its source ("Quelle: BDEW", "Fuente: EFE")
+    name = re.sub(r"^(?:source|quelle|fuente|fonte|źródło|kilde|källa|bron)\s*:\s*", "", name,
+                  flags=re.IGNORECASE)
     if not name or len(name) > 120:
         return None
     return name
@@ -63,6 +97,13 @@ def split_credit(text: str) -> tuple[str, str | None]:
             credit = clean_credit(m.group("name"))
             if credit:
                 return clean(text[: m.start()]).rstrip(" |–—-"), credit
+    if rules.enabled("caption-tail-credit"):
+        for pattern in (_PIPE_TAIL, _PAREN_TAIL, _SLASH_TAIL):
+            m = pattern.search(text)
+            if m and m.start() > 0 and credit_shaped(m.group("name")):
+                credit = clean_credit(m.group("name"))
+                if credit:
+                    return clean(text[: m.start()]).rstrip(" |–—-"), credit
     return text, None
 
 
@@ -80,7 +121,10 @@ def _key(url: str) -> str:
     path = urlsplit(url).path.rsplit("/", 1)[-1].lower()
     path = re.sub(r"-\d+x\d+(?=\.\w+$)", "", path)
     path = re.sub(r"-(?:scaled|e\d+)(?=\.\w+$)", "", path)
-    return path.rsplit(".", 1)[0]
+    key = path.rsplit(".", 1)[0]
+    if rules.enabled("lead-figure"):  # "1200x675_name", "name_768x432": one picture
+        key = re.sub(r"(?:^|[-_])\d{2,4}x\d{2,4}(?=[-_]|$)", "", key).strip("-_") or key
+    return key
 
 
 def _img_src(img: HtmlElement) -> str | None:
@@ -110,8 +154,11 @@ def _ld_image(data: Structured) -> dict | None:
                 if credit:
                     credit = clean_credit(credit)
                     break
-            return {"url": url, "caption": first_str(value.get("caption"))
-                    or first_str(value.get("description")), "credit": credit}
+            caption = first_str(value.get("caption")) or first_str(value.get("description"))
+            name = first_str(value.get("name"))
+            if not caption and name and rules.enabled("ld-image-object") and len(name.split()) >= 4:
+                caption = name
+            return {"url": url, "caption": caption, "credit": credit}
     return None
 
 
@@ -129,39 +176,131 @@ _CAPTION_CLASS = etree.XPath("descendant::*/@class[contains(.,'caption') or cont
 _ARTICLE_BODY = etree.XPath("descendant::*/@itemprop[.='articleBody']/..")
 
 
-def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
-    cap_el = None
+def _spaced_text(el: HtmlElement) -> str:
+    """Text with element boundaries as spaces ("<span>Caption.</span><span>Getty</span>")."""
+    text = clean(" ".join(t for t in el.itertext() if isinstance(t, str)))
+    return re.sub(r"\s+([.,;:!?)»”])", r"\1", text)
+
+
+_NOT_CAPTION_TEXT = frozenset({"script", "style", "noscript", "template", "button", "svg",
+                               "picture", "source", "img"})
+
+
+def _caption_element(container: HtmlElement) -> HtmlElement | None:
     for el in container.iter("figcaption"):
-        cap_el = el
-        break
-    if cap_el is None:
-        found = _CAPTION_CLASS(container)
-        cap_el = found[0] if found else None
-    scope = cap_el if cap_el is not None else container
-    credit = None
-    el_text = ""
-    for el in scope.iter():
-        if el is scope:
+        return el
+    found = _CAPTION_CLASS(container)
+    if found:
+        return found[0]
+    if rules.enabled("figure-credit") and container.tag == "figure":
+        # a <figcaption> printed right after its <figure>
+        after = container.getnext()
+        if after is not None and (after.tag == "figcaption" or "caption" in (after.get("class") or "").lower()):
+            return after
+    return None
+
+
+def _credit_element(scopes: list[HtmlElement]) -> tuple[HtmlElement | None, str | None]:
+    """The first element marked as a credit (class credit/copyright/source…, or ``<cite>``)."""
+    cite = rules.enabled("figure-credit")
+    for scope in scopes:
+        for el in scope.iter():
+            if el is scope or not isinstance(el.tag, str):
+                continue
+            cls = f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower()
+            if any(c in cls for c in _CREDIT_CLASSES) or (cite and el.tag == "cite"):
+                credit = clean_credit(el.text_content())
+                if credit:
+                    return el, credit
+    return None, None
+
+
+def _last_part_credit(cap_el: HtmlElement) -> tuple[str, str] | None:
+    """A caption printed as parts whose last is a credit: ``<span>Caption.</span><span>Jane
+    Doe/AFP</span>`` → (caption, credit); the part before ends a sentence, or the credit is in
+    brackets."""
+    parts = [el for el in cap_el if isinstance(el.tag, str) and el.tag not in _NOT_CAPTION_TEXT
+             and clean(el.text_content())]
+    while len(parts) == 1 and not clean(cap_el.text or "") and not clean(parts[0].tail or ""):
+        cap_el = parts[0]
+        parts = [el for el in cap_el if isinstance(el.tag, str)
+                 and el.tag not in _NOT_CAPTION_TEXT and clean(el.text_content())]
+    if len(parts) < 2 or clean(parts[-1].tail or ""):
+        return None
+    last = clean(parts[-1].text_content())
+    rest = clean(_spaced_text(cap_el)[: -len(last)] if _spaced_text(cap_el).endswith(last) else "")
+    bracketed = last.startswith("(") and last.endswith(")")
+    if not rest or not credit_shaped(last.strip("()")):
+        return None
+    if not (bracketed or rest.endswith((".", "!", "?", "»", "”", '"'))):
+        return None
+    credit = clean_credit(last)
+    return (rest, credit) if credit else None
+
+
+_BESIDE_TAGS = frozenset({"small", "footer", "cite"})
+
+
+def _text_beside_caption(container: HtmlElement, cap_el: HtmlElement | None) -> str | None:
+    """A credit printed in the figure outside its caption: a ``<footer>``, ``<small>`` or
+    ``<cite>`` of credit shape, or any element whose own text is a labelled credit
+    ("© Jane Doe", "Foto: Jane Doe"); never a link or a button's text."""
+    if container.tag != "figure":
+        return None
+    for el in container.iter():
+        if not isinstance(el.tag, str) or el.tag in _NOT_CAPTION_TEXT or el is cap_el:
             continue
-        cls = f"{el.get('class') or ''} {el.get('itemprop') or ''}".lower()
-        if any(c in cls for c in _CREDIT_CLASSES):
-            credit = clean_credit(el.text_content())
-            if credit:
-                el_text = clean(el.text_content())
-                break
+        if any(a is cap_el or a.tag in _NOT_CAPTION_TEXT or a.tag == "a"
+               for a in el.iterancestors()) or el.tag == "a":
+            continue
+        if any(isinstance(c.tag, str) and clean(c.text_content()) for c in el):
+            continue  # the innermost element holding the text
+        text = clean(el.text_content())
+        if not text or not credit_shaped(text):
+            continue
+        if el.tag in _BESIDE_TAGS or credit_line(text):
+            return text
+    return None
+
+
+def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
+    cap_el = _caption_element(container)
+    wide = rules.enabled("figure-credit")
+    scopes = [container] if wide else [cap_el if cap_el is not None else container]
+    if wide and cap_el is not None and not any(a is container for a in cap_el.iterancestors()):
+        scopes.append(cap_el)
+    credit_el, credit = _credit_element(scopes)
+    el_text = "" if credit_el is None else (
+        _spaced_text(credit_el) if wide else clean(credit_el.text_content()))
     if cap_el is None:
+        if wide and not credit:
+            beside = _text_beside_caption(container, None)
+            credit = clean_credit(beside) if beside else None
         return None, credit
-    caption = clean(cap_el.text_content())
+    caption = _spaced_text(cap_el) if wide else clean(cap_el.text_content())
     if credit and el_text and caption.endswith(el_text):
         caption = clean(caption[: -len(el_text)])
     elif credit and el_text:
         caption = clean(caption.replace(el_text, " "))
+    if wide and not credit:
+        parts = _last_part_credit(cap_el)
+        if parts:
+            caption, credit = parts
     caption, inline_credit = split_credit(caption)
+    if wide and not (credit or inline_credit):
+        beside = _text_beside_caption(container, cap_el)
+        credit = clean_credit(beside) if beside else None
     return caption or None, credit or inline_credit
 
 
 def _article_root(tree: HtmlElement) -> HtmlElement:
-    found = tree.find(".//article")
+    found = None
+    if rules.enabled("lead-figure"):
+        # the article holding the headline, not a teaser <article> before it
+        holders = _HEADLINE_ARTICLE(tree)
+        found = holders[0] if holders else None
+    if found is None:
+        found = tree.find(".//article")
     if found is None:
         article_bodies = _ARTICLE_BODY(tree)
         found = article_bodies[0] if article_bodies else None
@@ -170,6 +309,30 @@ def _article_root(tree: HtmlElement) -> HtmlElement:
     if found is None:
         found = tree.find(".//body")
     return found if found is not None else tree
+
+
+_HEADLINE_ARTICLE = etree.XPath("(//h1)[1]/ancestor::article[1]")
+
+
+_NOT_ALT_CAPTION = re.compile(r"\.(?:jpe?g|png|webp|gif)\b|\blogo\b", re.IGNORECASE)
+
+
+def _image_alt(img: HtmlElement | None, data: Structured, tree: HtmlElement) -> str | None:
+    """The picture's own description: its alt/title, else og:image:alt; a few words, never a
+    file name, a logo's name nor the headline repeated."""
+    values = [img.get("alt"), img.get("title")] if img is not None else []
+    values += [data.first_meta("og:image:alt", "twitter:image:alt")]
+    h1 = tree.find(".//h1")
+    titles = {fold(t) for t in (first_str(data.og.get("og:title")), data.first_meta("og:title"),
+                                h1.text_content() if h1 is not None else None,
+                                tree.findtext(".//title")) if t}
+    for value in values:
+        text = clean(value)
+        key = fold(text)
+        if (len(text.split()) >= 4 and not _NOT_ALT_CAPTION.search(text)
+                and not any(key == t or t.startswith(key) for t in titles)):
+            return text
+    return None
 
 
 def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
@@ -188,28 +351,56 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
     caption = credit = None
     wanted = _key(image_url)
     match = None
-    for img in tree.iter("img"):
+    # the article's own rendition first, not a teaser of the same story in a sidebar
+    candidates = (*root.iter("img"), *tree.iter("img")) if rules.enabled("lead-figure") \
+        else tree.iter("img")
+    for img in candidates:
         src = _img_src(img)
         if src and _key(src) == wanted:
             match = img
             break
+    if match is None and ld and ld.get("url") and rules.enabled("lead-figure"):
+        ld_key = _key(urljoin(url, ld["url"]))
+        match = next((img for img in tree.iter("img") if _key(_img_src(img) or "") == ld_key), None)
     container = _figure_of(match) if match is not None else None
     if container is None and match is not None:
         container = _credit_wrapper(match)
     if container is None and figure_img is not None and match is None:
         container = _figure_of(figure_img) if figure_img is not None else None
-        container = container if container is not None and _is_first_in_article(figure_img, root) else None
+        first = _is_first_in_article(figure_img, root) or (
+            rules.enabled("lead-figure") and _before_text(figure_img, root))
+        container = container if container is not None and first else None
     if container is None and match is None:
         # og:image is another rendition of the lead picture: the lead figure's caption
         container = _lead_figure(root)
     if container is not None:
         caption, credit = _caption_and_credit(container)
-    if ld and (ld.get("url") and _key(urljoin(url, ld["url"])) == wanted):
+    if ld and (ld.get("url") and _key(urljoin(url, ld["url"])) == wanted
+               or rules.enabled("ld-image-object") and ld.get("url") and container is None):
         caption = caption or ld.get("caption")
         credit = credit or ld.get("credit")
     if caption and not credit:
         caption, credit = split_credit(caption)
+    if not caption and rules.enabled("alt-caption"):
+        alt = _image_alt(match if match is not None else figure_img if container is not None
+                         else None, data, tree)
+        if alt:
+            caption, alt_credit = split_credit(alt)
+            credit = credit or alt_credit
     return {"url": image_url, "caption": caption or None, "credit": credit or None}
+
+
+def _before_text(img: HtmlElement, root: HtmlElement) -> bool:
+    """At most one paragraph of text (a standfirst) comes before the image in the article."""
+    long_paragraphs = 0
+    for el in root.iter("img", "p"):
+        if el is img:
+            return True
+        if el.tag == "p" and len(clean(el.text_content())) >= 150:
+            long_paragraphs += 1
+            if long_paragraphs > 1:
+                return False
+    return False
 
 
 def _credit_wrapper(img: HtmlElement) -> HtmlElement | None:

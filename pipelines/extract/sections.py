@@ -7,6 +7,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
+from . import rules
 from .structured import Structured, type_names
 from .text_utils import clean, first_str, fold
 
@@ -136,20 +137,35 @@ def _visible_tags(tree: HtmlElement) -> list[str]:
     return [clean(a.text_content()) for a in _TAG_LINKS(tree)]
 
 
-def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
-    """Declared tags (article:tag, else the article's keywords, else news_keywords), else the
-    visible tag links.  One article:tag holding a comma list is split; keywords that are
-    links (microdata ``<a itemprop=keywords>``) give way to the link texts; CMS flags
-    (``autoplay_video``, ``@river``) are not tags."""
+def _declared_tags(data: Structured) -> list[str]:
+    tags: list[str] = list(dict.fromkeys(data.og.get("article:tag", [])
+                                         + data.all_meta("article:tag")))
+    if len(tags) == 1 and "," in tags[0]:
+        tags = _split_keywords(tags[0])
+    return tags
+
+
+def _sources(data: Structured) -> list[str]:
+    """The first declared list: article:tag, else the article's schema.org keywords, else
+    news_keywords, else (with the rule) the meta keywords."""
     article = data.article()
-    sources: list[str] = list(dict.fromkeys(data.og.get("article:tag", [])
-                                            + data.all_meta("article:tag")))
-    if len(sources) == 1 and "," in sources[0]:
-        sources = _split_keywords(sources[0])
-    if not sources and article:
-        sources = _split_keywords(article.get("keywords"))
-    if not sources:
-        sources = _split_keywords(",".join(data.all_meta("news_keywords")))
+    order = [lambda: _declared_tags(data),
+             lambda: _split_keywords(article.get("keywords")) if article else [],
+             lambda: _split_keywords(",".join(data.all_meta("news_keywords")))]
+    if rules.enabled("meta-keywords"):
+        order.append(lambda: _split_keywords(",".join(data.all_meta("keywords"))))
+    for source in order:
+        found = source()
+        if found:
+            return found
+    return []
+
+
+def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
+    """The article's declared topic list (see ``_sources``), else the visible tag links.
+    Keywords that are links (microdata ``<a itemprop=keywords>``) give way to the link texts;
+    CMS flags (``autoplay_video``, ``@river``) are not tags."""
+    sources = _sources(data)
     if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
         sources = _visible_tags(tree)
     tags: list[str] = []

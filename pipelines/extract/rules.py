@@ -1,0 +1,30 @@
+"""Named extraction rules that an ablation can switch off.
+
+``NEWSARCHIVE_EXTRACT_ABLATE=name[,name…]`` in the environment turns the named rules off (the
+benchmark ``bench/news_dev.py --ablate NAME`` sets it for its worker processes); unknown names
+are an error there, not here.  Read at call time, so a test can switch a rule with
+``monkeypatch.setenv``.
+"""
+
+from __future__ import annotations
+
+import os
+
+ABLATE_ENV = "NEWSARCHIVE_EXTRACT_ABLATE"
+
+RULES: dict[str, str] = {
+    "line-breaks": "trafilatura's <lb/> inside a paragraph is a word separator",
+    "caption-tail-credit": "unlabelled credit after a caption: '| Name', '(Agency)', 'REUTERS/Name'",
+    "figure-credit": "credit anywhere in the lead figure: credit spans, <cite>, a last caption "
+                     "part, text beside the caption; a <figcaption> right after its <figure>",
+    "lead-figure": "the lead figure when og:image matches no <img>: the headline's article, "
+                   "the ImageObject's picture, the first figure before the text",
+    "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
+    "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
+    "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
+}
+
+
+def enabled(name: str) -> bool:
+    off = os.environ.get(ABLATE_ENV)
+    return not off or name not in {n.strip() for n in off.split(",")}

@@ -1,0 +1,225 @@
+"""Lead image caption and credit on news-page layouts (synthetic pages, original text).
+
+Each rule test also switches its rule off (``NEWSARCHIVE_EXTRACT_ABLATE``) and checks the
+result changes: the page exercises the rule, not something else.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipelines.extract import extract
+from pipelines.extract.images import credit_shaped, split_credit
+from pipelines.extract.rules import ABLATE_ENV, RULES
+from tests.synthetic_pages import news_page
+
+URL = "https://news.example/2025/04/harbour-ferry/"
+OG = "<meta property='og:image' content='https://cdn.news.example/img/ferry-1200x630.jpg'>"
+TEXT = "".join(
+    f"<p>The harbour board met again on day {i} to discuss the ferry timetable, the crews and "
+    f"the second boat the operators want for the summer season on the islands.</p>"
+    for i in range(1, 9))
+
+
+def article(figure: str, before: str = "") -> str:
+    return f"<article><h1>Ferry timetable approved</h1>{before}{figure}{TEXT}</article>"
+
+
+def image_of(html: str) -> dict:
+    return extract(html, URL)["image"]
+
+
+def without(rule: str, monkeypatch: pytest.MonkeyPatch, html: str) -> dict:
+    assert rule in RULES
+    monkeypatch.setenv(ABLATE_ENV, rule)
+    try:
+        return image_of(html)
+    finally:
+        monkeypatch.delenv(ABLATE_ENV)
+
+
+@pytest.mark.parametrize(("caption", "expected"), [
+    ("The ferry leaves the pier. | Jane Doe/AFP", ("The ferry leaves the pier.", "Jane Doe/AFP")),
+    ("The ferry leaves the pier. (Getty Images)", ("The ferry leaves the pier.", "Getty Images")),
+    ("The ferry leaves the pier (AP)", ("The ferry leaves the pier", "AP")),
+    ("The ferry leaves the pier. REUTERS/Jane Doe",
+     ("The ferry leaves the pier.", "REUTERS/Jane Doe")),
+    ("Die Fähre legt ab. Max Muster/dpa", ("Die Fähre legt ab.", "Max Muster/dpa")),
+])
+def test_unlabelled_credit_after_the_caption(caption: str, expected: tuple,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    assert split_credit(caption) == expected
+    monkeypatch.setenv(ABLATE_ENV, "caption-tail-credit")
+    assert split_credit(caption)[1] is None
+
+
+@pytest.mark.parametrize("caption", [
+    "The ferry leaves the pier (left).",
+    "The ferry leaves the pier (file).",
+    "The crossing takes 50/50 minutes in winter",
+    "Ferries run hourly | Timetable changes in April, when the new boats arrive and the crews.",
+    "The ferry at the pier (photographed on Monday by the harbour master from the tower)",
+])
+def test_caption_endings_that_are_not_credits(caption: str) -> None:
+    assert split_credit(caption)[1] is None
+
+
+@pytest.mark.parametrize(("line", "name"), [
+    ("Fot. Jan Kowalski", "Jan Kowalski"),
+    ("Zdjęcie: Anna Nowak", "Anna Nowak"),
+    ("Imagem: João Silva", "João Silva"),
+    ("Kuva: Matti Meikäläinen", "Matti Meikäläinen"),
+    ("Symbolbild: picture alliance/dpa", "picture alliance/dpa"),
+    ("Ảnh: Nguyễn Văn A", "Nguyễn Văn A"),
+    ("Crédit : Claire Dubois", "Claire Dubois"),
+])
+def test_credit_labels_in_more_languages(line: str, name: str) -> None:
+    assert split_credit(line) == ("", name)
+
+
+def test_credit_shape() -> None:
+    assert credit_shaped("Jane Doe/AFP") and credit_shaped("picture alliance/dpa")
+    assert credit_shaped("dpa") and credit_shaped("Getty Images")
+    assert not credit_shaped("The ferry leaves the pier at six. It is late.")
+    assert not credit_shaped("left") and not credit_shaped("File")
+    assert not credit_shaped("@islander")
+
+
+def test_credit_span_beside_the_figcaption(monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption>The new ferry at the pier.</figcaption>"
+              "<span class='img-copyright'>Jane Doe/Harbour Press</span></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["credit"] == "Jane Doe/Harbour Press"
+    assert image_of(html)["caption"] == "The new ferry at the pier."
+    assert without("figure-credit", monkeypatch, html)["credit"] is None
+
+
+def test_credit_element_naming_its_source() -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption>The new ferry at the pier. <span class='credit'>Quelle: Hafenamt"
+              "</span></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["credit"] == "Hafenamt"
+
+
+def test_cite_in_the_caption_is_the_credit(monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption><p>The new ferry at the pier. <cite>Harbour Press</cite></p>"
+              "</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at the pier.", "credit": "Harbour Press"}
+    assert without("figure-credit", monkeypatch, html)["credit"] is None
+
+
+def test_last_part_of_a_caption_is_the_credit(monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption><span class='a1'>The new ferry at the pier.</span>"
+              "<span class='a2'>Jane Doe</span></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["caption"] == "The new ferry at the pier."
+    assert image_of(html)["credit"] == "Jane Doe"
+    off = without("figure-credit", monkeypatch, html)
+    assert off["credit"] is None and off["caption"] == "The new ferry at the pier.Jane Doe"
+
+
+def test_text_on_the_picture_outside_the_caption(monkeypatch: pytest.MonkeyPatch) -> None:
+    on_picture = ("<figure><div><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+                  "<small>© Jane Doe</small></div>"
+                  "<figcaption>The new ferry at the pier.</figcaption></figure>")
+    under = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+             "<figcaption>The new ferry at the pier.</figcaption><footer>Harbour Press</footer>"
+             "</figure>")
+    for figure, credit in ((on_picture, "Jane Doe"), (under, "Harbour Press")):
+        html = news_page("Ferry timetable approved", article(figure), OG)
+        assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                                  "caption": "The new ferry at the pier.", "credit": credit}
+        assert without("figure-credit", monkeypatch, html)["credit"] is None
+
+
+def test_figcaption_printed_after_its_figure(monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<div><figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'></figure>"
+              "<figcaption><span>The new ferry at the pier</span>"
+              "<span class='caption-author'>Jane Doe</span></figcaption></div>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["caption"] == "The new ferry at the pier"
+    assert image_of(html)["credit"] == "Jane Doe"
+    assert without("figure-credit", monkeypatch, html)["credit"] is None
+
+
+def test_sized_rendition_of_og_image_in_the_article_not_the_teaser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    teaser = ("<aside><article><figure><img src='https://cdn.news.example/img/160x90_ferry.jpg'>"
+              "<figcaption>Teaser picture (Teaser Agency)</figcaption></figure>"
+              "<h2>Ferry story</h2></article></aside>")
+    og = "<meta property='og:image' content='https://cdn.news.example/img/1200x630_ferry.jpg'>"
+    lead = ("<div class='lead-picture'><img src='https://cdn.news.example/img/1536x864_ferry.jpg'>"
+            "<div class='caption'>The new ferry at the pier. "
+            "<span class='credit'>Jane Doe</span></div></div>")
+    html = news_page("Ferry timetable approved", teaser + article(lead), og)
+    assert image_of(html)["credit"] == "Jane Doe"
+    assert without("lead-figure", monkeypatch, html)["credit"] != "Jane Doe"
+
+
+def test_lead_figure_after_a_standfirst(monkeypatch: pytest.MonkeyPatch) -> None:
+    standfirst = ("<p>The harbour board approved the new ferry timetable on Monday evening "
+                  "after residents of the islands asked for an earlier crossing on weekdays "
+                  "for years.</p>")
+    figure = ("<figure><img src='https://cdn.news.example/img/other-crop.jpg' width='800'>"
+              "<figcaption>The new ferry at the pier. Photo: Jane Doe</figcaption></figure>")
+    html = news_page("Ferry timetable approved",
+                     "<article><h1>Ferry timetable approved</h1><img src='/logo.png'>"
+                     f"{standfirst}{figure}{TEXT}</article>", OG)
+    assert image_of(html)["credit"] == "Jane Doe"
+    assert without("lead-figure", monkeypatch, html)["credit"] is None
+
+
+def test_image_object_name_as_caption(monkeypatch: pytest.MonkeyPatch) -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", '
+          '"@type": "NewsArticle", "headline": "Ferry timetable approved", "image": {'
+          '"@type": "ImageObject", "url": "https://cdn.news.example/img/ferry.jpg", '
+          '"name": "The new ferry at the pier on Monday", "creditText": "Jane Doe"}}</script>')
+    html = news_page("Ferry timetable approved", article(""), ld)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry.jpg",
+                              "caption": "The new ferry at the pier on Monday",
+                              "credit": "Jane Doe"}
+    assert without("ld-image-object", monkeypatch, html)["caption"] is None
+
+
+def test_image_object_of_another_rendition(monkeypatch: pytest.MonkeyPatch) -> None:
+    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", '
+          '"@type": "NewsArticle", "headline": "Ferry timetable approved", "image": {'
+          '"@type": "ImageObject", "url": "https://cdn.news.example/img/ferry-square.jpg", '
+          '"caption": "The new ferry at the pier", "copyrightHolder": "Harbour Press"}}</script>')
+    html = news_page("Ferry timetable approved", article(""), OG + ld)
+    assert image_of(html)["credit"] == "Harbour Press"
+    assert without("ld-image-object", monkeypatch, html)["credit"] is None
+
+
+def test_alt_text_is_the_last_resort_caption(monkeypatch: pytest.MonkeyPatch) -> None:
+    head = OG + ("<meta property='og:image:alt' content='The new ferry leaves the pier at six. "
+                 "(AP Photo/Jane Doe)'>")
+    html = news_page("Ferry timetable approved", article(""), head)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry leaves the pier at six.",
+                              "credit": "AP Photo/Jane Doe"}
+    assert without("alt-caption", monkeypatch, html)["caption"] is None
+
+
+@pytest.mark.parametrize("alt", ["Ferry timetable approved", "Logo of the Harbour News Group",
+                                 "ferry-boat-pier-1200x630.jpg at the pier today"])
+def test_alt_that_is_no_caption(alt: str) -> None:
+    img = f"<img src='https://cdn.news.example/img/ferry-1200x630.jpg' alt='{alt}'>"
+    html = news_page("Ferry timetable approved", article(img), OG)
+    assert image_of(html)["caption"] is None
+
+
+def test_no_credit_where_none_is_printed() -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption>The new ferry at the pier, where the crews wait for the first "
+              "crossing of the day.</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at the pier, where the crews wait for "
+                                         "the first crossing of the day.", "credit": None}
