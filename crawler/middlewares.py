@@ -115,7 +115,7 @@ class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
             if type(response) is not Response:
                 # e.g. a handler that typed it from Content-Type alone: a TextResponse over
                 # gzip bytes would be charset-sniffed by the first reader of ``.text``.
-                response = response.replace(cls=Response)
+                response = Response(**{name: getattr(response, name) for name in Response.attributes})
             return response
         return super().process_response(request, response)
 

@@ -7,7 +7,9 @@ import zlib
 
 import pytest
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response
+from scrapy.http.response import text as scrapy_text
 from scrapy.utils.test import get_crawler
 
 from crawler.middlewares import (
@@ -89,3 +91,70 @@ def test_corrupt_gzip_is_left_to_scrapy(middleware) -> None:
     with pytest.raises((EOFError, OSError, zlib.error)):  # Scrapy's own handling: an error
         middleware.process_response(request, response)
     assert DECODING_DEFERRED_META not in request.meta
+
+
+# A head as many news pages have it: ads refreshed by script, a no-JS reload in <noscript>.
+AD_REFRESH_HEAD = (b'<script>googletag.cmd.push(function(){setInterval(function(){'
+                   b'googletag.pubads().refresh();},60000);});</script>'
+                   b'<noscript><meta http-equiv="refresh" content="0; url=/?nojs=1"></noscript>')
+
+
+@pytest.mark.parametrize(
+    ("head", "settings"),
+    [
+        (AD_REFRESH_HEAD, {}),
+        # a refresh too slow for MetaRefreshMiddleware to follow (METAREFRESH_MAXDELAY)
+        (b'<meta http-equiv="refresh" content="300; url=/latest">', {}),
+        # the crawl follows no meta refresh at all
+        (b'<meta http-equiv="refresh" content="0; url=/elsewhere">', {"METAREFRESH_ENABLED": False}),
+    ],
+    ids=["ad-refresh-and-noscript", "slower-than-maxdelay", "metarefresh-off"],
+)
+def test_refresh_that_is_never_followed_keeps_the_page_compressed(head: bytes, settings: dict) -> None:
+    crawler = get_crawler(Spider, settings_dict=settings)
+    crawler.spider = crawler._create_spider("test")
+    middleware = DeferredDecompressionMiddleware.from_crawler(crawler)
+    request, response = _exchange(gzip.compress(PAGE.replace(b"<head>", b"<head>" + head)),
+                                  content_type="text/html")
+    out = middleware.process_response(request, response)
+    assert out.body == response.body
+    assert request.meta[DECODING_DEFERRED_META] is True
+
+
+class _TextSpy(HtmlResponse):
+    """An HtmlResponse that counts reads of ``.text`` (test-only spy)."""
+
+    text_reads = 0
+
+    @property
+    def text(self) -> str:
+        type(self).text_reads += 1
+        return super().text
+
+
+def test_deferred_body_is_never_charset_sniffed(monkeypatch) -> None:
+    """A handler may type a gzip body as HTML from Content-Type alone: no charset declared,
+    MetaRefreshMiddleware's ``.text`` would make Scrapy guess one from the compressed bytes."""
+    sniffed: list[bytes] = []
+
+    def spy_from_bytes(data: bytes, *args, **kwargs):
+        sniffed.append(bytes(data[:2]))
+        return real_from_bytes(data, *args, **kwargs)
+
+    real_from_bytes = scrapy_text.from_bytes
+    monkeypatch.setattr(scrapy_text, "from_bytes", spy_from_bytes)
+    _TextSpy.text_reads = 0
+    request = Request("http://news.example/2025/03/harbour", meta={DEFER_DECODING_META: True})
+    body = gzip.compress(PAGE, 6)
+    response = _TextSpy(request.url, headers={"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                        body=body, request=request)
+
+    crawler = get_crawler(Spider)
+    crawler.spider = crawler._create_spider("test")
+    out = DeferredDecompressionMiddleware.from_crawler(crawler).process_response(request, response)
+    after_refresh = MetaRefreshMiddleware.from_crawler(crawler).process_response(request, out)
+
+    assert sniffed == []  # charset_normalizer never saw the compressed bytes
+    assert _TextSpy.text_reads == 0
+    assert after_refresh is out
+    assert type(out) is Response and out.body == body
