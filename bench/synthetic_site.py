@@ -510,6 +510,8 @@ class SiteServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()  # the Python server's port line
         self.proc = None
 
     def stop(self) -> None:
