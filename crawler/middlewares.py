@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS, HttpCompressionMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.html import get_meta_refresh
@@ -77,12 +78,53 @@ class PrivateAddressMiddleware:
 # its body was left encoded (Scrapy then makes it a plain ``Response``, whatever the type).
 DEFER_DECODING_META = "newsarchive_defer_decoding"
 DECODING_DEFERRED_META = "newsarchive_decoding_deferred"
-_DEFERRABLE = {b"gzip", b"x-gzip"}
 _HEAD_BYTES = 16 * 1024  # MetaRefreshMiddleware reads 4096 characters: at most 16 KiB
 
 
+def _zlib_head(body: bytes) -> bytes:
+    """gzip, or deflate with or without its zlib wrapper (as Scrapy's ``_inflate``)."""
+    if body[:2] == b"\x1f\x8b":
+        return zlib.decompressobj(wbits=31).decompress(body, _HEAD_BYTES)
+    try:
+        return zlib.decompressobj().decompress(body, _HEAD_BYTES)
+    except zlib.error:
+        return zlib.decompressobj(wbits=-15).decompress(body, _HEAD_BYTES)
+
+
+def _brotli_head(body: bytes) -> bytes:
+    import brotli
+
+    head: bytes = brotli.Decompressor().process(body, output_buffer_limit=_HEAD_BYTES)
+    return head
+
+
+def _zstd_head(body: bytes) -> bytes:
+    if sys.version_info >= (3, 14):
+        from compression import zstd
+    else:
+        from backports import zstd
+    head: bytes = zstd.ZstdDecompressor().decompress(body, max_length=_HEAD_BYTES)
+    return head
+
+
+# Every encoding Scrapy asks for (brotli and zstd only when their modules are installed): a
+# server answers with whichever it prefers, and CDNs prefer br.  Decoders of the first 16 KiB.
+_HEAD_DECODERS = {
+    encoding: decoder
+    for encodings, decoder in [
+        ((b"gzip", b"x-gzip"), _zlib_head),
+        ((b"deflate",), _zlib_head),
+        ((b"br",), _brotli_head),
+        ((b"zstd",), _zstd_head),
+    ]
+    for encoding in encodings
+    if encoding == b"x-gzip" or encoding in ACCEPTED_ENCODINGS
+}
+
+
 class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
-    """HttpCompressionMiddleware that leaves article pages compressed.
+    """HttpCompressionMiddleware that leaves article pages compressed (one encoding of those
+    Scrapy asks for: gzip, deflate, br, zstd).
 
     An article page is only archived (already done, from the raw bytes) and handed to the
     extraction workers, which decode it themselves (``pipelines.responses.decide``, with
@@ -122,14 +164,14 @@ class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
     def _deferrable(self, request: Request, response: Response) -> bool:
         encodings = [e.strip().lower() for v in response.headers.getlist("Content-Encoding")
                      for e in v.split(b",") if e.strip()]
-        if len(encodings) != 1 or encodings[0] not in _DEFERRABLE:
+        if len(encodings) != 1 or encodings[0] not in _HEAD_DECODERS:
             return False
         if not response.headers.get("Content-Type"):
             return False  # Scrapy would sniff the decoded body to choose the response class
         try:
-            head = zlib.decompressobj(wbits=31).decompress(response.body, _HEAD_BYTES)
-        except zlib.error:
-            return False  # let the middleware deal with a corrupt body as it always does
+            head = _HEAD_DECODERS[encodings[0]](response.body)
+        except Exception:  # noqa: BLE001 -- zlib.error, brotli.error, zstd.ZstdError…
+            return False  # a corrupt body: Scrapy's decoding below reports it as always
         if not head or b"\x00" in head:
             return False  # empty, binary or UTF-16: Scrapy's usual path decides
         return not self._follows_meta_refresh(request, response.url, head)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gzip
 import zlib
 
+import brotli
+
 import pytest
+from backports import zstd
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.http import HtmlResponse, Response
@@ -42,8 +45,23 @@ def _exchange(body: bytes, encoding: str | None = "gzip", *, defer: bool = True,
     return request, Response(request.url, headers=headers, body=body, request=request)
 
 
-def test_article_page_stays_compressed_and_a_worker_decodes_it(middleware) -> None:
-    request, response = _exchange(gzip.compress(PAGE))
+def _compress(encoding: str, data: bytes) -> bytes:
+    if encoding == "br":
+        return brotli.compress(data)
+    if encoding == "zstd":
+        return zstd.compress(data)
+    if encoding == "deflate":
+        return zlib.compress(data)
+    if encoding == "raw-deflate":
+        compressor = zlib.compressobj(wbits=-15)
+        return compressor.compress(data) + compressor.flush()
+    return gzip.compress(data)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "deflate", "raw-deflate", "br", "zstd"])
+def test_article_page_stays_compressed_and_a_worker_decodes_it(middleware, encoding: str) -> None:
+    # a server answers with whichever encoding it prefers of those Scrapy asks for
+    request, response = _exchange(_compress(encoding, PAGE), encoding.replace("raw-", ""))
     out = middleware.process_response(request, response)
     assert out is response and out.body == response.body
     assert request.meta[DECODING_DEFERRED_META] is True
@@ -68,13 +86,12 @@ def test_article_page_stays_compressed_and_a_worker_decodes_it(middleware) -> No
         (gzip.compress(PAGE.replace(b"<head>", b'<head><meta http-equiv="Refresh" '
                                               b'content="0;url=/elsewhere">')), "gzip", True,
          "text/html"),
-        # encodings other than gzip, and stacked ones, take Scrapy's usual path
-        (zlib.compress(PAGE), "deflate", True, "text/html"),
+        # stacked encodings take Scrapy's usual path
         (gzip.compress(gzip.compress(PAGE)), "gzip, gzip", True, "text/html"),
         # without a Content-Type Scrapy sniffs the decoded body for the response class
         (gzip.compress(PAGE), "gzip", True, None),
     ],
-    ids=["listing", "meta-refresh", "deflate", "stacked", "no-content-type"],
+    ids=["listing", "meta-refresh", "stacked", "no-content-type"],
 )
 def test_decoded_here_when_something_needs_it(middleware, body: bytes, encoding: str,
                                               defer: bool, content_type: str | None) -> None:
