@@ -306,8 +306,17 @@ def site_serving(site: Site, args: argparse.Namespace) -> Serving:
     return site.serving
 
 
+@dataclass
+class SiteRun:
+    site: Site
+    articles: int
+    server: str
+    results: list[RunResult]
+    rounds: list[dict[str, RunResult]]
+
+
 def bench_size(args: argparse.Namespace, modes: list[Mode], articles: int, work: Path,
-               site: Site, generated: dict[tuple, tuple[SiteGenerator, dict]]) -> list[RunResult]:
+               site: Site, generated: dict[tuple, tuple[SiteGenerator, dict]]) -> SiteRun:
     key = (articles, site.gzip_level, site.refresh_scripts)
     if key not in generated:
         t0 = time.monotonic()
@@ -339,32 +348,25 @@ def bench_size(args: argparse.Namespace, modes: list[Mode], articles: int, work:
                       + (f"  EXIT {result.exit_code}" if result.exit_code else ""), flush=True)
             rounds.append(this_round)
     print_table(results, modes, articles, rounds, site.name)
-    SUMMARY.append((site, articles, modes, results, rounds, f"{server.kind} {server.version}"))
-    return results
+    return SiteRun(site, articles, f"{server.kind} {server.version}", results, rounds)
 
 
-SUMMARY: list[tuple[Site, int, list[Mode], list[RunResult], list[dict[str, RunResult]], str]] = []
-
-
-def print_summary() -> None:
+def print_summary(runs: list[SiteRun], modes: list[Mode]) -> None:
     """One line per site: pages/s of each mode and its same-run ratio to wget (medians)."""
-    if not SUMMARY:
-        return
-    modes = SUMMARY[0][2]
     print("\n== summary: pages/s median (x wget: median of same-round ratios) ==")
     print("| site | articles | server | " + " | ".join(m.name for m in modes) + " |")
     print("|---|---|---|" + "---|" * len(modes))
-    for site, articles, _, results, rounds, server in SUMMARY:
+    for run in runs:
         cells = []
         for mode in modes:
-            rates = [r.rate for r in results if r.mode == mode.name]
-            ratios = [rd[mode.name].rate / rd["wget"].rate for rd in rounds
+            rates = [r.rate for r in run.results if r.mode == mode.name]
+            ratios = [rd[mode.name].rate / rd["wget"].rate for rd in run.rounds
                       if mode.name in rd and "wget" in rd and rd["wget"].rate]
             cell = f"{median(rates):.1f}"
             if mode.kind != "wget" and ratios:
                 cell += f" ({median(ratios):.2f}x)"
             cells.append(cell)
-        print(f"| {site.name} | {articles:,} | {server} | " + " | ".join(cells) + " |")
+        print(f"| {run.site.name} | {run.articles:,} | {run.server} | " + " | ".join(cells) + " |")
 
 
 # --- profile ---------------------------------------------------------------------------------
@@ -596,14 +598,16 @@ def main(argv: list[str] | None = None) -> int:
         modes = parse_modes(args)
         peaks: dict[int, dict[str, float]] = {}
         generated: dict[tuple, tuple[SiteGenerator, dict]] = {}
+        runs: list[SiteRun] = []
         for articles in args.articles:
             for name in args.sites:
-                results = bench_size(args, modes, articles, work, SITES[name], generated)
+                runs.append(bench_size(args, modes, articles, work, SITES[name], generated))
+            results = [r for run in runs if run.articles == articles for r in run.results]
             peaks[articles] = {m.name: median([r.peak_rss for r in results if r.mode == m.name]) for m in modes}
             for gen, _ in generated.values():
                 shutil.rmtree(gen.root, ignore_errors=True)
             generated.clear()
-        print_summary()
+        print_summary(runs, modes)
         if len(args.articles) > 1:
             first = args.articles[0]
             print(f"\n== peak RSS growth from {first:,} articles ==")
