@@ -81,10 +81,12 @@ DECODING_DEFERRED_META = "newsarchive_decoding_deferred"
 _HEAD_BYTES = 16 * 1024  # MetaRefreshMiddleware reads 4096 characters: at most 16 KiB
 
 
-def _zlib_head(body: bytes) -> bytes:
-    """gzip, or deflate with or without its zlib wrapper (as Scrapy's ``_inflate``)."""
-    if body[:2] == b"\x1f\x8b":
-        return zlib.decompressobj(wbits=31).decompress(body, _HEAD_BYTES)
+def _gzip_head(body: bytes) -> bytes:
+    return zlib.decompressobj(wbits=31).decompress(body, _HEAD_BYTES)
+
+
+def _deflate_head(body: bytes) -> bytes:
+    """With or without its zlib wrapper, as Scrapy's ``_inflate`` reads it."""
     try:
         return zlib.decompressobj().decompress(body, _HEAD_BYTES)
     except zlib.error:
@@ -112,8 +114,8 @@ def _zstd_head(body: bytes) -> bytes:
 _HEAD_DECODERS = {
     encoding: decoder
     for encodings, decoder in [
-        ((b"gzip", b"x-gzip"), _zlib_head),
-        ((b"deflate",), _zlib_head),
+        ((b"gzip", b"x-gzip"), _gzip_head),
+        ((b"deflate",), _deflate_head),
         ((b"br",), _brotli_head),
         ((b"zstd",), _zstd_head),
     ]
