@@ -587,7 +587,10 @@ def run_python_server(root: str, serving: Serving) -> None:
     attributes = {"root": Path(root).resolve(), "serving": serving,
                   "protocol_version": "HTTP/1.0" if serving.http10 else "HTTP/1.1"}
     handler = type("Handler", (_StaticHandler,), attributes)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    # socketserver's default backlog of 5 drops the SYNs of a crawler opening 16 connections at
+    # once (a page each over HTTP/1.0), and each retry waits a second; nginx's is 511.
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 511})
+    server = server_class(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()
