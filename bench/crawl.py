@@ -5,6 +5,7 @@
     python bench/crawl.py --variant gz1:WARC_GZIP_LEVEL=1 --variant w1:EXTRACT_WORKERS=1
     python bench/crawl.py --profile                        # full pipeline once under py-spy
     python bench/crawl.py --profile --profile-mode archive --articles 1000
+    python bench/crawl.py --sites all --articles 4000      # every way of serving (SITES below)
 
 The synthetic site (``bench/synthetic_site.py``) is generated once per size and served by
 nginx (or a Python server) from its own process on 127.0.0.1.  Runs alternate between the
@@ -18,6 +19,10 @@ evenly; the table shows medians.
   included: this process is a child subreaper, so orphans are reaped here and counted in
   ``RUSAGE_CHILDREN``) per 1,000 pages;
 * peak RSS: the largest sum of RSS over the process tree, sampled every 0.2 s.
+
+Site variants (``--sites``) serve the same pages the ways real servers do (``SITES``): gzip
+level, charset or none in ``Content-Type``, ``Vary``, chunked, HTTP/1.0, plain; each has its
+own table and the summary gives the same-run ratios to wget side by side.
 
 Every run has a timeout (``--timeout``) after which its process group is killed.
 """
@@ -46,11 +51,42 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_site import SiteGenerator, SiteServer
+from synthetic_site import Serving, SiteGenerator, SiteServer
 
 VENV_BIN = Path(sys.executable).parent
 NEWSARCHIVE = shutil.which("newsarchive", path=str(VENV_BIN)) or "newsarchive"
 DEFAULT_SETTINGS = ["CONCURRENT_REQUESTS=32"]
+# What wget does: one connection, no Accept-Encoding (so plain pages), gzip of its own WARC.
+WGET_LIKE_SETTINGS = ["CONCURRENT_REQUESTS=1", "COMPRESSION_ENABLED=False"]
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    description: str
+    serving: Serving = Serving()
+    gzip_level: int = 1
+    refresh_scripts: bool = False
+    server: str = ""  # "python" forces the Python server; else --server
+
+
+SITES = {site.name: site for site in [
+    Site("bench", "nginx, pre-gzipped level 1, text/html without charset, Vary (this benchmark's "
+                  "first site)"),
+    Site("gz6", "nginx, pre-gzipped level 6, text/html without charset (nginx's default), Vary",
+         gzip_level=6),
+    Site("gz6-charset", "as gz6, Content-Type: text/html; charset=utf-8, no Vary",
+         Serving(charset="utf-8", vary=False), gzip_level=6),
+    Site("gz6-refresh", "as gz6, articles with an ad-refresh script and a <noscript> meta refresh",
+         gzip_level=6, refresh_scripts=True),
+    Site("gz6-python", "Python server, as gz6 (the control for the two below)", gzip_level=6,
+         server="python"),
+    Site("gz6-chunked", "Python server, as gz6 but chunked", Serving(chunked=True), gzip_level=6),
+    Site("gz6-http10", "Python server, as gz6 but HTTP/1.0, close-delimited (a connection a page)",
+         Serving(http10=True), gzip_level=6),
+    Site("no-gzip", "nginx, plain pages only (gzip_static off), text/html without charset",
+         Serving(gzip_static=False)),
+]}
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -235,8 +271,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def print_table(results: list[RunResult], modes: list[Mode], articles: int, rounds: list[dict[str, RunResult]]) -> None:
-    print(f"\n== {articles:,} articles: medians over {len(rounds)} alternating round(s) ==")
+def print_table(results: list[RunResult], modes: list[Mode], articles: int, rounds: list[dict[str, RunResult]],
+                site: str = "") -> None:
+    print(f"\n== site {site}, {articles:,} articles: medians over {len(rounds)} alternating round(s) ==")
     header = (f"{'mode':<22}{'pages':>7}{'wall s':>8}{'pages/s':>9}{'(min-max)':>14}{'x wget':>8}"
               f"{'CPU-s/1k':>10}{'cores':>7}{'peak RSS MB':>12}{'main RSS':>10}{'WARC MB':>9}{'articles':>9}")
     print(header)
@@ -263,17 +300,41 @@ def print_table(results: list[RunResult], modes: list[Mode], articles: int, roun
                 print(f"    ! exit {r.exit_code}: {r.note.strip()[-300:]}")
 
 
-def bench_size(args: argparse.Namespace, modes: list[Mode], articles: int, work: Path) -> list[RunResult]:
-    site_root = work / f"site-{articles}"
-    t0 = time.monotonic()
-    gen = SiteGenerator(site_root, articles, args.seed)
-    info = gen.generate()
-    print(f"generated {articles:,} articles ({info['listing_pages']} listing pages, "
-          f"mean article {info['article_bytes_mean'] / 1000:.0f} KB) in {time.monotonic() - t0:.0f} s", flush=True)
+def site_serving(site: Site, args: argparse.Namespace) -> Serving:
+    if args.no_gzip:
+        return Serving(**{**site.serving.__dict__, "gzip_static": False})
+    return site.serving
+
+
+@dataclass
+class SiteRun:
+    site: Site
+    articles: int
+    server: str
+    results: list[RunResult]
+    rounds: list[dict[str, RunResult]]
+
+
+def bench_size(args: argparse.Namespace, modes: list[Mode], articles: int, work: Path,
+               site: Site, generated: dict[tuple, tuple[SiteGenerator, dict]]) -> SiteRun:
+    key = (articles, site.gzip_level, site.refresh_scripts)
+    if key not in generated:
+        t0 = time.monotonic()
+        gen = SiteGenerator(work / "site-{}-gz{}-{}".format(*key), articles, args.seed,
+                            gzip_level=site.gzip_level, refresh_scripts=site.refresh_scripts)
+        info = gen.generate()
+        generated[key] = (gen, info)
+        print(f"generated {articles:,} articles (gzip level {site.gzip_level}, {info['listing_pages']} "
+              f"listing pages, mean article {info['article_bytes_mean'] / 1000:.0f} KB) in "
+              f"{time.monotonic() - t0:.0f} s", flush=True)
+    gen, info = generated[key]
+    site_root = gen.root
     results: list[RunResult] = []
     rounds: list[dict[str, RunResult]] = []
-    with SiteServer(site_root, gzip_static=not args.no_gzip, prefer=args.server) as server:
-        print(f"serving {server.base_url} with {server.kind} {server.version}", flush=True)
+    serving = site_serving(site, args)
+    with SiteServer(site_root, prefer=site.server or args.server, serving=serving) as server:
+        print(f"\n## site {site.name}: {site.description}\nserving {server.base_url} with "
+              f"{server.kind} {server.version} ({serving.describe()})", flush=True)
         yaml_path = site_yaml(work / "site.yaml", server, gen)
         for n in range(args.runs):
             order = modes[n % len(modes):] + modes[: n % len(modes)]
@@ -286,9 +347,26 @@ def bench_size(args: argparse.Namespace, modes: list[Mode], articles: int, work:
                       f"{result.rate:7.1f} p/s  cpu {result.cpu:6.1f} s  peak {result.peak_rss / 2**20:6.0f} MB"
                       + (f"  EXIT {result.exit_code}" if result.exit_code else ""), flush=True)
             rounds.append(this_round)
-    shutil.rmtree(site_root, ignore_errors=True)
-    print_table(results, modes, articles, rounds)
-    return results
+    print_table(results, modes, articles, rounds, site.name)
+    return SiteRun(site, articles, f"{server.kind} {server.version}", results, rounds)
+
+
+def print_summary(runs: list[SiteRun], modes: list[Mode]) -> None:
+    """One line per site: pages/s of each mode and its same-run ratio to wget (medians)."""
+    print("\n== summary: pages/s median (x wget: median of same-round ratios) ==")
+    print("| site | articles | server | " + " | ".join(m.name for m in modes) + " |")
+    print("|---|---|---|" + "---|" * len(modes))
+    for run in runs:
+        cells = []
+        for mode in modes:
+            rates = [r.rate for r in run.results if r.mode == mode.name]
+            ratios = [rd[mode.name].rate / rd["wget"].rate for rd in run.rounds
+                      if mode.name in rd and "wget" in rd and rd["wget"].rate]
+            cell = f"{median(rates):.1f}"
+            if mode.kind != "wget" and ratios:
+                cell += f" ({median(ratios):.2f}x)"
+            cells.append(cell)
+        print(f"| {run.site.name} | {run.articles:,} | {run.server} | " + " | ".join(cells) + " |")
 
 
 # --- profile ---------------------------------------------------------------------------------
@@ -422,9 +500,12 @@ def profile(args: argparse.Namespace, work: Path) -> None:
     if not py_spy:
         sys.exit("py-spy not found: /work/venv/bin/pip install py-spy")
     articles = args.articles[0]
-    gen = SiteGenerator(work / "site", articles, args.seed)
+    site = SITES[args.sites[0]]
+    gen = SiteGenerator(work / "site", articles, args.seed, gzip_level=site.gzip_level,
+                        refresh_scripts=site.refresh_scripts)
     gen.generate()
-    with SiteServer(work / "site", gzip_static=not args.no_gzip, prefer=args.server) as server:
+    with SiteServer(work / "site", prefer=site.server or args.server,
+                    serving=site_serving(site, args)) as server:
         yaml_path = site_yaml(work / "site.yaml", server, gen)
         raw = Path(args.profile_out or work / "profile.txt")
         cmd = [py_spy, "record", "--subprocesses", "--format", "raw", "-r", str(args.profile_rate),
@@ -450,6 +531,8 @@ def parse_modes(args: argparse.Namespace) -> list[Mode]:
         "wget": Mode("wget", "wget"),
         "archive": Mode("newsarchive --no-extract", "archive", settings),
         "full": Mode("newsarchive full", "full", settings),
+        "archive-wgetlike": Mode("--no-extract, wget-like", "archive", settings + WGET_LIKE_SETTINGS),
+        "full-wgetlike": Mode("full, wget-like", "full", settings + WGET_LIKE_SETTINGS),
     }
     modes = [all_modes[m] for m in args.modes]
     if "wget" not in args.modes and args.variant:
@@ -469,7 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, nargs="+", default=[2000],
                         help="site sizes; with several, memory growth from the first is reported")
     parser.add_argument("--runs", type=int, default=3, help="alternating rounds per size (default 3)")
-    parser.add_argument("--modes", nargs="+", choices=["wget", "archive", "full"], default=["wget", "archive", "full"])
+    parser.add_argument("--modes", nargs="+", default=["wget", "archive", "full"],
+                        choices=["wget", "archive", "full", "archive-wgetlike", "full-wgetlike"],
+                        help="*-wgetlike: as wget fetches, one connection and no gzip "
+                             f"({' '.join(WGET_LIKE_SETTINGS)})")
+    parser.add_argument("--sites", nargs="+", default=["bench"], choices=[*SITES, "all"],
+                        help="site variants, each with its own rounds (default bench; 'all': "
+                             + ", ".join(SITES) + ")")
     parser.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                         help=f"newsarchive setting for every newsarchive mode (default {DEFAULT_SETTINGS})")
     parser.add_argument("--variant", action="append", default=[], metavar="NAME:K=V,K=V",
@@ -477,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=1800.0, help="per run, seconds")
     parser.add_argument("--server", choices=["nginx", "python"], default="nginx")
-    parser.add_argument("--no-gzip", action="store_true", help="the server never gzips (wget never asks)")
+    parser.add_argument("--no-gzip", action="store_true",
+                        help="the server never gzips (wget never asks); for every site")
     parser.add_argument("--profile", action="store_true", help="run the full pipeline once under py-spy")
     parser.add_argument("--profile-mode", choices=["full", "archive"], default="full",
                         help="pipeline to profile (default full)")
@@ -487,6 +577,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summarize", type=Path, metavar="RAW", help="only summarize a saved py-spy raw file")
     parser.add_argument("--work", type=Path, help="scratch directory (default: a temp dir, removed)")
     args = parser.parse_args(argv)
+    if "all" in args.sites:
+        args.sites = list(SITES)
 
     # a SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the temp dirs and nginx go too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -505,9 +597,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; subreaper {subreaper}", flush=True)
         modes = parse_modes(args)
         peaks: dict[int, dict[str, float]] = {}
+        generated: dict[tuple, tuple[SiteGenerator, dict]] = {}
+        runs: list[SiteRun] = []
         for articles in args.articles:
-            results = bench_size(args, modes, articles, work)
+            for name in args.sites:
+                runs.append(bench_size(args, modes, articles, work, SITES[name], generated))
+            results = [r for run in runs if run.articles == articles for r in run.results]
             peaks[articles] = {m.name: median([r.peak_rss for r in results if r.mode == m.name]) for m in modes}
+            for gen, _ in generated.values():
+                shutil.rmtree(gen.root, ignore_errors=True)
+            generated.clear()
+        print_summary(runs, modes)
         if len(args.articles) > 1:
             first = args.articles[0]
             print(f"\n== peak RSS growth from {first:,} articles ==")
@@ -516,7 +616,10 @@ def main(argv: list[str] | None = None) -> int:
                     a, b = peaks[first][m.name], peaks[articles][m.name]
                     print(f"  {m.name:<22} {a / 2**20:6.0f} MB -> {b / 2**20:6.0f} MB at {articles:,}: "
                           f"{100 * (b - a) / a:+.0f}%")
-        print(f"\nload average at end: {os.getloadavg()[0]:.1f} (other users share these cores)")
+        load = os.getloadavg()
+        print(f"\nload average at end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min; "
+              "other users share these cores)")
+        print("command: python bench/crawl.py " + " ".join(argv if argv is not None else sys.argv[1:]))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -15,10 +15,16 @@ The site is deterministic for a given ``--seed`` and article count.  Layout:
   newsletter form, comments, a big footer.  Images live on an external CDN host that neither
   crawler fetches.
 
-Every page also exists as ``.gz`` (level 1, nginx's default gzip_comp_level): nginx serves it with
-``gzip_static`` to clients that send ``Accept-Encoding: gzip`` and the plain file otherwise, so
-the server spends almost no CPU on the two cores the crawlers need.  nginx is used when
-installed (``apt-get install -y nginx-light``), else a threaded Python server in a child process.
+Every page also exists as ``.gz`` (``--gzip-level``, default 1, nginx's default gzip_comp_level):
+nginx serves it with ``gzip_static`` to clients that send ``Accept-Encoding: gzip`` and the plain
+file otherwise, so the server spends almost no CPU on the two cores the crawlers need.  nginx is
+used when installed (``apt-get install -y nginx-light``), else a threaded Python server in a
+child process.
+
+How the server answers is a ``Serving``: ``Content-Type: text/html`` with or without a
+charset, ``Vary: Accept-Encoding`` or not, and (Python server only) chunked bodies or HTTP/1.0
+close-delimited ones.  ``refresh_scripts`` puts what many news pages carry in their head into
+every article: an ad-refresh script and a ``<noscript>`` meta refresh (which Scrapy ignores).
 """
 
 from __future__ import annotations
@@ -49,6 +55,13 @@ STATIC_PAGES = ["about", "contact", "privacy"]
 CDN = "https://cdn.synthetic-news.invalid"
 MIN_PAGE, MAX_PAGE = 60_000, 120_000
 GZIP_LEVEL = 1  # nginx's default gzip_comp_level
+# What many news pages carry in their head: ads refreshed by script, and a no-JS fallback
+# that reloads the page (Scrapy's MetaRefreshMiddleware ignores <noscript> by default).
+REFRESH_SCRIPTS = (
+    "<script>var googletag=googletag||{cmd:[]};googletag.cmd.push(function(){"
+    "setInterval(function(){googletag.pubads().refresh();},60000);});</script>"
+    "<noscript><meta http-equiv=\"refresh\" content=\"0; url=/?nojs=1\"></noscript>"
+)
 
 _SYLLABLES = ["ka", "ro", "mi", "ten", "sal", "ver", "dun", "pol", "ia", "ex", "tra", "mon", "gre", "lis", "fa", "nor", "bel", "cas", "ter", "rin", "vo", "ma", "de", "li", "an", "or", "es", "it", "ul", "ba", "ne", "qui", "sto", "pra", "len", "hol", "mer", "dra", "fin", "cor"]
 _FIRST = ["Anna", "Jonas", "Maria", "Tom", "Leila", "Kwame", "Sofia", "Ravi", "Elena", "Mateo", "Yuki", "Omar", "Clara", "Felix", "Ines", "Noah"]
@@ -80,9 +93,12 @@ class Article:
 class SiteGenerator:
     """Builds every page of the site in ``root`` (deterministic for ``seed``)."""
 
-    def __init__(self, root: Path, articles: int, seed: int = 1):
+    def __init__(self, root: Path, articles: int, seed: int = 1, *, gzip_level: int = GZIP_LEVEL,
+                 refresh_scripts: bool = False):
         self.root = Path(root)
         self.count = articles
+        self.gzip_level = gzip_level
+        self.refresh_scripts = refresh_scripts
         self.rng = random.Random(seed)
         rng = self.rng
         # Pools keep generation fast (~1 ms a page): pages pick from them by index, and each
@@ -227,6 +243,7 @@ class SiteGenerator:
             "<meta property=\"og:site_name\" content=\"Synthetic Herald\">"
             f"<meta name=\"description\" content=\"{self.paragraphs[a.paragraphs[0]][:150]}\">"
             f"<script type=\"application/ld+json\">{json.dumps(ld)}</script>"
+            + (REFRESH_SCRIPTS if self.refresh_scripts else "")
         ))
         body = []
         for n, p in enumerate(a.paragraphs):
@@ -301,7 +318,7 @@ class SiteGenerator:
         target.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         target.write_bytes(data)
-        Path(str(target) + ".gz").write_bytes(gzip.compress(data, GZIP_LEVEL, mtime=0))
+        Path(str(target) + ".gz").write_bytes(gzip.compress(data, self.gzip_level, mtime=0))
         return len(data)
 
     def generate(self) -> dict[str, int]:
@@ -338,6 +355,31 @@ class SiteGenerator:
 
 
 # --- serving ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Serving:
+    """How the server answers (the bytes of the pages are the generator's)."""
+
+    gzip_static: bool = True  # the .gz file to clients that accept gzip
+    charset: str | None = None  # ``Content-Type: text/html; charset=…``; None: nginx's default
+    vary: bool = True  # ``Vary: Accept-Encoding`` (nginx ``gzip_vary``)
+    chunked: bool = False  # Python server only: ``Transfer-Encoding: chunked``
+    http10: bool = False  # Python server only: HTTP/1.0, no length, one connection a page
+
+    @property
+    def needs_python(self) -> bool:
+        return self.chunked or self.http10
+
+    def describe(self) -> str:
+        parts = ["gzip_static" if self.gzip_static else "no gzip",
+                 f"charset={self.charset}" if self.charset else "no charset",
+                 "Vary" if self.vary else "no Vary"]
+        if self.chunked:
+            parts.append("chunked")
+        if self.http10:
+            parts.append("HTTP/1.0 close-delimited")
+        return ", ".join(parts)
+
+
 NGINX_CONF = """\
 {user}worker_processes 1;
 daemon off;
@@ -363,7 +405,8 @@ http {{
         root {root};
         index index.html;
         gzip_static {gzip_static};
-        gzip_vary on;
+        gzip_vary {gzip_vary};
+        charset {charset};
         location / {{ try_files $uri $uri/ =404; }}
     }}
 }}
@@ -396,10 +439,12 @@ def wait_ready(host: str, port: int, proc: subprocess.Popen, deadline: float = 1
 class SiteServer:
     """Serves ``root`` on 127.0.0.1 from a child process (nginx, else a Python server)."""
 
-    def __init__(self, root: Path, *, gzip_static: bool = True, prefer: str = "nginx"):
+    def __init__(self, root: Path, *, gzip_static: bool = True, prefer: str = "nginx",
+                 serving: Serving | None = None):
         self.root = Path(root).resolve()
-        self.gzip_static = gzip_static
-        self.prefer = prefer
+        self.serving = serving or Serving(gzip_static=gzip_static)
+        self.gzip_static = self.serving.gzip_static
+        self.prefer = "python" if self.serving.needs_python else prefer
         self.proc: subprocess.Popen | None = None
         self.port = 0
         self.kind = ""
@@ -427,7 +472,10 @@ class SiteServer:
         # As root, nginx's workers would drop to "nobody", who cannot read a 0700 temp dir.
         user = "user root;\n" if os.geteuid() == 0 else ""
         conf.write_text(NGINX_CONF.format(
-            user=user, tmp=self._tmp, port=self.port, root=self.root, gzip_static="on" if self.gzip_static else "off"
+            user=user, tmp=self._tmp, port=self.port, root=self.root,
+            gzip_static="on" if self.gzip_static else "off",
+            gzip_vary="on" if self.serving.vary else "off",
+            charset=self.serving.charset or "off",
         ))
         self.proc = subprocess.Popen(
             [nginx, "-c", str(conf), "-p", self._tmp, "-e", f"{self._tmp}/error.log"],
@@ -442,9 +490,8 @@ class SiteServer:
         return False
 
     def _start_python(self) -> None:
-        cmd = [sys.executable, os.path.abspath(__file__), "--python-server", str(self.root)]
-        if not self.gzip_static:
-            cmd.append("--no-gzip")
+        cmd = [sys.executable, os.path.abspath(__file__), "--python-server", str(self.root),
+               "--serving", json.dumps(self.serving.__dict__)]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, start_new_session=True)
         assert self.proc.stdout is not None
         self.port = int(self.proc.stdout.readline().strip())
@@ -463,6 +510,8 @@ class SiteServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()  # the Python server's port line
         self.proc = None
 
     def stop(self) -> None:
@@ -481,7 +530,8 @@ class SiteServer:
 class _StaticHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root: Path = Path(".")
-    gzip_static = True
+    serving = Serving()
+    chunk_size = 8192
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -501,26 +551,46 @@ class _StaticHandler(BaseHTTPRequestHandler):
             target = target / "index.html"
         if not target.is_file():
             return self._send(404, b"not found", "text/plain")
+        serving = self.serving
         ctype = "text/html" if target.suffix == ".html" else "text/plain"
+        if serving.charset:
+            ctype += f"; charset={serving.charset}"
         gz = Path(str(target) + ".gz")
-        if self.gzip_static and "gzip" in self.headers.get("Accept-Encoding", "") and gz.is_file():
+        if serving.gzip_static and "gzip" in self.headers.get("Accept-Encoding", "") and gz.is_file():
             return self._send(200, gz.read_bytes(), ctype, encoding="gzip")
         return self._send(200, target.read_bytes(), ctype)
 
     def _send(self, status: int, body: bytes, ctype: str, encoding: str | None = None) -> None:
+        serving = self.serving
         self.send_response(status)
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        chunked = serving.chunked and status == 200
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif not serving.http10:
+            self.send_header("Content-Length", str(len(body)))
         if encoding:
             self.send_header("Content-Encoding", encoding)
+        if serving.vary and serving.gzip_static:
             self.send_header("Vary", "Accept-Encoding")
         self.end_headers()
-        self.wfile.write(body)
+        if not chunked:
+            self.wfile.write(body)
+            return
+        for start in range(0, len(body), self.chunk_size):
+            part = body[start:start + self.chunk_size]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
 
 
-def run_python_server(root: str, gzip_static: bool) -> None:
-    handler = type("Handler", (_StaticHandler,), {"root": Path(root).resolve(), "gzip_static": gzip_static})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+def run_python_server(root: str, serving: Serving) -> None:
+    attributes = {"root": Path(root).resolve(), "serving": serving,
+                  "protocol_version": "HTTP/1.0" if serving.http10 else "HTTP/1.1"}
+    handler = type("Handler", (_StaticHandler,), attributes)
+    # socketserver's default backlog of 5 drops the SYNs of a crawler opening 16 connections at
+    # once (a page each over HTTP/1.0), and each retry waits a second; nginx's is 511.
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 511})
+    server = server_class(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     server.serve_forever()
@@ -528,14 +598,17 @@ def run_python_server(root: str, gzip_static: bool) -> None:
 
 @contextlib.contextmanager
 def synthetic_site(articles: int = 2000, seed: int = 1, *, gzip_static: bool = True,
-                   prefer: str = "nginx", root: Path | None = None) -> Iterator[tuple[SiteServer, SiteGenerator, dict]]:
+                   prefer: str = "nginx", root: Path | None = None, serving: Serving | None = None,
+                   gzip_level: int = GZIP_LEVEL,
+                   refresh_scripts: bool = False) -> Iterator[tuple[SiteServer, SiteGenerator, dict]]:
     """Generate the site in a temp dir (or ``root``), serve it, clean up afterwards."""
     own = root is None
     where = Path(tempfile.mkdtemp(prefix="synthetic-site-")) if root is None else Path(root)
     try:
-        generator = SiteGenerator(where, articles, seed)
+        generator = SiteGenerator(where, articles, seed, gzip_level=gzip_level,
+                                  refresh_scripts=refresh_scripts)
         info = generator.generate()
-        with SiteServer(where, gzip_static=gzip_static, prefer=prefer) as server:
+        with SiteServer(where, gzip_static=gzip_static, prefer=prefer, serving=serving) as server:
             yield server, generator, info
     finally:
         if own:
@@ -552,20 +625,32 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop serving after this long (default 600)")
     parser.add_argument("--server", choices=["nginx", "python"], default="nginx")
     parser.add_argument("--no-gzip", action="store_true", help="never send gzip-encoded bodies")
+    parser.add_argument("--gzip-level", type=int, default=GZIP_LEVEL, help="of the pre-gzipped pages")
+    parser.add_argument("--charset", help="declare this charset in Content-Type (default: none)")
+    parser.add_argument("--no-vary", action="store_true", help="no Vary: Accept-Encoding")
+    parser.add_argument("--chunked", action="store_true", help="chunked bodies (Python server)")
+    parser.add_argument("--http10", action="store_true", help="HTTP/1.0, close-delimited (Python server)")
+    parser.add_argument("--refresh-scripts", action="store_true",
+                        help="an ad-refresh script and a <noscript> meta refresh in every article")
     parser.add_argument("--python-server", metavar="ROOT", help=argparse.SUPPRESS)
+    parser.add_argument("--serving", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.python_server:
-        run_python_server(args.python_server, not args.no_gzip)
+        run_python_server(args.python_server, Serving(**json.loads(args.serving or "{}")))
         return 0
+    serving = Serving(gzip_static=not args.no_gzip, charset=args.charset, vary=not args.no_vary,
+                      chunked=args.chunked, http10=args.http10)
     started = time.monotonic()
     if not args.serve:
         root = args.out or Path(tempfile.mkdtemp(prefix="synthetic-site-"))
-        info = SiteGenerator(root, args.articles, args.seed).generate()
+        info = SiteGenerator(root, args.articles, args.seed, gzip_level=args.gzip_level,
+                             refresh_scripts=args.refresh_scripts).generate()
         print(json.dumps({"root": str(root), **info, "seconds": round(time.monotonic() - started, 1)}))
         return 0
-    with synthetic_site(args.articles, args.seed, gzip_static=not args.no_gzip,
-                        prefer=args.server, root=args.out) as (server, gen, info):
+    with synthetic_site(args.articles, args.seed, prefer=args.server, root=args.out, serving=serving,
+                        gzip_level=args.gzip_level, refresh_scripts=args.refresh_scripts) as (server, gen, info):
         print(json.dumps({"base_url": server.base_url, "server": f"{server.kind} {server.version}",
+                          "serving": serving.describe(),
                           "start_urls": [server.base_url + p for p in gen.start_paths()], **info}), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             time.sleep(args.serve_for)
