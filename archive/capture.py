@@ -43,7 +43,7 @@ from archive.output import LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.storage.spool import default_spool_root
 from archive.warc_writer import RotatingWarcWriter
-from crawler.errors import StorageError
+from archive.errors import StorageError
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from archive.records import Record, RecordFactory
-from crawler.errors import StorageError
+from archive.errors import StorageError
 
 logger = logging.getLogger(__name__)
 

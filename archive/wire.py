@@ -32,28 +32,31 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import (
-    HTTP11DownloadHandler,
+from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
+from scrapy.exceptions import DownloadFailedError, ResponseDataLossError
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
+from twisted.internet.protocol import connectionDone
+from twisted.python.failure import Failure
+from twisted.web.client import Response as TxResponse
+from twisted.web.iweb import UNKNOWN_LENGTH, IResponse
+
+from archive.capture import WIRE_META_KEY, WireExchange
+from archive.upstream import (
+    HEADER,
+    STATUS,
+    ResponseFailed,
+    TxRequest,
     _LenientHTTP11ClientFactory,
     _LenientHTTP11ClientProtocol,
     _LenientHTTPClientParser,
     _ResponseReader,
     _ResultT,
     _ScrapyAgent,
+    get_dataloss_msg,
+    wrap_twisted_exceptions,
 )
-from scrapy.exceptions import DownloadFailedError, ResponseDataLossError
-from scrapy.http import Response
-from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.defer import Deferred
-from twisted.internet.protocol import connectionDone
-from twisted.python.failure import Failure
-from twisted.web._newclient import HEADER, STATUS, ResponseFailed
-from twisted.web._newclient import Request as TxRequest
-from twisted.web.client import Response as TxResponse
-from twisted.web.iweb import UNKNOWN_LENGTH, IResponse
-
-from archive.capture import WIRE_META_KEY, WireExchange
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

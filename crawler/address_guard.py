@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request
-from scrapy.core.downloader.handlers.http11 import _BindAddressAgent
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet.interfaces import (
     IHostnameResolver,
@@ -40,9 +39,9 @@ from twisted.internet.interfaces import (
     IResolutionReceiver,
 )
 from twisted.python.failure import Failure
-from twisted.web.client import _StandardEndpointFactory
 from zope.interface import implementer
 
+from archive.upstream import _BindAddressAgent, _StandardEndpointFactory
 from archive.wire import WireHTTP11DownloadHandler, _WireScrapyAgent
 
 if TYPE_CHECKING:

@@ -1,10 +1,10 @@
-"""The project's exception hierarchy."""
+"""The crawler's errors, on the project's hierarchy (``archive.errors``)."""
 
 from __future__ import annotations
 
+from archive.errors import NewsArchiveError, StorageError
 
-class NewsArchiveError(Exception):
-    """Base of every error newsarchive raises on purpose."""
+__all__ = ["ConfigError", "FrontierError", "NewsArchiveError", "StorageError"]
 
 
 class ConfigError(NewsArchiveError):
@@ -20,10 +20,6 @@ class ConfigError(NewsArchiveError):
         self.problem = problem
         where = f"{path}: key '{key}'" if key else path
         super().__init__(f"{where}: {problem}")
-
-
-class StorageError(NewsArchiveError):
-    """Output storage is unusable (unreachable, full, refused a write)."""
 
 
 class FrontierError(NewsArchiveError):

@@ -14,7 +14,7 @@ from typing import Any
 
 from archive.manifest import manifest_key
 from archive.storage import open_storage, split_uri
-from crawler.crawl_id import crawl_date
+from archive.crawl_id import crawl_date
 
 
 @dataclass(frozen=True)

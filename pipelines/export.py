@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from archive.crawl_output import crawl_output
-from crawler.crawl_id import crawl_date
+from archive.crawl_id import crawl_date
 
 # The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.1.schema.json).
 RECORD_FIELDS = [

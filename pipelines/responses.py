@@ -145,7 +145,8 @@ def _content_decoded(response: Any, max_size: int) -> Any:
     from scrapy.exceptions import IgnoreRequest
     from scrapy.http import TextResponse
     from scrapy.responsetypes import responsetypes
-    from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+
+    from archive.upstream import _DecompressionMaxSizeExceeded
 
     content_encoding = response.headers.getlist("Content-Encoding")
     if not content_encoding:

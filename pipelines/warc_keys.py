@@ -11,7 +11,7 @@ import re
 from pathlib import PurePath
 
 from archive.warc_writer import RotatingWarcWriter, crawl_id_of
-from crawler.crawl_id import crawl_date
+from archive.crawl_id import crawl_date
 
 _LAYOUT_PARTS = 6  # warc / site / YYYY / MM / DD / file
 _DATE_PART = re.compile(r"^\d+$")

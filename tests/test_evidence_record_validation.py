@@ -14,7 +14,7 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 import pipelines.responses
-from crawler.crawl_id import new_crawl_id
+from archive.crawl_id import new_crawl_id
 from pipelines.articles import ArticleExtractionPipeline
 from tests.servers.newssite import NewsTestSite
 

@@ -1,8 +1,8 @@
-"""Storage errors: all are ``crawler.errors.StorageError`` (the project hierarchy)."""
+"""Storage errors: all are ``archive.errors.StorageError`` (the project hierarchy)."""
 
 from __future__ import annotations
 
-from crawler.errors import StorageError
+from archive.errors import StorageError
 
 __all__ = [
     "IntegrityError",

@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
-from crawler.crawl_id import new_crawl_id
+from archive.crawl_id import new_crawl_id
 from crawler.errors import ConfigError
 from crawler.discovery.feeds import DEFAULT_MAX_SITEMAP_URLS, feed_links, sitemap_links
 from crawler.discovery.links import DEFAULT_MAX_LINKS, LinkRules, listing_links

@@ -1,0 +1,79 @@
+"""Every private name of Scrapy, Twisted and scrapy-redis that newsarchive relies on, in one place.
+
+Byte-exact capture, the address guard, the stop on Ctrl-C, decoding outside a crawl and the
+shared frontier reach into these libraries' internals. Modules import the private classes and
+functions from here, and ``OVERRIDDEN`` lists the private methods and attributes we override
+or read, with the parameters we call them with. ``tests/test_upstream_contract.py`` checks
+every entry against the installed versions, so an upgrade that removes or changes one fails
+with the name, not somewhere deep in a crawl. pyproject.toml bounds the three libraries to the
+versions tested; `bench/try_newest.sh` tries the newest.
+"""
+
+from __future__ import annotations
+
+from scrapy.core.downloader.handlers.http11 import (
+    _BindAddressAgent,
+    _LenientHTTP11ClientFactory,
+    _LenientHTTP11ClientProtocol,
+    _LenientHTTPClientParser,
+    _ResponseReader,
+    _ResultT,
+    _ScrapyAgent,
+)
+from scrapy.utils._compression import _DecompressionMaxSizeExceeded
+from scrapy.utils._download_handlers import get_dataloss_msg, wrap_twisted_exceptions
+from twisted.web._newclient import HEADER, STATUS, ResponseFailed
+from twisted.web._newclient import Request as TxRequest
+from twisted.web.client import _StandardEndpointFactory
+
+__all__ = [
+    "HEADER",
+    "OVERRIDDEN",
+    "STATUS",
+    "INSTANCE_ATTRIBUTES",
+    "ResponseFailed",
+    "TxRequest",
+    "_BindAddressAgent",
+    "_DecompressionMaxSizeExceeded",
+    "_LenientHTTP11ClientFactory",
+    "_LenientHTTP11ClientProtocol",
+    "_LenientHTTPClientParser",
+    "_ResponseReader",
+    "_ResultT",
+    "_ScrapyAgent",
+    "_StandardEndpointFactory",
+    "get_dataloss_msg",
+    "wrap_twisted_exceptions",
+]
+
+#: (class path, method name) -> the parameter names we override or call it with.
+OVERRIDDEN: dict[tuple[str, str], tuple[str, ...]] = {
+    # archive/wire.py: the request head as sent, the response head as received
+    ("twisted.web._newclient.Request", "_writeHeaders"): ("self", "transport", "TEorCL"),
+    ("scrapy.core.downloader.handlers.http11._ScrapyAgent", "_cb_bodyready"):
+        ("self", "txresponse", "request"),
+    # pipelines/responses.py: the middleware's own decoding, outside a crawl
+    ("scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware", "_decode"):
+        ("body", "encoding", "max_size"),
+    ("scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware",
+     "_split_encodings"): ("content_encoding",),
+    # crawler/stopping.py: drop and give up on the first Ctrl-C, exit on the second
+    ("scrapy.core.downloader.Downloader", "_wait_for_download"):
+        ("self", "slot", "request", "queue_dfd"),
+    ("scrapy.core.downloader.Downloader", "_download"): ("self", "slot", "request"),
+    ("scrapy.crawler.CrawlerProcess", "_signal_shutdown"): ("self", "signum", "_"),
+    ("scrapy.crawler.CrawlerProcess", "_signal_kill"): ("self", "signum", "_"),
+    ("scrapy.crawler.CrawlerProcess", "_stop_reactor"): ("self", "_"),
+    # crawler/frontier/scheduler.py: requests queued by the frontier's own Lua scripts
+    ("scrapy_redis.queue.Base", "_encode_request"): ("self", "request"),
+    ("scrapy_redis.queue.Base", "_decode_request"): ("self", "encoded_request"),
+}
+
+#: Private attributes read or set on instances: (class path, attribute names).
+INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler": (
+        "_pool", "_contextFactory", "_default_maxsize", "_default_warnsize", "_fail_on_dataloss",
+        "_fail_on_dataloss_warned",
+    ),
+    "twisted.web.client.HTTPConnectionPool": ("_factory",),
+}
