@@ -28,9 +28,9 @@ from archive.recover import (
     RecoveredFile,
     cut_open_warc,
     finish_open_warc,
-    gzip_members,
     held_by_a_writer,
     parse_record,
+    whole_members,
 )
 from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
@@ -131,7 +131,7 @@ def whole_records(warc: Path) -> int:
     ``ValueError`` when it is not."""
     count = end = 0
     with open(warc, "rb") as handle:
-        for _, end, data in gzip_members(handle):
+        for _, end, data in whole_members(handle):
             try:
                 parse_record(data)
             except ValueError as exc:

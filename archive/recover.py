@@ -17,18 +17,16 @@ import fcntl
 import hashlib
 import logging
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.warc_reading import gzip_members
 from archive.warc_writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
-
-_READ_SIZE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -79,34 +77,13 @@ def parse_record(data: bytes) -> str:
     return fields.get(b"warc-record-id", b"").decode("utf-8", "replace")
 
 
-def gzip_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
-    """(offset, end, decompressed data) of each complete member, in order.
-
-    Stops at the first member that is torn or corrupt; its offset is then the end of the
-    last member yielded.
-    """
-    start = fed = 0  # file offsets: start of this member, bytes fed to its decompressor
-    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-    out: list[bytes] = []
-    pending = b""
-    while True:
-        data = pending or handle.read(_READ_SIZE)
-        pending = b""
-        if not data:
+def whole_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
+    """(offset, end, decompressed data) of each complete member, in order, up to the first
+    that is torn or corrupt (the project's one walker, ``archive.warc_reading``)."""
+    for member in gzip_members(handle):
+        if not member.ok or member.data is None:
             return
-        try:
-            out.append(decompressor.decompress(data))
-        except zlib.error:
-            return
-        if decompressor.eof:
-            end = fed + len(data) - len(decompressor.unused_data)
-            yield start, end, b"".join(out)
-            pending = decompressor.unused_data
-            start = fed = end
-            decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-            out = []
-        else:
-            fed += len(data)
+        yield member.start, member.end, member.data
 
 
 def final_path(open_path: Path) -> Path:
@@ -121,7 +98,7 @@ def cut_open_warc(open_path: Path) -> RecoveredFile:
     record_ids: list[str] = []
     problem = ""
     with open(open_path, "rb") as handle:
-        for _, end, data in gzip_members(handle):
+        for _, end, data in whole_members(handle):
             try:
                 record_ids.append(parse_record(data))
             except _BadRecord as exc:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from archive.recover import gzip_members
+from archive.recover import whole_members
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,7 @@ def responses_in(path: Path) -> int:
     """Whole response records in a WARC, ``.open`` or closed."""
     try:
         with open(path, "rb") as handle:
-            return sum(b"WARC-Type: response\r\n" in data[:400] for _, _, data in gzip_members(handle))
+            return sum(b"WARC-Type: response\r\n" in data[:400] for _, _, data in whole_members(handle))
     except FileNotFoundError:  # renamed meanwhile
         return 0
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.recover import gzip_members
+from archive.recover import whole_members
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +34,7 @@ def output(proc: subprocess.CompletedProcess[str]) -> str:
 def whole_records(path: Path) -> int:
     try:
         with open(path, "rb") as handle:
-            return sum(1 for _ in gzip_members(handle))
+            return sum(1 for _ in whole_members(handle))
     except FileNotFoundError:  # renamed meanwhile
         return 0
 

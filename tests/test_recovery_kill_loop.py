@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.recover import gzip_members, parse_record
+from archive.recover import whole_members, parse_record
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -131,7 +131,7 @@ def run_crawl(site: Path, out: Path, moment: Moment | None) -> Run:
 
 def record_ids(path: Path) -> list[str]:
     with open(path, "rb") as handle:
-        return [parse_record(data) for _, _, data in gzip_members(handle)]
+        return [parse_record(data) for _, _, data in whole_members(handle)]
 
 
 def test_ten_kills_then_a_clean_run_verify(news_site: Any, tmp_path: Path) -> None:
