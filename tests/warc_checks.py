@@ -20,14 +20,20 @@ from warcio.archiveiterator import ArchiveIterator
 
 
 def gzip_members(data: bytes) -> list[tuple[int, int]]:
-    """(offset, length) of each gzip member; raises if any member is truncated or corrupt."""
+    """(offset, length) of each gzip member; raises if any member is truncated or corrupt.
+    Fed in 64 KiB slices of a memoryview, so a large WARC is not copied once per member."""
+    view = memoryview(data)
     members, offset = [], 0
     while offset < len(data):
         decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        decompressor.decompress(data[offset:])
+        position = offset
+        while not decompressor.eof and position < len(data):
+            chunk = view[position:position + 65536]
+            decompressor.decompress(chunk)
+            position += len(chunk)
         if not decompressor.eof:
             raise AssertionError(f"truncated gzip member at offset {offset}")
-        used = len(data) - offset - len(decompressor.unused_data)
+        used = position - offset - len(decompressor.unused_data)
         members.append((offset, used))
         offset += used
     return members
