@@ -36,10 +36,12 @@ def predict_trafilatura(html: bytes, url: str) -> dict:
         doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True,
                                           include_comments=False)
     if doc is None:
-        return {"text": "", "title": None, "authors": [], "published": None}
+        return {"text": "", "title": None, "authors": [], "published": None, "tags": []}
     author = doc.author or ""
     return {"text": doc.text or "", "title": doc.title, "published": doc.date,
-            "authors": [a.strip() for a in author.split(";") if a.strip()]}
+            "authors": [a.strip() for a in author.split(";") if a.strip()],
+            "tags": [t.strip() for t in (doc.tags or []) if t.strip()],
+            "image": {"url": doc.image} if doc.image else None}
 
 
 SYSTEMS = {"newsarchive": predict_newsarchive, "trafilatura": predict_trafilatura}

@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import warnings
 from collections import defaultdict
 from pathlib import Path
 from types import ModuleType
@@ -35,29 +34,13 @@ import lxml.html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.extraction import predict_trafilatura  # noqa: E402
 from crawler.cli.extract_cmd import predict_folder, predict_newsarchive, read_truth  # noqa: E402
 from pipelines.extract.rules import ABLATE_ENV, RULES  # noqa: E402
 
 NEWS_KEYS = ("body_f1", "body_precision", "body_recall", "authors", "no_author_kept_empty",
              "title", "published_day", "published_instant", "image_credit", "image_caption",
              "tags_f1")
-
-
-def predict_trafilatura(html: bytes, url: str) -> dict:
-    """Plain trafilatura, metadata on, comments off; its tags are its ``tags`` field."""
-    import trafilatura
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        doc = trafilatura.bare_extraction(html, url=url or None, with_metadata=True,
-                                          include_comments=False)
-    if doc is None:
-        return {"text": "", "title": None, "authors": [], "published": None, "tags": []}
-    author = doc.author or ""
-    return {"text": doc.text or "", "title": doc.title, "published": doc.date,
-            "authors": [a.strip() for a in author.split(";") if a.strip()],
-            "tags": [t.strip() for t in (doc.tags or []) if t.strip()],
-            "image": {"url": doc.image} if doc.image else None}
 
 
 def run(folder: Path, predictor, processes: int, out: Path, ablate: str | None = None) -> dict:

@@ -111,18 +111,26 @@ def test_reextract_fills_the_same_fields(crawl: Crawl, tmp_path: Path) -> None:
         assert record["warc"]["key"] == str(crawl.warcs[0].relative_to(crawl.out))
 
 
-def test_warc_key_of_a_file_opened_after_midnight(tmp_path: Path) -> None:
-    """A crawl started on the 1st whose writer opened a file on the 2nd: the key the writer
-    used, not one guessed from the crawl id."""
+def folder_sink(root: Path) -> type:
+    """An output for the WARC writer that keeps its files under ``root``."""
 
     class Sink:
         def local_path(self, key: str) -> Path:
-            path = tmp_path / key
+            path = root / key
             path.parent.mkdir(parents=True, exist_ok=True)
             return path
 
         def file_closed(self, key: str) -> None:
             pass
+
+    return Sink
+
+
+def test_warc_key_of_a_file_opened_after_midnight(tmp_path: Path) -> None:
+    """A crawl started on the 1st whose writer opened a file on the 2nd: the key the writer
+    used, not one guessed from the crawl id."""
+
+    Sink = folder_sink(tmp_path)
 
     moments = iter([datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)] * 3
                    + [datetime(2026, 3, 2, 0, 1, tzinfo=timezone.utc)] * 10)
@@ -151,14 +159,7 @@ def test_the_pipeline_takes_the_key_from_the_crawls_writer(tmp_path: Path) -> No
     from pipelines.articles import ArticleExtractionPipeline
     from pipelines.responses import ExtractSettings
 
-    class Sink:
-        def local_path(self, key: str) -> Path:
-            path = tmp_path / key
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return path
-
-        def file_closed(self, key: str) -> None:
-            pass
+    Sink = folder_sink(tmp_path)
 
     crawler = get_crawler(settings_dict={"WARC_ENABLED": True, "WARC_CDXJ": False,
                                          "WARC_DEDUP": False})
