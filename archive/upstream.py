@@ -52,6 +52,9 @@ OVERRIDDEN: dict[tuple[str, str], tuple[str, ...]] = {
     ("twisted.web._newclient.Request", "_writeHeaders"): ("self", "transport", "TEorCL"),
     ("scrapy.core.downloader.handlers.http11._ScrapyAgent", "_cb_bodyready"):
         ("self", "txresponse", "request"),
+    # crawler/address_guard.py: the direct-connection agent, resolving through a filter
+    ("scrapy.core.downloader.handlers.http11._ScrapyAgent", "_get_agent"):
+        ("self", "request", "timeout"),
     # pipelines/responses.py: the middleware's own decoding, outside a crawl
     ("scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware", "_decode"):
         ("body", "encoding", "max_size"),
@@ -76,4 +79,14 @@ INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "_fail_on_dataloss_warned",
     ),
     "twisted.web.client.HTTPConnectionPool": ("_factory",),
+    "scrapy.core.downloader.handlers.http11._ScrapyAgent": (
+        "_contextFactory", "_pool", "_maxsize", "_warnsize", "_fail_on_dataloss",
+    ),
+    "scrapy.core.downloader.handlers.http11._BindAddressAgent": ("_endpointFactory",),
+    "twisted.web.client._StandardEndpointFactory": (
+        "_policyForHTTPS", "_connectTimeout", "_bindAddress",
+    ),
+    "scrapy.core.downloader.handlers.http11._ResponseReader": (
+        "_maxsize", "_bytes_received", "_finished", "_fail_on_dataloss",
+    ),
 }
