@@ -30,18 +30,24 @@ PREFIX = "archive/run"
 FAST_RETRIES = ("-s", "STORAGE_S3_RETRY_BASE_DELAY=0.1", "-s", "STORAGE_S3_RETRY_MAX_DELAY=0.5")
 
 
+def with_faulthandler(env: dict[str, str] | None) -> dict[str, str]:
+    """A crash in C code (seen once: SIGABRT at interpreter exit) prints the Python stacks
+    into the output the failing assertion shows."""
+    return {**(os.environ if env is None else env), "PYTHONFAULTHANDLER": "1"}
+
+
 def newsarchive(*args: str, cwd: Path, env: dict[str, str] | None = None,
                 timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "crawler", *args], capture_output=True, check=False,
-                          text=True, timeout=timeout, cwd=cwd, env=env)
+                          text=True, timeout=timeout, cwd=cwd, env=with_faulthandler(env))
 
 
 def newsarchive_popen(*args: str, cwd: Path, env: dict[str, str] | None = None
                       ) -> subprocess.Popen[str]:
     """In its own process group, so that its extraction workers can be cleaned up."""
     return subprocess.Popen([sys.executable, "-m", "crawler", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=cwd, env=env,
-                            start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, cwd=cwd,
+                            env=with_faulthandler(env), start_new_session=True)
 
 
 def kill_group(proc: subprocess.Popen[str]) -> None:
