@@ -85,8 +85,9 @@ def check_allowed_networks(value: Any) -> None:
 
 
 def crawl_and_report(sites: list[SiteConfig], overrides: dict[str, Any],
-                     configure: Any = None) -> int:
-    """Run the crawls, print the summary; the exit status (2 when the output is unusable)."""
+                     configure: Any = None, before_summary: Any = None) -> int:
+    """Run the crawls, print the summary (after ``before_summary()``'s lines, if given); the
+    exit status (2 when the output is unusable)."""
     from crawler.cli.summary import summarize
     from crawler.run import run_crawls
 
@@ -96,6 +97,8 @@ def crawl_and_report(sites: list[SiteConfig], overrides: dict[str, Any],
         print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}",
               file=sys.stderr)
         return 2
+    if before_summary is not None:
+        before_summary()
     print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]), flush=True)
     return 0 if all(r.ok for r in results) else 1
 

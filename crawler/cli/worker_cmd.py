@@ -17,10 +17,10 @@ import math
 import sys
 from typing import Any
 
-from crawler.cli.crawl_cmd import add_output_arguments, settings_from_args
+from crawler.cli.crawl_cmd import add_output_arguments, crawl_and_report, settings_from_args
 from crawler.cli.redis_args import add_redis_arguments, redis_url
 from crawler.config import SiteConfig
-from crawler.errors import ConfigError, FrontierError, StorageError
+from crawler.errors import ConfigError, FrontierError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +38,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler import settings as project_settings
-    from crawler.cli.summary import summarize
     from crawler.frontier import (
         Frontier,
         RedisFrontierScheduler,
@@ -47,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
         mask_url,
         seeded_sites,
     )
-    from crawler.run import run_crawls
 
     if args.idle_exit is not None and not args.idle_exit >= 0:
         print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
@@ -84,17 +82,12 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"Worker on the frontier in Redis at {where}: {', '.join(s.name for s in sites)}",
           flush=True)
-    try:
-        results = run_crawls(sites, overrides, configure)
-    except StorageError as exc:
-        print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}",
-              file=sys.stderr)
-        return 2
-    for crawler, site in zip(crawlers, sites):
-        if crawler.stats and crawler.stats.get_value("frontier/idle_exit"):
-            print(f"Site {site.name}: frontier empty for {args.idle_exit:g} s, worker stopped")
-    print(summarize(results, overrides["NEWSARCHIVE_OUTPUT"]))
-    return 0 if all(r.ok for r in results) else 1
+    def report_idle_exits() -> None:
+        for crawler, site in zip(crawlers, sites):
+            if crawler.stats and crawler.stats.get_value("frontier/idle_exit"):
+                print(f"Site {site.name}: frontier empty for {args.idle_exit:g} s, worker stopped")
+
+    return crawl_and_report(sites, overrides, configure, before_summary=report_idle_exits)
 
 
 def seed_frontier(sites: list[SiteConfig], args: argparse.Namespace, url: str) -> int:
