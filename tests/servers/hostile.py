@@ -28,6 +28,7 @@ import contextlib
 import html
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -150,7 +151,7 @@ class CrawlRun:
     returncode: int
     stdout: str
     stderr: str
-    max_rss_mb: float  # peak resident memory of the crawl process (and any it waited for)
+    max_rss_mb: float  # the crawl process's own peak resident memory (and its children's)
 
     def stat(self, key: str) -> int:
         """A counter from the stats Scrapy dumps at the end (``-v``), 0 when absent."""
@@ -159,25 +160,28 @@ class CrawlRun:
 
 
 def run_crawl(config: dict[str, Any], out: Path, *extra: str, timeout: float = 600) -> CrawlRun:
-    """``newsarchive crawl CONFIG --out OUT -v EXTRA…`` as a child process, killed after
-    ``timeout`` seconds (a watchdog, not a measurement: a killed crawl fails the test)."""
+    """``newsarchive crawl CONFIG --out OUT -v EXTRA…`` as a child process (through
+    ``tests.servers.peak_rss``, which measures its own peak memory), killed with its process
+    group after ``timeout`` seconds (a watchdog, not a measurement: a killed crawl fails)."""
     config_path = out.parent / f"{out.name}-site.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     stdout_path, stderr_path = out.parent / f"{out.name}.stdout", out.parent / f"{out.name}.stderr"
+    rss_path = out.parent / f"{out.name}.peak-rss-kib"
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", str(config_path), "--out", str(out), "-v",
-             *extra], stdout=stdout, stderr=stderr,
+            [sys.executable, "-m", "tests.servers.peak_rss", str(rss_path), "--",
+             sys.executable, "-m", "crawler", "crawl", str(config_path), "--out", str(out), "-v",
+             *extra], stdout=stdout, stderr=stderr, start_new_session=True,
         )
-        watchdog = threading.Timer(timeout, proc.kill)
+        watchdog = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
         watchdog.start()
         try:
-            _, status, usage = os.wait4(proc.pid, 0)  # wait4: this child's own peak RSS
+            proc.wait()
         finally:
             watchdog.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    peak_kib = int(rss_path.read_text()) if rss_path.exists() else 0
     return CrawlRun(proc.returncode, stdout_path.read_text(errors="replace"),
-                    stderr_path.read_text(errors="replace"), usage.ru_maxrss / 1024)
+                    stderr_path.read_text(errors="replace"), peak_kib / 1024)
 
 
 def warc_records(out: Path) -> list[tuple[str, str, bytes]]:
