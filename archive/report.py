@@ -30,7 +30,6 @@ COVERAGE_FIELDS = ("authors", "published", "image", "image credit", "section")
 REVISION_COUNTS = ("new", "updated", "unchanged", "not_modified")
 SLOWEST_RUNS = 10
 LATEST_PROBLEMS = 30
-MEGABYTE = 1_000_000
 
 
 class PastRun(Protocol):
@@ -269,15 +268,15 @@ def runs_chart(runs: Sequence[RunRow]) -> Any:
     for run in runs:
         measures = ({"new articles": run.new, "updated articles": run.updated} if revisions
                     else {"articles": run.new})
-        measures |= {"errors": run.errors, "WARC MB": round(run.warc_bytes / MEGABYTE, 3)}
+        measures |= {"errors": run.errors, "WARC bytes": run.warc_bytes}
         rows += [{"site": run.site, "crawl": run.crawl_id, "started": run.started_at,
                   "status": run.status, "measure": measure, "value": value}
                  for measure, value in measures.items()]
     order = list(dict.fromkeys(row["measure"] for row in rows))
-    base = alt.Chart(alt.Data(values=rows)).encode(
+    base = alt.Chart(alt.Data(values=rows, name="runs")).encode(
         x=alt.X("started:T", title=None,
                 axis=alt.Axis(format="%b %d %H:%M:%S", tickCount=4, labelFlush=True)),
-        y=alt.Y("value:Q", title=None),
+        y=alt.Y("value:Q", title=None, axis=alt.Axis(format="~s")),
         color=alt.Color("site:N", title="site"),
         tooltip=["site:N", "crawl:N", alt.Tooltip("started:T", format="%Y-%m-%d %H:%M:%S"),
                  "status:N", "measure:N", "value:Q"],
@@ -298,7 +297,7 @@ def coverage_chart(coverage: Sequence[Coverage]) -> Any:
              "records": run.records, "field": name, "share": round(share, 4)}
             for run in coverage for name, share in run.shares.items()]
     labels = list(dict.fromkeys(row["run"] for row in rows))
-    base = alt.Chart(alt.Data(values=rows)).encode(
+    base = alt.Chart(alt.Data(values=rows, name="coverage")).encode(
         x=alt.X("field:N", sort=list(COVERAGE_FIELDS), title=None,
                 axis=alt.Axis(orient="top", labelAngle=0, labelFontSize=12)),
         y=alt.Y("run:N", sort=labels, title=None, axis=alt.Axis(labelFontSize=11, labelLimit=360)),
@@ -330,7 +329,7 @@ def slowest_chart(runs: Sequence[RunRow]) -> Any:
     warm = ["#e45756", "#f58518", "#b279a2", "#9d755d", "#eeca3b"]
     colours = [("#4c78a8" if status == "complete" else warm[n % len(warm)])
                for n, status in enumerate(statuses)]
-    base = alt.Chart(alt.Data(values=rows)).encode(
+    base = alt.Chart(alt.Data(values=rows, name="slowest")).encode(
         y=alt.Y("run:N", sort=[row["run"] for row in rows], title=None, axis=alt.Axis(labelLimit=360)),
         x=alt.X("seconds:Q", title="seconds"),
     )
@@ -389,6 +388,7 @@ def render_html(data: ReportData) -> str:
         sites=sorted({run.site for run in data.runs}), articles=articles,
         warc_bytes=sum(run.warc_bytes for run in data.runs),
         revision_counts=any(run.revision_counts for run in data.runs),
+        all_revision_counts=all(run.revision_counts for run in data.runs),
     )
 
 
@@ -433,7 +433,7 @@ PAGE = """\
 <body>
 <main>
 <h1>newsarchive report</h1>
-<p class="sub">Archive <code>{{ data.target }}</code> · generated {{ data.generated_at }}</p>
+<p class="sub">Archive <code>{{ data.target }}</code> · generated {{ data.generated_at | time }}</p>
 
 <div class="tiles">
   <div class="tile" id="tile-runs"><b>{{ data.runs | length }}</b><span>runs</span></div>
@@ -459,15 +459,15 @@ PAGE = """\
 
 <section id="runs">
   <h2>Runs over time</h2>
-  {% if specs.runs %}
-  <p class="note">Per run and site: {% if revision_counts %}articles new and updated{% else %}articles written (the manifests have no new/updated counts){% endif %}, errors (HTTP, download and extraction) and WARC megabytes written.</p>
+  {% if 'runs' in specs %}
+  <p class="note">Per run and site: {% if revision_counts %}articles new and updated{% if not all_revision_counts %} (runs whose manifest has no such counts show all their articles as new){% endif %}{% else %}articles written (the manifests have no new/updated counts){% endif %}, errors (HTTP, download and extraction) and WARC bytes written.</p>
   <div class="chart" id="chart-runs"></div>
   {% else %}<p class="empty">No runs.</p>{% endif %}
 </section>
 
 <section id="coverage">
   <h2>Field coverage</h2>
-  {% if specs.coverage %}
+  {% if 'coverage' in specs %}
   <p class="note">Share of each run's JSONL records that have authors, a publication date, a lead image, an image credit and a section.</p>
   <div class="chart" id="chart-coverage"></div>
   {% else %}<p class="empty">No JSONL records.</p>{% endif %}
@@ -475,7 +475,7 @@ PAGE = """\
 
 <section id="slowest">
   <h2>Slowest runs</h2>
-  {% if specs.slowest %}
+  {% if 'slowest' in specs %}
   <div class="chart" id="chart-slowest"></div>
   {% else %}<p class="empty">No finished runs.</p>{% endif %}
 </section>
