@@ -253,7 +253,9 @@ def format_duration(seconds: float | None) -> str:
         return "?"
     minutes, secs = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 # --- charts (Vega-Lite through altair) -------------------------------------------------------
@@ -325,12 +327,14 @@ def slowest_chart(runs: Sequence[RunRow]) -> Any:
              "took": format_duration(run.duration_seconds), "status": run.status}
             for run in runs]
     # complete in blue, every other way to end in a warm colour
-    statuses = sorted({run.status for run in runs}, key=lambda status: (status != "complete", status))
+    statuses = sorted({run.status for run in runs},
+                      key=lambda status: (status != "complete", status))
     warm = ["#e45756", "#f58518", "#b279a2", "#9d755d", "#eeca3b"]
     colours = [("#4c78a8" if status == "complete" else warm[n % len(warm)])
                for n, status in enumerate(statuses)]
     base = alt.Chart(alt.Data(values=rows, name="slowest")).encode(
-        y=alt.Y("run:N", sort=[row["run"] for row in rows], title=None, axis=alt.Axis(labelLimit=360)),
+        y=alt.Y("run:N", sort=[row["run"] for row in rows], title=None,
+                axis=alt.Axis(labelLimit=360)),
         x=alt.X("seconds:Q", title="seconds"),
     )
     bars = base.mark_bar(height=alt.RelativeBandSize(0.7)).encode(

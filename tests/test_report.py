@@ -157,7 +157,8 @@ def coverage_of(records: list[dict[str, Any]]) -> dict[str, float]:
     shares = {}
     for name in COVERAGE_FIELDS:
         key = {"image credit": "image"}.get(name, name)
-        have = [r for r in records if r.get(key) and (name != "image credit" or r["image"].get("credit"))]
+        have = [r for r in records
+                if r.get(key) and (name != "image credit" or r["image"].get("credit"))]
         shares[name] = len(have) / len(records)
     return shares
 
@@ -191,7 +192,8 @@ def test_report_page_draws_the_archive_numbers_offline(
             assert coverage[crawl_id, name]["share"] == pytest.approx(share, abs=1e-4)
             assert coverage[crawl_id, name]["records"] == len(archive.records[crawl_id])
             assert f"{round(share * 100)}%" in cell_texts
-    assert page.locator("#chart-coverage svg .mark-rect.role-mark path").count() == 2 * len(COVERAGE_FIELDS)
+    cells = page.locator("#chart-coverage svg .mark-rect.role-mark path")
+    assert cells.count() == 2 * len(COVERAGE_FIELDS)
 
     # Slowest runs: every run's duration from its manifest, longest first.
     slowest = view_data(page, "slowest")
@@ -294,7 +296,8 @@ def test_report_reads_an_s3_archive(archive: Archive, moto_bucket: Any, tmp_path
     prefix = "news"
     for path in sorted(archive.out.rglob("*")):
         if path.is_file():
-            moto_bucket.put(f"{prefix}/{path.relative_to(archive.out).as_posix()}", path.read_bytes())
+            key = f"{prefix}/{path.relative_to(archive.out).as_posix()}"
+            moto_bucket.put(key, path.read_bytes())
     page_path = tmp_path / "report.html"
     proc = newsarchive("report", "--storage", f"{moto_bucket.uri}/{prefix}",
                        "--endpoint-url", moto_bucket.endpoint_url, "--addressing-style", "path",
@@ -313,3 +316,46 @@ def test_has_field_reads_the_record_as_the_schema_writes_it() -> None:
     assert [has_field(record, name) for name in COVERAGE_FIELDS] == [
         False, True, True, False, False]
     assert not has_field({"image": None}, "image credit")
+
+
+def write_manifest(out: Path, crawl_id: str, counts: dict[str, Any]) -> None:
+    manifest = {"manifest_version": 1, "crawl_id": crawl_id, "status": "complete",
+                "started_at": f"{crawl_id[:4]}-{crawl_id[4:6]}-{crawl_id[6:8]}T10:00:00+00:00",
+                "finished_at": f"{crawl_id[:4]}-{crawl_id[4:6]}-{crawl_id[6:8]}T10:01:00+00:00",
+                "problems": [], "sites": [{"name": "alpha"}], "files": [], "not_stored": [],
+                "counts": {"articles": 0, "http_errors": 0, "download_errors": 0,
+                           "extract_failed": 0, "warc_bytes": 1000, **counts}}
+    (out / "crawls").mkdir(parents=True, exist_ok=True)
+    (out / "crawls" / f"{crawl_id}.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_new_and_updated_counts_are_drawn_when_the_manifest_has_them(tmp_path: Path) -> None:
+    from archive.report import chart_specs, gather
+    from archive.storage import open_storage
+    from crawler.run_history import read_history
+
+    write_manifest(tmp_path, "20260101T100000Z-aaaaaa", {"articles": 12})
+    write_manifest(tmp_path, "20260102T100000Z-bbbbbb",
+                   {"articles": 3, "new": 2, "updated": 1, "unchanged": 9, "not_modified": 4})
+    history = read_history(tmp_path)
+    data = gather(open_storage(tmp_path), history.runs, history.unreadable)
+    rows = chart_specs(data)["runs"]["data"]["values"]
+    drawn = {(row["crawl"], row["measure"]): row["value"] for row in rows}
+    assert drawn == {
+        ("20260102T100000Z-bbbbbb", "new articles"): 2,
+        ("20260102T100000Z-bbbbbb", "updated articles"): 1,
+        ("20260102T100000Z-bbbbbb", "errors"): 0,
+        ("20260102T100000Z-bbbbbb", "WARC bytes"): 1000,
+        # an older manifest without the counts: every article it wrote counts as new
+        ("20260101T100000Z-aaaaaa", "new articles"): 12,
+        ("20260101T100000Z-aaaaaa", "updated articles"): 0,
+        ("20260101T100000Z-aaaaaa", "errors"): 0,
+        ("20260101T100000Z-aaaaaa", "WARC bytes"): 1000,
+    }
+    # articles counted, JSONL missing: named, for each run (newest first)
+    assert data.reading_problems == [
+        ("articles/alpha/2026/01/02/20260102T100000Z-bbbbbb.jsonl.gz",
+         "JSONL missing: the manifest counts 3 articles"),
+        ("articles/alpha/2026/01/01/20260101T100000Z-aaaaaa.jsonl.gz",
+         "JSONL missing: the manifest counts 12 articles")]
+    assert data.coverage == []
