@@ -30,6 +30,7 @@ COVERAGE_FIELDS = ("authors", "published", "image", "image credit", "section")
 REVISION_COUNTS = ("new", "updated", "unchanged", "not_modified")
 SLOWEST_RUNS = 10
 LATEST_PROBLEMS = 30
+FAILING_RUNS = 50
 
 
 class PastRun(Protocol):
@@ -106,10 +107,12 @@ def gather(storage: Storage, runs: Iterable[PastRun],
     if not runs and not unreadable:
         data.reading_problems.append(("crawls/", "no crawl manifests: the archive has no runs yet"))
     for run in runs:
-        started = run.started_at or _start_from_id(run.crawl_id)
-        site_label = ",".join(run.sites) or "?"
-        data.runs.append(_run_row(run, site_label, started))
-        for site in run.sites:
+        # A manifest is JSON written by a crawl, but may have been edited or damaged since.
+        started = run.started_at if isinstance(run.started_at, str) else ""
+        started = started or _start_from_id(run.crawl_id)
+        sites = [str(site) for site in run.sites]
+        data.runs.append(_run_row(run, ",".join(sites) or "?", started, data.reading_problems))
+        for site in sites:
             coverage = _coverage(storage, run, site, started, data.reading_problems)
             if coverage is not None:
                 data.coverage.append(coverage)
@@ -130,15 +133,21 @@ def _count(counts: Mapping[str, Any], name: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _run_row(run: PastRun, site: str, started: str) -> RunRow:
+def _run_row(run: PastRun, site: str, started: str,
+             problems: list[tuple[str, str]]) -> RunRow:
     counts = run.counts
     revision_counts = any(name in counts for name in REVISION_COUNTS)
+    try:
+        errors = run.errors
+    except (TypeError, ValueError):
+        errors = 0
+        problems.append((f"crawls/{run.crawl_id}.json", "error counts are not numbers: shown as 0"))
     return RunRow(
         crawl_id=run.crawl_id, site=site, started_at=started,
         duration_seconds=run.duration_seconds, status=run.status,
         new=_count(counts, "new") if revision_counts else _count(counts, "articles"),
         updated=_count(counts, "updated"), revision_counts=revision_counts,
-        errors=run.errors, warc_bytes=_count(counts, "warc_bytes"), problems=list(run.problems))
+        errors=errors, warc_bytes=_count(counts, "warc_bytes"), problems=list(run.problems))
 
 
 def _coverage(storage: Storage, run: PastRun, site: str, started: str,
@@ -386,9 +395,10 @@ def render_html(data: ReportData) -> str:
     # JSON inside <script>: no "<" left that could close it.
     specs_json = json.dumps(specs, ensure_ascii=False).replace("<", "\\u003c")
     articles = sum(run.new + run.updated for run in data.runs)
+    failing = failing_runs(data)
     return environment.from_string(PAGE).render(
         data=data, specs=specs, specs_json=specs_json, vega_javascript=vega_javascript(),
-        failing=failing_runs(data), problems=latest_problems(data),
+        failing=failing, failing_shown=failing[:FAILING_RUNS], problems=latest_problems(data),
         sites=sorted({run.site for run in data.runs}), articles=articles,
         warc_bytes=sum(run.warc_bytes for run in data.runs),
         revision_counts=any(run.revision_counts for run in data.runs),
@@ -486,11 +496,11 @@ PAGE = """\
 
 <section id="failing">
   <h2>Failing runs ({{ failing | length }})</h2>
-  <p class="note">Runs that ended other than complete or recorded a problem, newest first.</p>
+  <p class="note">Runs that ended other than complete or recorded a problem, newest first{% if failing | length > failing_shown | length %} (the {{ failing_shown | length }} newest shown){% endif %}.</p>
   {% if failing %}
   <table>
     <tr><th>started</th><th>site</th><th>crawl</th><th>status</th><th>errors</th><th>took</th><th>problems</th></tr>
-    {% for run in failing %}
+    {% for run in failing_shown %}
     <tr><td class="when">{{ run.started_at | time }}</td><td>{{ run.site }}</td><td><code>{{ run.crawl_id }}</code></td>
         <td class="{{ 'status-complete' if run.status == 'complete' else 'status-bad' }}">{{ run.status }}</td>
         <td class="num">{{ run.errors }}</td><td class="num">{{ run.duration_seconds | duration }}</td>

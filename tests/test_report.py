@@ -359,3 +359,23 @@ def test_new_and_updated_counts_are_drawn_when_the_manifest_has_them(tmp_path: P
         ("articles/alpha/2026/01/01/20260101T100000Z-aaaaaa.jsonl.gz",
          "JSONL missing: the manifest counts 12 articles")]
     assert data.coverage == []
+
+
+def test_a_manifest_with_values_of_the_wrong_type_is_named_not_raised(tmp_path: Path) -> None:
+    from archive.report import gather, render_html
+    from archive.storage import open_storage
+    from crawler.run_history import read_history
+
+    write_manifest(tmp_path, "20260101T100000Z-aaaaaa",
+                   {"articles": "12", "http_errors": "many", "warc_bytes": None})
+    damaged = json.loads((tmp_path / "crawls" / "20260101T100000Z-aaaaaa.json").read_text())
+    damaged |= {"started_at": 5, "finished_at": [], "sites": [{"name": 7}, "x"]}
+    (tmp_path / "crawls" / "20260101T100000Z-aaaaaa.json").write_text(json.dumps(damaged))
+    history = read_history(tmp_path)
+    data = gather(open_storage(tmp_path), history.runs, history.unreadable)
+    assert data.reading_problems == [("crawls/20260101T100000Z-aaaaaa.json",
+                                      "error counts are not numbers: shown as 0")]
+    (run,) = data.runs
+    assert (run.site, run.started_at, run.new, run.errors, run.warc_bytes) == (
+        "7", "2026-01-01T10:00:00+00:00", 0, 0, 0)
+    assert "error counts are not numbers" in render_html(data)
