@@ -438,7 +438,7 @@ PAGE = """\
   .status-bad { color: #c0392b; font-weight: 600; }
   .empty { color: #666; font-style: italic; }
   .chart { overflow-x: auto; }
-  td.when, td code { white-space: nowrap; }
+  td.when, td code, td.status-complete, td.status-bad { white-space: nowrap; }
 </style>
 <script>
 {{ vega_javascript | safe }}

@@ -379,3 +379,16 @@ def test_a_manifest_with_values_of_the_wrong_type_is_named_not_raised(tmp_path: 
     assert (run.site, run.started_at, run.new, run.errors, run.warc_bytes) == (
         "7", "2026-01-01T10:00:00+00:00", 0, 0, 0)
     assert "error counts are not numbers" in render_html(data)
+
+
+def test_missing_chromium_fails_under_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="not found.*CI must render the report"):
+        require_chromium(tmp_path / "chromium")
+
+
+def test_missing_chromium_skips_outside_ci(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_chromium(tmp_path / "chromium")
