@@ -13,7 +13,7 @@ import signal
 import sys
 
 COMMANDS = ["demo", "init", "crawl", "extract", "reextract", "verify", "replay", "wacz", "upload",
-            "schedule", "status", "history", "worker", "recover"]
+            "schedule", "status", "history", "worker", "recover", "report"]
 
 
 def version_line() -> str:
