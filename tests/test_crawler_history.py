@@ -12,8 +12,8 @@ import pytest
 
 from crawler.cli import main
 from crawler.run_history import read_history
-from crawler.schedule_plan import PlannedSite
-from crawler.scheduler import Scheduler, state_path, write_state
+from crawler.schedule.loop import Scheduler, state_path, write_state
+from crawler.schedule.plan import PlannedSite
 
 
 def manifest(crawl_id: str, site: str, started: str, finished: str, *, status: str = "complete",

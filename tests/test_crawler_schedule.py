@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 from crawler.cli import main
-from crawler.cron import next_due
 from crawler.errors import ConfigError
-from crawler.schedule_plan import PlannedSite, load_plan
-from crawler.scheduler import HEARTBEAT_SECONDS, Scheduler, read_state, state_path, write_state
+from crawler.schedule.cron import next_due
+from crawler.schedule.loop import HEARTBEAT_SECONDS, Scheduler, read_state, state_path, write_state
+from crawler.schedule.plan import PlannedSite, load_plan
 
 START = datetime(2026, 3, 1, 9, 59, 30, tzinfo=UTC)
 

@@ -41,8 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.schedule_plan import load_plan
-    from crawler.scheduler import Scheduler, pid_alive, read_state, state_path
+    from crawler.schedule.loop import Scheduler, pid_alive, read_state, state_path
+    from crawler.schedule.plan import load_plan
 
     try:
         sites = load_plan(args.plan)
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger = logging.getLogger("crawler.scheduler")
+    logger = logging.getLogger("crawler.schedule")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     previous_handlers = {sig: signal.signal(sig, stop_on_signal)

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def collect_status(out: Path) -> dict[str, Any]:
     """The status as data; ``FileNotFoundError`` / ``ValueError`` as `read_history` / state."""
     from crawler.run_history import read_history
-    from crawler.scheduler import pid_alive, read_state, state_path
+    from crawler.schedule.loop import pid_alive, read_state, state_path
 
     history = read_history(out)
     state = read_state(state_path(out))

@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from crawler.cron import next_due
-from crawler.schedule_plan import PlannedSite
+from crawler.schedule.cron import next_due
+from crawler.schedule.plan import PlannedSite
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import load_site_config, load_yaml_file
-from crawler.cron import check_cron
+from crawler.schedule.cron import check_cron
 from crawler.errors import ConfigError
 
 PLAN_KEYS = {"sites"}
