@@ -4,8 +4,18 @@ One crawl per site at a time: a site that comes due while its previous crawl sti
 skipped (logged and counted in the state).  A run that comes due while the scheduler was
 not looking (asleep, stopped) is run once, not once per missed time.  The state, in
 ``DIR/schedule/state.json``, is rewritten atomically after every change, so `status` (or a
-person) always reads a whole file.  The clock, the sleep and the process start are
-constructor arguments, so tests drive the loop without waiting for real minutes.
+person) always reads a whole file; every finished run is also appended to
+``DIR/schedule/runs.jsonl`` (`history` shows it beside the manifest).
+
+Every run carries the plan's limits to the crawl's watchdog (``crawler.watchdog``), which ends
+it cleanly (``finish_reason`` ``timeout`` / ``idle``).  Belt and braces, a crawl still running
+``OVERRUN_MARGIN_SECONDS`` past its ``max_run`` is stopped (SIGTERM), then killed, and that
+is recorded.  A run fails when it leaves no manifest, ends early or reaches no page; from
+the second failure in a row the site's interval doubles per failure (from the failed run's
+due time, up to the plan's ``backoff_max``); a run that does not fail resets it.
+
+The clock, the sleep, the crawl ids and the process start are constructor arguments, so
+tests drive the loop without waiting for real minutes.
 """
 
 from __future__ import annotations
@@ -17,10 +27,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.crawl_id import new_crawl_id
+from archive.manifest import NORMAL_FINISH, manifest_key
 from crawler.schedule.cron import next_due
 from crawler.schedule.plan import PlannedSite
 
@@ -33,6 +45,9 @@ MAX_SLEEP_SECONDS = 1.0
 HEARTBEAT_SECONDS = 60.0
 # How long stopping waits for a crawl to finish gracefully before killing it.
 STOP_TIMEOUT_SECONDS = 60.0
+# A crawl still running this long after its max_run (its own watchdog should have ended it)
+# is stopped by the scheduler.
+OVERRUN_MARGIN_SECONDS = 60.0
 
 
 class Child(Protocol):
@@ -51,6 +66,28 @@ class Child(Protocol):
 
 def state_path(out: str | Path) -> Path:
     return Path(out) / "schedule" / "state.json"
+
+
+def runs_log_path(out: str | Path) -> Path:
+    return Path(out) / "schedule" / "runs.jsonl"
+
+
+def read_runs_log(out: str | Path) -> list[dict[str, Any]]:
+    """The scheduled runs recorded in ``runs.jsonl``, oldest first (unreadable lines skipped:
+    a scheduler killed mid-write leaves at most one)."""
+    try:
+        lines = runs_log_path(out).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    runs = []
+    for line in lines:
+        try:
+            run = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(run, dict):
+            runs.append(run)
+    return runs
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -94,17 +131,61 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def start_crawl(site: PlannedSite, out: Path, log_path: Path) -> Child:
-    """`newsarchive crawl SITE.yaml --out DIR` as a child process, output to ``log_path``."""
+def crawl_command(site: PlannedSite, out: Path, crawl_id: str) -> list[str]:
+    """`newsarchive crawl SITE.yaml --out DIR` with the run's crawl id and watchdog limits."""
+    return [sys.executable, "-m", "crawler", "crawl", str(site.config), "--out", str(out),
+            "-s", f"NEWSARCHIVE_CRAWL_ID={crawl_id}",
+            "-s", f"NEWSARCHIVE_MAX_RUN_SECONDS={site.max_run:g}",
+            "-s", f"NEWSARCHIVE_IDLE_SECONDS={site.idle:g}"]
+
+
+def start_crawl(site: PlannedSite, out: Path, log_path: Path, crawl_id: str) -> Child:
+    """The crawl as a child process, output to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         # A session of its own: Ctrl-C in the terminal reaches the scheduler only, which
         # then stops its crawls itself (SIGTERM, a graceful Scrapy shutdown) and waits.
         return subprocess.Popen(
-            [sys.executable, "-m", "crawler", "crawl", str(site.config), "--out", str(out)],
+            crawl_command(site, out, crawl_id),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def read_manifest(out: Path, crawl_id: str) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((out / manifest_key(crawl_id)).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def failure_of(exit_status: int, manifest: dict[str, Any] | None, killed: str | None) -> str | None:
+    """Why a finished run counts as failed (for backoff), or None.  Problems such as a page
+    that failed extraction do not count: the site was reached and crawled."""
+    if killed:
+        return killed
+    if manifest is None:
+        return f"no manifest (exit status {exit_status})"
+    counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+    reason = counts.get("finish_reason")
+    if reason not in NORMAL_FINISH:
+        return f"ended early: {reason}"
+    if not counts.get("page_responses"):
+        return "no page responses"
+    return None
+
+
+def backoff_due(schedule: str, due: datetime, failures: int, cap_seconds: float) -> datetime | None:
+    """After ``failures`` failed runs in a row (the last one due at ``due``), the earliest
+    due time of the next run; None below two failures.  The schedule's interval at ``due``
+    doubles with each failure after the first, up to ``cap_seconds``."""
+    if failures < 2:
+        return None
+    interval = (next_due(schedule, due) - due).total_seconds()
+    delay = min(cap_seconds, interval * 2 ** (failures - 1))
+    # the first due time at or after due + delay (cron times are whole seconds)
+    return next_due(schedule, due + timedelta(seconds=delay) - timedelta(microseconds=1))
 
 
 @dataclass
@@ -113,22 +194,33 @@ class SiteState:
     next_due: datetime
     child: Child | None = None
     started_at: datetime | None = None
+    due: datetime | None = None  # the planned instant of the running crawl
+    crawl_id: str | None = None
     log: str | None = None
+    overrun_stop_at: datetime | None = None  # when the scheduler sent SIGTERM
+    killed: str | None = None
     runs_started: int = 0
     skipped_overlaps: int = 0
+    consecutive_failures: int = 0
+    backoff_until: datetime | None = None
     last_run: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         running = None
         if self.child is not None:
-            running = {"pid": self.child.pid, "started_at": _iso(self.started_at), "log": self.log}
+            running = {"pid": self.child.pid, "started_at": _iso(self.started_at),
+                       "due": _iso(self.due), "crawl_id": self.crawl_id, "log": self.log}
         return {
             "config": str(self.site.config),
             "schedule": self.site.schedule,
+            "limits": {"max_run": self.site.max_run, "idle": self.site.idle,
+                       "backoff_max": self.site.backoff_max},
             "next_due": _iso(self.next_due),
             "running": running,
             "runs_started": self.runs_started,
             "skipped_overlaps": self.skipped_overlaps,
+            "consecutive_failures": self.consecutive_failures,
+            "backoff_until": _iso(self.backoff_until),
             "last_run": self.last_run,
         }
 
@@ -138,9 +230,11 @@ class Scheduler:
     sites: list[PlannedSite]
     out: Path
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    spawn: Callable[[PlannedSite, Path, Path], Child] = start_crawl
+    spawn: Callable[[PlannedSite, Path, Path, str], Child] = start_crawl
     plan: str | None = None
     stop_timeout: float = STOP_TIMEOUT_SECONDS
+    overrun_margin: float = OVERRUN_MARGIN_SECONDS
+    new_id: Callable[[datetime], str] = new_crawl_id
     states: dict[str, SiteState] = field(init=False)
     started_at: datetime = field(init=False)
     stopped_at: datetime | None = field(init=False, default=None)
@@ -151,6 +245,25 @@ class Scheduler:
         self.started_at = self.clock()
         self.states = {site.name: SiteState(site, next_due(site.schedule, self.started_at))
                        for site in self.sites}
+
+    def restore(self, previous: dict[str, Any]) -> None:
+        """Carry over each site's failures and backoff from an earlier scheduler's state (its
+        runs, crashed or stopped, still count)."""
+        for name, old in (previous.get("sites") or {}).items():
+            state = self.states.get(name)
+            if state is None or not isinstance(old, dict):
+                continue
+            failures = old.get("consecutive_failures")
+            state.consecutive_failures = failures if isinstance(failures, int) else 0
+            state.last_run = old.get("last_run") if isinstance(old.get("last_run"), dict) else None
+            try:
+                until = datetime.fromisoformat(old["backoff_until"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if until.tzinfo is not None and until > state.next_due:
+                state.backoff_until = until
+                state.next_due = next_due(state.site.schedule,
+                                          until - timedelta(microseconds=1))
 
     @property
     def state_file(self) -> Path:
@@ -180,6 +293,7 @@ class Scheduler:
         changed = self._saved_at is None
         for state in self.states.values():
             changed |= self._reap(state, now)
+            changed |= self._stop_overrun(state, now)
         for state in self.states.values():
             if now >= state.next_due:
                 self._due(state, now)
@@ -192,31 +306,86 @@ class Scheduler:
         soonest = min(state.next_due for state in self.states.values())
         return max(0.0, (soonest - self.clock()).total_seconds())
 
-    def _reap(self, state: SiteState, now: datetime) -> bool:
-        """Collect a finished crawl; whether one finished."""
+    def _reap(self, state: SiteState, now: datetime, *, stopping: bool = False) -> bool:
+        """Collect a finished crawl; whether one finished.  A crawl the scheduler stopped on
+        its own way out did not fail."""
         if state.child is None:
             return False
         status = state.child.poll()
         if status is None:
             return False
-        state.last_run = {"pid": state.child.pid, "started_at": _iso(state.started_at),
-                          "finished_at": _iso(now), "exit_status": status, "log": state.log}
+        manifest = read_manifest(self.out, state.crawl_id) if state.crawl_id else None
+        counts = (manifest or {}).get("counts")
+        finish_reason = counts.get("finish_reason") if isinstance(counts, dict) else None
+        failed = None if stopping else failure_of(status, manifest, state.killed)
+        state.consecutive_failures = state.consecutive_failures + 1 if failed else 0
+        state.backoff_until = None
+        if failed and state.due is not None:
+            state.backoff_until = backoff_due(state.site.schedule, state.due,
+                                              state.consecutive_failures, state.site.backoff_max)
+            if state.backoff_until is not None:
+                state.next_due = max(state.next_due, state.backoff_until)
+        state.last_run = {"site": state.site.name, "pid": state.child.pid,
+                          "crawl_id": state.crawl_id, "due": _iso(state.due),
+                          "started_at": _iso(state.started_at), "finished_at": _iso(now),
+                          "exit_status": status, "finish_reason": finish_reason,
+                          "killed": state.killed, "failed": failed,
+                          "consecutive_failures": state.consecutive_failures,
+                          "backoff_until": _iso(state.backoff_until), "log": state.log}
+        self._log_run(state.last_run)
         level = logging.INFO if status == 0 else logging.WARNING
-        logger.log(level, "Crawl of %s finished with exit status %s (log: %s)",
-                   state.site.name, status, state.log)
-        state.child = state.started_at = state.log = None
+        logger.log(level, "Crawl of %s finished with exit status %s, finish reason %s (log: %s)",
+                   state.site.name, status, finish_reason, state.log)
+        if state.backoff_until is not None:
+            logger.warning("%s failed %d times in a row (%s): next run not before %s",
+                           state.site.name, state.consecutive_failures, failed,
+                           _iso(state.backoff_until))
+        state.child = state.started_at = state.due = state.crawl_id = state.log = None
+        state.overrun_stop_at = state.killed = None
         return True
 
+    def _log_run(self, run: dict[str, Any]) -> None:
+        path = runs_log_path(self.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(run, sort_keys=True) + "\n")
+
+    def _stop_overrun(self, state: SiteState, now: datetime) -> bool:
+        """SIGTERM a crawl running past its max_run by the margin, SIGKILL it if it is still
+        there ``stop_timeout`` later; whether a signal was sent."""
+        if state.child is None or state.started_at is None:
+            return False
+        if state.overrun_stop_at is None:
+            if (now - state.started_at).total_seconds() < state.site.max_run + self.overrun_margin:
+                return False
+            state.overrun_stop_at = now
+            state.killed = (f"ran past its max_run of {state.site.max_run:g}s: stopped by the "
+                            "scheduler (SIGTERM)")
+            logger.warning("The crawl of %s (pid %d) runs past its max_run of %ss: stopping it",
+                           state.site.name, state.child.pid, f"{state.site.max_run:g}")
+            state.child.terminate()
+            return True
+        if state.killed and "SIGKILL" not in state.killed and (
+                (now - state.overrun_stop_at).total_seconds() >= self.stop_timeout):
+            state.killed = (f"ran past its max_run of {state.site.max_run:g}s and did not stop: "
+                            "killed by the scheduler (SIGKILL)")
+            logger.warning("The crawl of %s (pid %d) did not stop: killed",
+                           state.site.name, state.child.pid)
+            state.child.kill()
+            return True
+        return False
+
     def _due(self, state: SiteState, now: datetime) -> None:
-        state.next_due = next_due(state.site.schedule, now)
+        due, state.next_due = state.next_due, next_due(state.site.schedule, now)
         if state.child is not None:
             state.skipped_overlaps += 1
             logger.warning("Skipped a run of %s: the crawl started at %s (pid %d) still runs",
                            state.site.name, _iso(state.started_at), state.child.pid)
             return
         log_path = self.out / "schedule" / "logs" / f"{state.site.name}-{now:%Y%m%dT%H%M%SZ}.log"
-        state.child = self.spawn(state.site, self.out, log_path)
-        state.started_at, state.log = now, str(log_path)
+        crawl_id = self.new_id(now)
+        state.child = self.spawn(state.site, self.out, log_path, crawl_id)
+        state.started_at, state.due, state.crawl_id, state.log = now, due, crawl_id, str(log_path)
         state.runs_started += 1
         logger.info("Started a crawl of %s (pid %d); next due %s",
                     state.site.name, state.child.pid, _iso(state.next_due))
@@ -248,6 +417,6 @@ class Scheduler:
                                state.site.name, self.stop_timeout)
                 state.child.kill()
                 state.child.wait()
-            self._reap(state, self.clock())
+            self._reap(state, self.clock(), stopping=True)
         self.stopped_at = self.clock()
         self.save()
