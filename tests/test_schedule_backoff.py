@@ -238,3 +238,26 @@ def test_bad_plan_limits_name_the_key(tmp_path: Path, plan: dict[str, Any], mess
     with pytest.raises(ConfigError) as caught:
         load_plan(write_plan(tmp_path, plan))
     assert message in str(caught.value)
+
+
+def test_a_crawl_the_dead_scheduler_left_is_collected_by_its_successor(tmp_path: Path) -> None:
+    out = (tmp_path / "out").resolve()
+    gone = 2**22 + 12345  # above pid_max: never a live process
+    Child(out, "20260301T095500Z-aaaaaa").finish("finished")  # its manifest, written
+    previous = {"sites": {"alpha": {"consecutive_failures": 1, "running": {
+        "pid": gone, "crawl_id": "20260301T095500Z-aaaaaa", "due": t("09:55:00"),
+        "started_at": t("09:55:01"), "log": "alpha.log"}}}}
+    site = PlannedSite("alpha", tmp_path / "alpha.yaml", "*/5 * * * *")
+    successor = Scheduler([site], out, clock=lambda: START,
+                          spawn=lambda *_: pytest.fail("nothing is due"))
+    successor.restore(previous)
+    successor.tick()
+    alpha = successor.states["alpha"]
+    assert alpha.child is None
+    assert alpha.last_run is not None
+    assert {key: alpha.last_run[key] for key in ("pid", "crawl_id", "due", "adopted",
+                                                 "exit_status", "finish_reason", "failed")} == {
+        "pid": gone, "crawl_id": "20260301T095500Z-aaaaaa", "due": t("09:55:00"),
+        "adopted": True, "exit_status": None, "finish_reason": "finished", "failed": None}
+    assert alpha.consecutive_failures == 0  # its success resets the failure it inherited
+    assert [run["crawl_id"] for run in read_runs_log(out)] == ["20260301T095500Z-aaaaaa"]

@@ -120,17 +120,21 @@ def test_a_hanging_run_is_ended_by_the_idle_limit_and_the_next_run_starts(
 
 
 @pytest.mark.e2e
-def test_a_killed_scheduler_is_reported_dead_and_a_new_one_takes_over(tmp_path: Path) -> None:
-    (tmp_path / "site.yaml").write_text(yaml.safe_dump(
-        {"name": "quiet", "start_urls": ["http://127.0.0.1:9/"], "schedule": "0 0 1 1 *"}))
+def test_a_killed_scheduler_is_reported_dead_and_a_new_one_takes_over(
+        hanging: DemoServer, tmp_path: Path) -> None:
+    (tmp_path / "hang.yaml").write_text(yaml.safe_dump(hanging_site_config(hanging.base_url)))
     plan = tmp_path / "plan.yaml"
-    plan.write_text(yaml.safe_dump({"sites": ["site.yaml"]}))
+    # Its crawl hangs far longer than the test: it is still running when the scheduler dies.
+    plan.write_text(yaml.safe_dump({"idle": "1h", "sites": [
+        {"config": "hang.yaml", "schedule": "* * * * * *"}]}))
     out = tmp_path / "out"
 
     first = start_schedule(plan, out)
     try:
-        wait_until(lambda: (state_of(out) or {}).get("scheduler", {}).get("pid") == first.pid
-                   and scheduler_lock_held(out), first, "the first scheduler's state and lock")
+        state = wait_until(lambda: (s := state_of(out)) and s["scheduler"]["pid"] == first.pid
+                           and s["sites"]["hang"]["running"] and scheduler_lock_held(out) and s,
+                           first, "the first scheduler's lock and its first crawl")
+        orphan = state["sites"]["hang"]["running"]
         assert status(out).startswith(f"scheduler running: pid {first.pid}")
         second = start_schedule(plan, out)
         _, stderr = second.communicate(timeout=SAFETY_NET_SECONDS)
@@ -154,11 +158,23 @@ def test_a_killed_scheduler_is_reported_dead_and_a_new_one_takes_over(tmp_path: 
 
     successor = start_schedule(plan, out)
     try:
-        wait_until(lambda: (state_of(out) or {}).get("scheduler", {}).get("pid") == successor.pid,
-                   successor, "the new scheduler's state")
+        # The dead scheduler's crawl goes on (a session of its own): the successor adopts it
+        # and starts no second crawl of the site while it runs, however many runs come due.
+        state = wait_until(lambda: (s := state_of(out)) and s["scheduler"]["pid"] == successor.pid
+                           and s["sites"]["hang"]["skipped_overlaps"] >= 2 and s,
+                           successor, "the new scheduler, skipping due runs")
+        assert state["sites"]["hang"]["running"]["pid"] == orphan["pid"]
+        assert state["sites"]["hang"]["running"]["crawl_id"] == orphan["crawl_id"]
+        assert state["sites"]["hang"]["runs_started"] == 0
         assert status(out).startswith(f"scheduler running: pid {successor.pid}")
     finally:
-        code, stderr = stop(successor)
+        code, stderr = stop(successor)  # which stops the adopted crawl too
     assert code == 0, stderr
     assert f"taking over {out} from scheduler pid {first.pid}, which died" in stderr
     assert status(out).startswith("scheduler not running: stopped at ")
+    (adopted,) = read_runs_log(out)
+    assert (adopted["crawl_id"], adopted["pid"], adopted["due"]) == (
+        orphan["crawl_id"], orphan["pid"], orphan["due"])
+    assert (adopted["adopted"], adopted["exit_status"]) == (True, None)
+    assert adopted["finish_reason"] == "shutdown"  # Scrapy's graceful stop, manifest written
+    assert not list(out.glob("warc/**/*.open"))

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from archive.crawl_id import new_crawl_id
 from archive.manifest import NORMAL_FINISH, manifest_key
 from crawler.schedule.cron import next_due
+from crawler.schedule.orphans import AdoptedCrawl
 from crawler.schedule.plan import PlannedSite
 
 logger = logging.getLogger(__name__)
@@ -127,6 +128,14 @@ def pid_alive(pid: Any) -> bool:
     return True
 
 
+def _parse_time(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
@@ -160,13 +169,13 @@ def read_manifest(out: Path, crawl_id: str) -> dict[str, Any] | None:
     return manifest if isinstance(manifest, dict) else None
 
 
-def failure_of(exit_status: int, manifest: dict[str, Any] | None, killed: str | None) -> str | None:
+def failure_of(exit_status: int | None, manifest: dict[str, Any] | None, killed: str | None) -> str | None:
     """Why a finished run counts as failed (for backoff), or None.  Problems such as a page
     that failed extraction do not count: the site was reached and crawled."""
     if killed:
         return killed
     if manifest is None:
-        return f"no manifest (exit status {exit_status})"
+        return "no manifest" + (f" (exit status {exit_status})" if exit_status is not None else "")
     counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
     reason = counts.get("finish_reason")
     if reason not in NORMAL_FINISH:
@@ -248,22 +257,34 @@ class Scheduler:
 
     def restore(self, previous: dict[str, Any]) -> None:
         """Carry over each site's failures and backoff from an earlier scheduler's state (its
-        runs, crashed or stopped, still count)."""
+        runs, crashed or stopped, still count), and adopt the crawls it left running."""
         for name, old in (previous.get("sites") or {}).items():
             state = self.states.get(name)
             if state is None or not isinstance(old, dict):
                 continue
+            if isinstance(old.get("running"), dict):
+                self._adopt(state, old["running"])
             failures = old.get("consecutive_failures")
             state.consecutive_failures = failures if isinstance(failures, int) else 0
             state.last_run = old.get("last_run") if isinstance(old.get("last_run"), dict) else None
-            try:
-                until = datetime.fromisoformat(old["backoff_until"])
-            except (KeyError, TypeError, ValueError):
-                continue
-            if until.tzinfo is not None and until > state.next_due:
+            until = _parse_time(old.get("backoff_until"))
+            if until is not None and until > state.next_due:
                 state.backoff_until = until
                 state.next_due = next_due(state.site.schedule,
                                           until - timedelta(microseconds=1))
+
+    def _adopt(self, state: SiteState, running: dict[str, Any]) -> None:
+        """Take over a crawl an earlier scheduler started; the next tick collects it if it
+        is already gone."""
+        pid, crawl_id = running.get("pid"), running.get("crawl_id")
+        if not isinstance(pid, int) or not isinstance(crawl_id, str) or not crawl_id:
+            return
+        state.child = AdoptedCrawl(pid, crawl_id)
+        state.started_at = _parse_time(running.get("started_at")) or self.clock()
+        state.due = _parse_time(running.get("due"))
+        state.crawl_id, state.log = crawl_id, running.get("log")
+        logger.info("Adopted the crawl of %s (pid %d, %s) left by the previous scheduler",
+                    state.site.name, pid, crawl_id)
 
     @property
     def state_file(self) -> Path:
@@ -317,7 +338,9 @@ class Scheduler:
         manifest = read_manifest(self.out, state.crawl_id) if state.crawl_id else None
         counts = (manifest or {}).get("counts")
         finish_reason = counts.get("finish_reason") if isinstance(counts, dict) else None
-        failed = None if stopping else failure_of(status, manifest, state.killed)
+        adopted = getattr(state.child, "adopted", False)
+        exit_status = None if adopted else status  # an orphan's is not ours to know
+        failed = None if stopping else failure_of(exit_status, manifest, state.killed)
         state.consecutive_failures = state.consecutive_failures + 1 if failed else 0
         state.backoff_until = None
         if failed and state.due is not None:
@@ -328,14 +351,15 @@ class Scheduler:
         state.last_run = {"site": state.site.name, "pid": state.child.pid,
                           "crawl_id": state.crawl_id, "due": _iso(state.due),
                           "started_at": _iso(state.started_at), "finished_at": _iso(now),
-                          "exit_status": status, "finish_reason": finish_reason,
+                          "exit_status": exit_status, "adopted": adopted,
+                          "finish_reason": finish_reason,
                           "killed": state.killed, "failed": failed,
                           "consecutive_failures": state.consecutive_failures,
                           "backoff_until": _iso(state.backoff_until), "log": state.log}
         self._log_run(state.last_run)
-        level = logging.INFO if status == 0 else logging.WARNING
+        level = logging.WARNING if failed else logging.INFO
         logger.log(level, "Crawl of %s finished with exit status %s, finish reason %s (log: %s)",
-                   state.site.name, status, finish_reason, state.log)
+                   state.site.name, exit_status, finish_reason, state.log)
         if state.backoff_until is not None:
             logger.warning("%s failed %d times in a row (%s): next run not before %s",
                            state.site.name, state.consecutive_failures, failed,
