@@ -261,3 +261,11 @@ def test_a_crawl_the_dead_scheduler_left_is_collected_by_its_successor(tmp_path:
         "adopted": True, "exit_status": None, "finish_reason": "finished", "failed": None}
     assert alpha.consecutive_failures == 0  # its success resets the failure it inherited
     assert [run["crawl_id"] for run in read_runs_log(out)] == ["20260301T095500Z-aaaaaa"]
+
+
+def test_the_example_plan_sets_limits_and_an_override() -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    planned = {p.name: p for p in load_plan(examples / "schedule.yaml")}
+    assert (planned["eutoday"].max_run, planned["eutoday"].idle) == (7200.0, 600.0)
+    assert (planned["harbour-herald"].max_run, planned["harbour-herald"].idle) == (1800.0, 300.0)
+    assert planned["harbour-herald"].backoff_max == 86400.0
