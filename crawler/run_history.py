@@ -154,7 +154,7 @@ def with_scheduled_runs(runs: list[CrawlRun], root: Path) -> list[CrawlRun]:
     """``runs`` with the scheduler's record of each scheduled one attached."""
     from dataclasses import replace
 
-    from crawler.schedule.loop import read_runs_log
+    from crawler.schedule.runs import read_runs_log
 
     scheduled = {run.get("crawl_id"): run for run in read_runs_log(root)}
     return [replace(run, scheduled=scheduled[run.crawl_id]) if run.crawl_id in scheduled

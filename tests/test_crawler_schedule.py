@@ -22,11 +22,11 @@ from crawler.schedule.cron import next_due
 from crawler.schedule.loop import (
     HEARTBEAT_SECONDS,
     Scheduler,
-    read_runs_log,
     read_state,
     state_path,
     write_state,
 )
+from crawler.schedule.runs import read_runs_log
 from crawler.schedule.plan import PlannedSite, load_plan
 
 START = datetime(2026, 3, 1, 9, 59, 30, tzinfo=UTC)
@@ -61,7 +61,8 @@ def test_plan_uses_the_site_schedule_unless_overridden(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("plan", "where", "problem"), [
-    ({"sites": ["alpha.yaml"], "every": 5}, "plan.yaml: key 'every'", "unknown key (allowed: backoff_max, idle, max_run, sites)"),
+    ({"sites": ["alpha.yaml"], "every": 5}, "plan.yaml: key 'every'",
+     "unknown key (allowed: backoff_max, idle, max_run, sites)"),
     ({"sites": [{"config": "alpha.yaml", "cron": "* * * * *"}]}, "plan.yaml: key 'sites[1].cron'",
      "unknown key (allowed: backoff_max, config, idle, max_run, schedule)"),
     ({"sites": [{"config": "alpha.yaml", "schedule": "61 * * * *"}]},

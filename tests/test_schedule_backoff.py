@@ -14,7 +14,8 @@ import yaml
 
 from crawler.errors import ConfigError
 from crawler.run_history import read_history
-from crawler.schedule.loop import Scheduler, crawl_command, read_runs_log, read_state
+from crawler.schedule.loop import Scheduler, crawl_command, read_state
+from crawler.schedule.runs import read_runs_log
 from crawler.schedule.plan import DEFAULT_IDLE_SECONDS, PlannedSite, load_plan
 
 START = datetime(2026, 3, 1, 9, 59, 30, tzinfo=UTC)

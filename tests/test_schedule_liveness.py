@@ -21,7 +21,8 @@ import yaml
 
 from crawler.demo.server import DemoServer
 from crawler.schedule.liveness import scheduler_lock_held
-from crawler.schedule.loop import read_runs_log, read_state, state_path
+from crawler.schedule.loop import read_state, state_path
+from crawler.schedule.runs import read_runs_log
 from tests.servers.hanging import hanging_site, hanging_site_config
 
 SAFETY_NET_SECONDS = 300

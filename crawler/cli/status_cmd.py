@@ -94,7 +94,8 @@ def format_status(status: dict[str, Any], out: Path) -> list[str]:
         if site.get("backoff_until"):
             lines.append(f"  backing off: next run not before {site['backoff_until']}")
         if site.get("skipped_overlaps"):
-            lines.append(f"  {site['skipped_overlaps']} run(s) skipped: previous crawl still running")
+            lines.append(f"  {site['skipped_overlaps']} run(s) skipped: "
+                         "previous crawl still running")
     if not status["last_runs"]:
         lines.append(f"no crawl runs in {out}")
     for name, run in sorted(status["last_runs"].items()):

@@ -1,2 +1,3 @@
-"""The `schedule` command's cron loop (``loop``), its plan (``plan``) and cron checks
-(``cron``): not to be confused with Scrapy's request scheduler."""
+"""`newsarchive schedule`: the cron loop (``loop``), its plan (``plan``), cron checks
+(``cron``), finished runs and backoff (``runs``), the scheduler's liveness lock
+(``liveness``) and crawls a dead scheduler left (``orphans``).  Not Scrapy's scheduler."""

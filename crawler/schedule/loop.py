@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from archive.crawl_id import new_crawl_id
-from archive.manifest import NORMAL_FINISH, manifest_key
 from crawler.schedule.cron import next_due
 from crawler.schedule.orphans import AdoptedCrawl
 from crawler.schedule.plan import PlannedSite
+from crawler.schedule.runs import append_run, backoff_due, failure_of, read_manifest
 
 logger = logging.getLogger(__name__)
 
@@ -67,28 +67,6 @@ class Child(Protocol):
 
 def state_path(out: str | Path) -> Path:
     return Path(out) / "schedule" / "state.json"
-
-
-def runs_log_path(out: str | Path) -> Path:
-    return Path(out) / "schedule" / "runs.jsonl"
-
-
-def read_runs_log(out: str | Path) -> list[dict[str, Any]]:
-    """The scheduled runs recorded in ``runs.jsonl``, oldest first (unreadable lines skipped:
-    a scheduler killed mid-write leaves at most one)."""
-    try:
-        lines = runs_log_path(out).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    runs = []
-    for line in lines:
-        try:
-            run = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(run, dict):
-            runs.append(run)
-    return runs
 
 
 def write_state(path: Path, state: dict[str, Any]) -> None:
@@ -159,42 +137,6 @@ def start_crawl(site: PlannedSite, out: Path, log_path: Path, crawl_id: str) -> 
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-
-def read_manifest(out: Path, crawl_id: str) -> dict[str, Any] | None:
-    try:
-        manifest = json.loads((out / manifest_key(crawl_id)).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return manifest if isinstance(manifest, dict) else None
-
-
-def failure_of(exit_status: int | None, manifest: dict[str, Any] | None, killed: str | None) -> str | None:
-    """Why a finished run counts as failed (for backoff), or None.  Problems such as a page
-    that failed extraction do not count: the site was reached and crawled."""
-    if killed:
-        return killed
-    if manifest is None:
-        return "no manifest" + (f" (exit status {exit_status})" if exit_status is not None else "")
-    counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
-    reason = counts.get("finish_reason")
-    if reason not in NORMAL_FINISH:
-        return f"ended early: {reason}"
-    if not counts.get("page_responses"):
-        return "no page responses"
-    return None
-
-
-def backoff_due(schedule: str, due: datetime, failures: int, cap_seconds: float) -> datetime | None:
-    """After ``failures`` failed runs in a row (the last one due at ``due``), the earliest
-    due time of the next run; None below two failures.  The schedule's interval at ``due``
-    doubles with each failure after the first, up to ``cap_seconds``."""
-    if failures < 2:
-        return None
-    interval = (next_due(schedule, due) - due).total_seconds()
-    delay = min(cap_seconds, interval * 2 ** (failures - 1))
-    # the first due time at or after due + delay (cron times are whole seconds)
-    return next_due(schedule, due + timedelta(seconds=delay) - timedelta(microseconds=1))
 
 
 @dataclass
@@ -356,7 +298,7 @@ class Scheduler:
                           "killed": state.killed, "failed": failed,
                           "consecutive_failures": state.consecutive_failures,
                           "backoff_until": _iso(state.backoff_until), "log": state.log}
-        self._log_run(state.last_run)
+        append_run(self.out, state.last_run)
         level = logging.WARNING if failed else logging.INFO
         logger.log(level, "Crawl of %s finished with exit status %s, finish reason %s (log: %s)",
                    state.site.name, exit_status, finish_reason, state.log)
@@ -367,12 +309,6 @@ class Scheduler:
         state.child = state.started_at = state.due = state.crawl_id = state.log = None
         state.overrun_stop_at = state.killed = None
         return True
-
-    def _log_run(self, run: dict[str, Any]) -> None:
-        path = runs_log_path(self.out)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as log:
-            log.write(json.dumps(run, sort_keys=True) + "\n")
 
     def _stop_overrun(self, state: SiteState, now: datetime) -> bool:
         """SIGTERM a crawl running past its max_run by the margin, SIGKILL it if it is still
