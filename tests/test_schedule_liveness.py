@@ -179,3 +179,26 @@ def test_a_killed_scheduler_is_reported_dead_and_a_new_one_takes_over(
     assert (adopted["adopted"], adopted["exit_status"]) == (True, None)
     assert adopted["finish_reason"] == "shutdown"  # Scrapy's graceful stop, manifest written
     assert not list(out.glob("warc/**/*.open"))
+
+
+def test_liveness_is_the_lock_not_a_pid_that_happens_to_exist(tmp_path: Path) -> None:
+    from crawler.cli.status_cmd import collect_status
+    from crawler.schedule.liveness import acquire_scheduler_lock
+    from crawler.schedule.loop import write_state
+
+    out = tmp_path / "out"
+    # The dead scheduler's pid now belongs to another live process (here: this one).
+    write_state(state_path(out), {"state_version": 1, "sites": {}, "scheduler": {
+        "pid": os.getpid(), "stopped_at": None, "updated_at": "2026-01-02T09:00:00+00:00"}})
+    dead = collect_status(out)["scheduler"]
+    assert (dead["running"], dead["last_alive"]) == (False, "2026-01-02T09:00:00+00:00")
+
+    lock = acquire_scheduler_lock(out)
+    assert lock is not None
+    try:
+        assert collect_status(out)["scheduler"]["running"] is True
+        assert acquire_scheduler_lock(out) is None  # one scheduler per directory
+    finally:
+        lock.release()
+    assert collect_status(out)["scheduler"]["running"] is False
+    assert scheduler_lock_held(out) is False
