@@ -270,3 +270,17 @@ def test_the_example_plan_sets_limits_and_an_override() -> None:
     assert (planned["eutoday"].max_run, planned["eutoday"].idle) == (7200.0, 600.0)
     assert (planned["harbour-herald"].max_run, planned["harbour-herald"].idle) == (1800.0, 300.0)
     assert planned["harbour-herald"].backoff_max == 86400.0
+
+
+def test_a_run_stopped_with_the_scheduler_neither_fails_nor_resets(tmp_path: Path) -> None:
+    harness = Harness(tmp_path / "out")
+    harness.run_once("idle")
+    harness.run_once("idle")
+    harness.at(START + timedelta(minutes=16))  # due 10:15 (the backoff), running
+    harness.children[-1].returncode = 1  # how SIGTERM ends it
+    harness.scheduler.stop()
+    state = read_state(harness.scheduler.state_file)
+    assert state is not None
+    alpha = state["sites"]["alpha"]
+    assert alpha["last_run"]["failed"] is None
+    assert (alpha["consecutive_failures"], alpha["backoff_until"]) == (2, t("10:15:00"))

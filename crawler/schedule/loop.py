@@ -149,6 +149,7 @@ class SiteState:
     crawl_id: str | None = None
     log: str | None = None
     overrun_stop_at: datetime | None = None  # when the scheduler sent SIGTERM
+    overrun_killed: bool = False  # and SIGKILL after it
     killed: str | None = None
     runs_started: int = 0
     skipped_overlaps: int = 0
@@ -283,8 +284,9 @@ class Scheduler:
         adopted = getattr(state.child, "adopted", False)
         exit_status = None if adopted else status  # an orphan's is not ours to know
         failed = None if stopping else failure_of(exit_status, manifest, state.killed)
-        state.consecutive_failures = state.consecutive_failures + 1 if failed else 0
-        state.backoff_until = None
+        if not stopping:  # a stopped run neither fails nor succeeds: the count stays
+            state.consecutive_failures = state.consecutive_failures + 1 if failed else 0
+            state.backoff_until = None
         if failed and state.due is not None:
             state.backoff_until = backoff_due(state.site.schedule, state.due,
                                               state.consecutive_failures, state.site.backoff_max)
@@ -308,6 +310,7 @@ class Scheduler:
                            _iso(state.backoff_until))
         state.child = state.started_at = state.due = state.crawl_id = state.log = None
         state.overrun_stop_at = state.killed = None
+        state.overrun_killed = False
         return True
 
     def _stop_overrun(self, state: SiteState, now: datetime) -> bool:
@@ -325,8 +328,9 @@ class Scheduler:
                            state.site.name, state.child.pid, f"{state.site.max_run:g}")
             state.child.terminate()
             return True
-        if state.killed and "SIGKILL" not in state.killed and (
+        if not state.overrun_killed and (
                 (now - state.overrun_stop_at).total_seconds() >= self.stop_timeout):
+            state.overrun_killed = True
             state.killed = (f"ran past its max_run of {state.site.max_run:g}s and did not stop: "
                             "killed by the scheduler (SIGKILL)")
             logger.warning("The crawl of %s (pid %d) did not stop: killed",
