@@ -9,7 +9,7 @@ run: killed, failed, failures in a row, backoff.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -152,8 +152,6 @@ def read_history(target: str | Path, **storage_options: Any) -> History:
 
 def with_scheduled_runs(runs: list[CrawlRun], root: Path) -> list[CrawlRun]:
     """``runs`` with the scheduler's record of each scheduled one attached."""
-    from dataclasses import replace
-
     from crawler.schedule.runs import read_runs_log
 
     scheduled = {run.get("crawl_id"): run for run in read_runs_log(root)}
