@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from crawler.cron import check_cron
+from crawler.schedule.cron import check_cron
 from crawler.errors import ConfigError
 
 NAME_RE = re.compile(r"[a-z0-9_-]{1,100}")

@@ -2,17 +2,19 @@
 
 Used by `history` (every run) and `status` (the last run per site).  The manifests are read
 through the storage backends, so a local directory and an ``s3://`` archive read the same.
+A local archive's scheduled runs (``schedule/runs.jsonl``) add how the scheduler saw each
+run: killed, failed, failures in a row, backoff.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from archive.manifest import manifest_key
+from archive.manifest import NORMAL_FINISH, manifest_key
 from archive.storage import open_storage, split_uri
 from archive.crawl_id import crawl_date
 
@@ -28,6 +30,14 @@ class CrawlRun:
     status: str
     counts: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # The scheduler's record of this run (``schedule/runs.jsonl``), if it was scheduled.
+    scheduled: dict[str, Any] | None = None
+
+    @property
+    def finish_reason(self) -> str | None:
+        """Why the crawl ended (Scrapy's close reason: ``finished``, ``idle``, ``timeout``…)."""
+        reason = self.counts.get("finish_reason")
+        return str(reason) if reason is not None else None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -63,6 +73,8 @@ class CrawlRun:
             "status": self.status,
             "counts": self.counts,
             "problems": self.problems,
+            "finish_reason": self.finish_reason,
+            "scheduled": self.scheduled,
         }
 
 
@@ -132,8 +144,19 @@ def read_history(target: str | Path, **storage_options: Any) -> History:
             unreadable[info.key] = f"names crawl {run.crawl_id!r}, not its file name"
             continue
         runs.append(run)
+    if scheme in ("", "file"):
+        runs = with_scheduled_runs(runs, Path(path))
     runs.sort(key=CrawlRun.sort_key, reverse=True)
     return History(runs, unreadable)
+
+
+def with_scheduled_runs(runs: list[CrawlRun], root: Path) -> list[CrawlRun]:
+    """``runs`` with the scheduler's record of each scheduled one attached."""
+    from crawler.schedule.runs import read_runs_log
+
+    scheduled = {run.get("crawl_id"): run for run in read_runs_log(root)}
+    return [replace(run, scheduled=scheduled[run.crawl_id]) if run.crawl_id in scheduled
+            else run for run in runs]
 
 
 def format_duration(seconds: float | None) -> str:
@@ -158,5 +181,20 @@ def format_run(run: CrawlRun) -> str:
     return (f"{run.crawl_id:<24}  {','.join(run.sites) or '?':<16}  {run.started_at or '?':<25}  "
             f"{run.finished_at or '?':<25}  {format_duration(run.duration_seconds):>6}  "
             f"{run.counts.get('responses', 0):>6}  {run.counts.get('articles', 0):>8}  "
-            f"{run.errors:>6}  {run.status}")
+            f"{run.errors:>6}  {run.status}{status_notes(run)}")
+
+
+def status_notes(run: CrawlRun) -> str:
+    """What the STATUS column adds: an early finish reason, the scheduler's verdict."""
+    notes = []
+    if run.finish_reason and run.finish_reason not in NORMAL_FINISH:
+        notes.append(run.finish_reason)
+    scheduled = run.scheduled or {}
+    if scheduled.get("killed"):
+        notes.append("killed by the scheduler")
+    if scheduled.get("failed") and scheduled.get("consecutive_failures", 0) > 1:
+        notes.append(f"failure {scheduled['consecutive_failures']} in a row")
+    if scheduled.get("backoff_until"):
+        notes.append(f"backoff until {scheduled['backoff_until']}")
+    return f" ({'; '.join(notes)})" if notes else ""
 

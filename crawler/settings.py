@@ -77,6 +77,8 @@ EXTENSIONS = {
     "crawler.progress.Progress": 200,
     # Drops (and counts) new requests while NEWSARCHIVE_MAX_QUEUED_REQUESTS wait.
     "crawler.queue_bound.QueuedRequestsBound": 300,
+    # Ends the crawl on NEWSARCHIVE_MAX_RUN_SECONDS / NEWSARCHIVE_IDLE_SECONDS.
+    "crawler.watchdog.CrawlWatchdog": 400,
 }
 
 # Scrapy's downloader, able to drop queued requests and cancel transfers on Ctrl-C.
@@ -100,6 +102,11 @@ NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP = 40
 NEWSARCHIVE_STOP_GRACE = 5.0
 # Stop after exactly this many article records (`--max-articles N`); 0 = no limit.
 NEWSARCHIVE_MAX_ARTICLES = 0
+# Watchdogs (crawler.watchdog): end the crawl cleanly (WARC closed, manifest written with
+# finish_reason `timeout` / `idle`) after this many seconds in all / without a response.
+# 0 = no limit.  `schedule` sets both from its plan for every run.
+NEWSARCHIVE_MAX_RUN_SECONDS = 0
+NEWSARCHIVE_IDLE_SECONDS = 0
 
 # --- Hostile input (NEWSARCHIVE_) -----------------------------------------------------------
 # Networks a site with allow_private_addresses: false may still reach ("10.1.0.0/16",

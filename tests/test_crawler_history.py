@@ -12,8 +12,9 @@ import pytest
 
 from crawler.cli import main
 from crawler.run_history import read_history
-from crawler.schedule_plan import PlannedSite
-from crawler.scheduler import Scheduler, state_path, write_state
+from crawler.schedule.liveness import acquire_scheduler_lock
+from crawler.schedule.loop import Scheduler, state_path, write_state
+from crawler.schedule.plan import PlannedSite
 
 
 def manifest(crawl_id: str, site: str, started: str, finished: str, *, status: str = "complete",
@@ -81,7 +82,8 @@ def test_history_site_filter_and_json_lines(archive: Path,
         "crawl_id": "20260101T100000Z-aaaaaa", "sites": ["alpha"],
         "started_at": "2026-01-01T10:00:01+00:00", "finished_at": "2026-01-01T10:02:31+00:00",
         "duration_seconds": 150.0, "status": "complete", "problems": [],
-        "counts": manifest("x", "alpha", "", "")["counts"],
+        "counts": manifest("x", "alpha", "", "")["counts"], "finish_reason": "finished",
+        "scheduled": None,
     }
 
 
@@ -157,6 +159,8 @@ def test_status_of_a_running_scheduler(archive: Path, tmp_path: Path,
                           spawn=lambda *_: RunningChild())  # type: ignore[arg-type,return-value]
     now[0] = start + timedelta(minutes=5)
     scheduler.tick()
+    lock = acquire_scheduler_lock(archive)  # what `schedule` holds while it lives
+    assert lock is not None
 
     status, out, _ = cli(capsys, "status", "--out", str(archive), "--json")
     assert status == 0
@@ -176,6 +180,7 @@ def test_status_of_a_running_scheduler(archive: Path, tmp_path: Path,
                                "2026-01-02T08:00:30+00:00")
     assert lines[1] == "alpha: schedule '*/5 * * * *', next due 2026-01-02T08:10:00+00:00"
     assert lines[2].startswith(f"  crawl running: pid {os.getpid()} since 2026-01-02T08:05:30")
+    lock.release()
 
 
 def test_status_of_a_stopped_and_of_a_vanished_scheduler(
@@ -191,8 +196,8 @@ def test_status_of_a_stopped_and_of_a_vanished_scheduler(
                           "updated_at": "2026-01-02T09:00:00+00:00"}
     write_state(state_path(archive), state)
     _, out, _ = cli(capsys, "status", "--out", str(archive))
-    assert out.splitlines()[0] == (f"scheduler not running: pid {2**22 + 12345} is gone without "
-                                   "stopping cleanly (last update 2026-01-02T09:00:00+00:00)")
+    assert out.splitlines()[0] == (f"scheduler dead: pid {2**22 + 12345} died without "
+                                   "stopping (last alive 2026-01-02T09:00:00+00:00)")
 
 
 def test_status_of_a_missing_directory_or_broken_state_is_bad_usage(

@@ -17,7 +17,7 @@ import yaml
 from crawler.config import SiteConfig, load_site_config
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoResponse, html_response, response
-from crawler.schedule_plan import load_plan
+from crawler.schedule.plan import load_plan
 from tests.test_e2e_crawl import load_crawl
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

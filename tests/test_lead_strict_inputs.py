@@ -8,7 +8,7 @@ import pytest
 
 from crawler.cli import main
 from crawler.errors import ConfigError
-from crawler.schedule_plan import load_plan
+from crawler.schedule.plan import load_plan
 
 SITE = "name: alpha\nstart_urls: [http://127.0.0.1:9/]\nschedule: '0 * * * *'\n"
 

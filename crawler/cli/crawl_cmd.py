@@ -67,7 +67,20 @@ def settings_from_args(args: argparse.Namespace) -> dict:
             print(f"newsarchive: warning: {warning}", file=sys.stderr)
         overrides[name] = value
     check_allowed_networks(overrides.get("NEWSARCHIVE_ALLOWED_NETWORKS"))
+    check_watchdog_limits(overrides)
     return overrides
+
+
+def check_watchdog_limits(overrides: dict[str, Any]) -> None:
+    """A bad ``-s NEWSARCHIVE_MAX_RUN_SECONDS`` / ``NEWSARCHIVE_IDLE_SECONDS`` is bad usage."""
+    from scrapy.settings import BaseSettings
+
+    from crawler.watchdog import watchdog_limits
+
+    try:
+        watchdog_limits(BaseSettings(overrides))
+    except ValueError as exc:
+        raise ConfigError("-s", str(exc)) from None
 
 
 def check_allowed_networks(value: Any) -> None:

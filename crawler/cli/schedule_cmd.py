@@ -10,10 +10,14 @@ PLAN.yaml lists site config files, each crawled on its own ``schedule:`` or on t
 Cron times are UTC; a plan's ``schedule:`` may have a sixth field, seconds.  Each due run is
 `newsarchive crawl SITE.yaml --out DIR` in a child process (its output in
 DIR/schedule/logs/); a site never has two crawls at once (a run that comes due meanwhile is
-skipped and counted).  The state (next due runs, running crawls, last exit statuses) is
-kept in DIR/schedule/state.json for `newsarchive status`.  Ctrl-C or SIGTERM stops the
-running crawls gracefully and exits 0.  Exit 2 on a bad plan or site config, or when
-another scheduler is running for DIR.
+skipped and counted).  Each run is ended cleanly by the plan's ``max_run`` (default 6h)
+or ``idle`` (no response for 15m by default); a site whose runs fail twice or more in a row
+waits twice its interval per failure, up to ``backoff_max`` (default 1d).  The state (next
+due runs, running crawls, last runs, failures) is kept in DIR/schedule/state.json for
+`newsarchive status`, each finished run in DIR/schedule/runs.jsonl.  The scheduler holds
+DIR/schedule/scheduler.lock while it lives; a new one takes over from one that died.
+Ctrl-C or SIGTERM stops the running crawls gracefully and exits 0.  Exit 2 on a bad plan or
+site config, or when another scheduler is running for DIR.
 """
 
 from __future__ import annotations
@@ -41,8 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.schedule_plan import load_plan
-    from crawler.scheduler import Scheduler, pid_alive, read_state, state_path
+    from crawler.schedule.liveness import acquire_scheduler_lock
+    from crawler.schedule.loop import Scheduler, read_state, state_path
+    from crawler.schedule.plan import load_plan
 
     try:
         sites = load_plan(args.plan)
@@ -60,10 +65,14 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, TypeError):
         previous = None  # a broken state file is replaced
     scheduler_info = (previous or {}).get("scheduler") or {}
-    if not scheduler_info.get("stopped_at") and pid_alive(scheduler_info.get("pid")):
-        print(f"newsarchive: a scheduler (pid {scheduler_info['pid']}) is already running "
-              f"for {out}", file=sys.stderr)
+    lock = acquire_scheduler_lock(out)
+    if lock is None:
+        print(f"newsarchive: a scheduler (pid {scheduler_info.get('pid', '?')}) is already "
+              f"running for {out}", file=sys.stderr)
         return 2
+    if scheduler_info and not scheduler_info.get("stopped_at"):
+        print(f"taking over {out} from scheduler pid {scheduler_info.get('pid')}, which died "
+              f"(last alive {scheduler_info.get('updated_at')})", file=sys.stderr)
 
     # A plain flag, not a threading.Event: setting an Event from a signal handler can
     # deadlock on its lock; the loop sleeps at most a second, so it sees the flag soon.
@@ -74,13 +83,15 @@ def run(args: argparse.Namespace) -> int:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger = logging.getLogger("crawler.scheduler")
+    logger = logging.getLogger("crawler.schedule")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     previous_handlers = {sig: signal.signal(sig, stop_on_signal)
                          for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         scheduler = Scheduler(sites, out, plan=str(Path(args.plan).resolve()))
+        if previous:
+            scheduler.restore(previous)
         for name, state in scheduler.states.items():
             print(f"{name}: {state.site.schedule!r}, first run due "
                   f"{state.next_due.isoformat(timespec='seconds')}", file=sys.stderr)
@@ -89,5 +100,6 @@ def run(args: argparse.Namespace) -> int:
         for sig, previous_handler in previous_handlers.items():
             signal.signal(sig, previous_handler)
         logger.removeHandler(handler)
+        lock.release()
     print(f"scheduler stopped; state in {state_path(out)}", file=sys.stderr)
     return 0

@@ -2,7 +2,9 @@
 
 Read from DIR/schedule/state.json (written by `newsarchive schedule`; DIR defaults to
 ./newsarchive-data) and, for the last run of each site, from the crawl manifests as
-`history` reads them.  Local directories only: the scheduler's state lives beside it.
+`history` reads them.  The scheduler is running while it holds DIR/schedule/scheduler.lock
+and its pid exists; one that died (even by kill -9) is reported dead with the time it was
+last alive.  Local directories only: the scheduler's state lives beside it.
 Exit 0, or 2 when DIR does not exist or its state file is not JSON.
 """
 
@@ -30,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def collect_status(out: Path) -> dict[str, Any]:
     """The status as data; ``FileNotFoundError`` / ``ValueError`` as `read_history` / state."""
     from crawler.run_history import read_history
-    from crawler.scheduler import pid_alive, read_state, state_path
+    from crawler.schedule.liveness import scheduler_lock_held
+    from crawler.schedule.loop import pid_alive, read_state, state_path
 
     history = read_history(out)
     state = read_state(state_path(out))
@@ -38,7 +41,10 @@ def collect_status(out: Path) -> dict[str, Any]:
     if state is None:
         return {"scheduler": None, "sites": {}, "last_runs": last_runs}
     scheduler = dict(state.get("scheduler") or {})
-    scheduler["running"] = not scheduler.get("stopped_at") and pid_alive(scheduler.get("pid"))
+    scheduler["running"] = (not scheduler.get("stopped_at") and scheduler_lock_held(out)
+                            and pid_alive(scheduler.get("pid")))
+    # The state is rewritten at least every heartbeat while the scheduler lives.
+    scheduler["last_alive"] = scheduler.get("updated_at")
     sites = {}
     for name, site in (state.get("sites") or {}).items():
         site = dict(site)
@@ -63,8 +69,8 @@ def format_status(status: dict[str, Any], out: Path) -> list[str]:
     elif scheduler.get("stopped_at"):
         lines.append(f"scheduler not running: stopped at {scheduler['stopped_at']}")
     else:
-        lines.append(f"scheduler not running: pid {scheduler.get('pid')} is gone without "
-                     f"stopping cleanly (last update {scheduler.get('updated_at')})")
+        lines.append(f"scheduler dead: pid {scheduler.get('pid')} died without stopping "
+                     f"(last alive {scheduler.get('last_alive')})")
     for name, site in sorted(status["sites"].items()):
         lines.append(f"{name}: schedule {site.get('schedule')!r}"
                      + (f", next due {site.get('next_due')}" if scheduler and scheduler["running"]
@@ -77,9 +83,19 @@ def format_status(status: dict[str, Any], out: Path) -> list[str]:
         last = site.get("last_run")
         if last:
             lines.append(f"  last scheduled crawl: exit status {last.get('exit_status')}, "
+                         f"finish reason {last.get('finish_reason')}, "
                          f"finished {last.get('finished_at')}")
+            if last.get("killed"):
+                lines.append(f"  {last['killed']}")
+        if site.get("consecutive_failures"):
+            failed = (last or {}).get("failed")
+            lines.append(f"  {site['consecutive_failures']} failed run(s) in a row"
+                         + (f" (last: {failed})" if failed else ""))
+        if site.get("backoff_until"):
+            lines.append(f"  backing off: next run not before {site['backoff_until']}")
         if site.get("skipped_overlaps"):
-            lines.append(f"  {site['skipped_overlaps']} run(s) skipped: previous crawl still running")
+            lines.append(f"  {site['skipped_overlaps']} run(s) skipped: "
+                         "previous crawl still running")
     if not status["last_runs"]:
         lines.append(f"no crawl runs in {out}")
     for name, run in sorted(status["last_runs"].items()):

@@ -1,0 +1,126 @@
+"""The schedule plan (``PLAN.yaml``): which site configs `schedule` crawls, and when.
+
+```yaml
+max_run: 2h                           # optional defaults for every site: wall-clock limit,
+idle: 10m                             # time without a response, and longest backoff
+backoff_max: 1d
+sites:
+  - sites/eutoday.yaml                # crawled on the site's own `schedule:`
+  - config: sites/other.yaml
+    schedule: "0 */2 * * *"           # overrides the site's own
+    max_run: 30m                      # and so may max_run, idle and backoff_max
+```
+
+Paths are relative to the plan file.  Cron expressions have five fields (minute hour
+day-of-month month day-of-week) and are evaluated in UTC, like crawl ids; a plan's
+``schedule:`` may add a sixth field, seconds (croniter's convention: last).  Durations are
+seconds or a number with ``s``, ``m``, ``h`` or ``d``.  Unknown keys, a site without a
+schedule, a bad cron expression or duration and two entries for one site are errors.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawler.config import load_site_config, load_yaml_file
+from crawler.schedule.cron import check_cron
+from crawler.errors import ConfigError
+
+LIMIT_KEYS = ("max_run", "idle", "backoff_max")
+PLAN_KEYS = {"sites", *LIMIT_KEYS}
+ENTRY_KEYS = {"config", "schedule", *LIMIT_KEYS}
+DEFAULT_MAX_RUN_SECONDS = 6 * 3600.0
+DEFAULT_IDLE_SECONDS = 15 * 60.0
+DEFAULT_BACKOFF_MAX_SECONDS = 24 * 3600.0
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
+UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class PlannedSite:
+    name: str
+    config: Path  # absolute
+    schedule: str
+    # Watchdogs of every run (the crawl's NEWSARCHIVE_MAX_RUN_SECONDS / _IDLE_SECONDS) and
+    # the longest a site's failures may push its next run back.
+    max_run: float = DEFAULT_MAX_RUN_SECONDS
+    idle: float = DEFAULT_IDLE_SECONDS
+    backoff_max: float = DEFAULT_BACKOFF_MAX_SECONDS
+
+
+def parse_duration(value: Any, source: str, key: str) -> float:
+    """Seconds from ``90``, ``"90s"``, ``"30m"``, ``"2h"`` or ``"1d"``; more than zero."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(source, f"must be a duration such as 90s, 30m or 2h, not {value!r}",
+                          key=key)
+    match = DURATION_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and match is None:
+        raise ConfigError(source, f"{value!r} is not a duration (e.g. 90s, 30m, 2h, 1d)", key=key)
+    seconds = float(value) if match is None else float(match[1]) * UNIT_SECONDS[match[2]]
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(source, f"must be more than zero, not {value!r}", key=key)
+    return seconds
+
+
+def _limits(data: dict[str, Any], source: str, where: str,
+            defaults: dict[str, float]) -> dict[str, float]:
+    return {key: parse_duration(data[key], source, f"{where}{key}") if key in data
+            else defaults[key] for key in LIMIT_KEYS}
+
+
+def load_plan(path: str | Path) -> list[PlannedSite]:
+    """Read and validate a plan and the site configs it names; ``ConfigError`` on a problem."""
+    source = str(path)
+    data = load_yaml_file(path, "a schedule plan")
+    if not isinstance(data, dict):
+        raise ConfigError(source, "must be a mapping with a 'sites' list")
+    for key in data:
+        if key not in PLAN_KEYS:
+            raise ConfigError(source, f"unknown key (allowed: {', '.join(sorted(PLAN_KEYS))})",
+                              key=str(key))
+    entries = data.get("sites")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(source, "must be a non-empty list of site config files", key="sites")
+    base = Path(path).resolve().parent
+    defaults = _limits(data, source, "", {"max_run": DEFAULT_MAX_RUN_SECONDS,
+                                          "idle": DEFAULT_IDLE_SECONDS,
+                                          "backoff_max": DEFAULT_BACKOFF_MAX_SECONDS})
+    planned: dict[str, PlannedSite] = {}
+    for number, entry in enumerate(entries, 1):
+        site = _planned_site(entry, base, source, f"sites[{number}]", defaults)
+        if site.name in planned:
+            raise ConfigError(source, f"site {site.name!r} is listed twice "
+                              f"({planned[site.name].config} and {site.config})", key="sites")
+        planned[site.name] = site
+    return list(planned.values())
+
+
+def _planned_site(entry: Any, base: Path, source: str, where: str,
+                  defaults: dict[str, float]) -> PlannedSite:
+    override = None
+    limits = defaults
+    if isinstance(entry, dict):
+        for key in entry:
+            if key not in ENTRY_KEYS:
+                raise ConfigError(source, f"unknown key (allowed: {', '.join(sorted(ENTRY_KEYS))})",
+                                  key=f"{where}.{key}")
+        config_name = entry.get("config")
+        if "schedule" in entry:
+            override = check_cron(entry["schedule"], source, f"{where}.schedule", fields=(5, 6))
+        limits = _limits(entry, source, f"{where}.", defaults)
+    else:
+        config_name = entry
+    if not isinstance(config_name, str) or not config_name:
+        raise ConfigError(source, "must name a site config file", key=where)
+    config_path = (base / config_name).resolve()
+    site = load_site_config(config_path)
+    if override is not None:
+        return PlannedSite(site.name, config_path, override, **limits)
+    if site.schedule is None:
+        raise ConfigError(str(config_path), "is not set and the plan gives none", key="schedule")
+    expression = check_cron(site.schedule, str(config_path), "schedule", fields=(5,))
+    return PlannedSite(site.name, config_path, expression, **limits)
