@@ -42,6 +42,9 @@ class SiteConfig:
     autothrottle: bool = True
     allow_private_addresses: bool = False
     schedule: str | None = None
+    # Article pages through a real browser (crawler.render): scripts run, every exchange
+    # of the page load is archived, the record is extracted from the rendered DOM.
+    render: bool = False
     source: str = "<dict>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +68,7 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "autothrottle": ((bool,), "true or false"),
     "allow_private_addresses": ((bool,), "true or false"),
     "schedule": ((str,), "a cron expression string"),
+    "render": ((bool,), "true or false"),
 }
 _REQUIRED = ("name", "start_urls")
 
