@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -243,6 +244,10 @@ def _check_values(data: dict[str, Any], source: str) -> None:
         )
     if "schedule" in data:
         check_cron(data["schedule"], source, "schedule", fields=(5,))
+    if data.get("render") and importlib.util.find_spec("scrapy_playwright") is None:
+        raise ConfigError(
+            source, "true needs scrapy-playwright: pip install 'newsarchive[render]'", key="render"
+        )
 
 
 def _is_http_url(url: str) -> bool:

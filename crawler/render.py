@@ -1,13 +1,13 @@
 """Rendering article pages in a real browser for sites with ``render: true``.
 
 scrapy-playwright drives one shared Chromium (Debian's ``/usr/bin/chromium``, never a
-downloaded one) for requests marked ``meta["playwright"]``; every other request goes to the
-crawl's own address-guarded, wire-recording handler, so robots.txt, listings, feeds and
-sitemaps are fetched and archived exactly as in a plain crawl.  What the browser loads is
-recorded by ``archive.browser_capture``.
+downloaded one) for requests marked ``meta["playwright"]`` (``crawler.render_handler``);
+every other request goes to the crawl's own address-guarded, wire-recording handler, so
+robots.txt, listings, feeds and sitemaps are fetched and archived exactly as in a plain
+crawl.  What the browser loads is recorded by ``archive.browser_capture``.
 
-Bounds: ``PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT`` per page load, one browser context
-(``PLAYWRIGHT_MAX_CONTEXTS``) with at most ``PLAYWRIGHT_MAX_PAGES_PER_CONTEXT`` pages open.
+Bounds: ``NEWSARCHIVE_RENDER_TIMEOUT`` per page load, one browser context
+(``PLAYWRIGHT_MAX_CONTEXTS``) with at most ``NEWSARCHIVE_RENDER_MAX_PAGES`` pages open.
 A browser that crashes is launched again for the next page
 (``PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER``); a page lost with it is loaded again, up to
 ``NEWSARCHIVE_RENDER_CRASH_RETRIES`` times.
@@ -15,35 +15,37 @@ A browser that crashes is launched again for the next page
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
+import os
 from typing import Any
-from urllib.parse import urlsplit
 
-from scrapy import Request
-from scrapy.crawler import Crawler
-from scrapy.http import Response
-from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
-from scrapy_playwright.page import PageMethod
-
-from archive.browser_capture import RECORDER_META_KEY, PageRecorder
-from crawler.address_guard import (
-    AddressGuardDownloadHandler,
-    STATS_PREFIX,
-    AddressPolicy,
-    host_refusal_reason,
-    refusal_reason,
-)
+from crawler.config import SiteConfig
+from crawler.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-HANDLER = "crawler.render.RenderDownloadHandler"
-RENDER_META = {"playwright": True}
+HANDLER = "crawler.render_handler.RenderDownloadHandler"
 
 
-def render_settings(settings: Any) -> None:
-    """Switch a crawl's settings to browser rendering (called for a ``render: true`` site)."""
+def check_browser(settings: Any, site: SiteConfig) -> None:
+    """``ConfigError`` (exit 2) when ``site`` renders and the configured Chromium is missing."""
+    path = settings.getdict("NEWSARCHIVE_RENDER_LAUNCH_OPTIONS").get("executable_path")
+    if site.render and path and not os.access(path, os.X_OK):
+        raise ConfigError(
+            site.source, f"true needs Chromium at {path} (Debian: apt-get install chromium), "
+            "or NEWSARCHIVE_RENDER_LAUNCH_OPTIONS naming another executable_path", key="render")
+
+
+def render_settings(settings: Any, site: SiteConfig) -> None:
+    """Switch a crawl's settings to browser rendering (called for a ``render: true`` site).
+
+    ``run_crawls`` checks the browser before any crawl starts; ``scrapy crawl`` only here,
+    stopping as the spider does on a bad config: one line, exit 2."""
+    try:
+        check_browser(settings, site)
+    except ConfigError as exc:
+        logger.error("bad config: %s", exc)
+        raise SystemExit(2) from None
     settings.set("DOWNLOAD_HANDLERS", {"http": HANDLER, "https": HANDLER}, priority="spider")
     middlewares = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     middlewares["archive.browser_capture.BrowserCaptureMiddleware"] = 960
@@ -56,104 +58,3 @@ def render_settings(settings: Any) -> None:
     settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", settings.getint("NEWSARCHIVE_RENDER_MAX_PAGES"),
                  priority="spider")
     settings.set("PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER", True, priority="spider")
-
-
-def is_crash(exc: BaseException) -> bool:
-    """Whether a page load failed because its page or the browser went away."""
-    from playwright.async_api import Error as PlaywrightError
-
-    if not isinstance(exc, PlaywrightError):
-        return False
-    message = str(exc)
-    return any(sign in message for sign in (
-        "has been closed", "crashed", "Target closed", "Browser closed", "disconnected"))
-
-
-class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
-    """Browser for ``meta["playwright"]`` requests, the wire handler for all others.
-
-    Scrapy builds one handler per URL scheme; ``from_crawler`` gives ``http`` and ``https``
-    the same one, so a crawl has one browser.
-    """
-
-    _shared: weakref.WeakKeyDictionary[Crawler, RenderDownloadHandler] = (
-        weakref.WeakKeyDictionary())
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RenderDownloadHandler:  # type: ignore[override]
-        handler = cls._shared.get(crawler)
-        if handler is None:
-            handler = cls._shared[crawler] = cls(crawler)
-        return handler
-
-    def __init__(self, crawler: Crawler):
-        super().__init__(crawler)
-        settings = crawler.settings
-        self.wire_handler = AddressGuardDownloadHandler(crawler)
-        self.policy = AddressPolicy(crawler)
-        self.max_body = settings.getint("DOWNLOAD_MAXSIZE")
-        self.idle_timeout = settings.getfloat("NEWSARCHIVE_RENDER_IDLE_TIMEOUT")
-        self.crash_retries = settings.getint("NEWSARCHIVE_RENDER_CRASH_RETRIES")
-        # scrapy-playwright's hook to abort a browser request: here, the address guard.
-        self.abort_request = self._refused
-        self.closed = False
-
-    async def download_request(self, request: Request) -> Response:  # type: ignore[override]
-        if not request.meta.get("playwright"):
-            return await self.wire_handler.download_request(request)
-        for attempt in range(self.crash_retries + 1):
-            recorder = PageRecorder(max_body=self.max_body, idle_timeout=self.idle_timeout)
-            # Set at download time, not when scheduled: queued requests stay serialisable.
-            request.meta[RECORDER_META_KEY] = recorder
-            request.meta["playwright_page_init_callback"] = recorder.attach
-            request.meta["playwright_page_methods"] = [PageMethod(recorder.settle)]
-            try:
-                return await super().download_request(request)
-            except Exception as exc:
-                if not is_crash(exc) or attempt == self.crash_retries:
-                    raise
-                assert self.stats is not None
-                self.stats.inc_value("render/crash_retries")
-                logger.warning("%s: the browser page was lost (%s); loading it again",
-                               request.url, str(exc).splitlines()[0])
-                await asyncio.sleep(0)  # let the disconnect callback reset the browser
-        raise AssertionError("unreachable")
-
-    async def close(self) -> None:
-        if self.closed:
-            return  # the same handler serves both schemes
-        self.closed = True
-        await self.wire_handler.close()
-        await super().close()
-
-    async def _refused(self, playwright_request: Any) -> bool:
-        """Abort browser requests to addresses the site does not allow (counted)."""
-        if not self.policy.refuses_private:
-            return False
-        host = urlsplit(playwright_request.url).hostname or ""
-        if not host:
-            return False
-        reason = host_refusal_reason(host, self.policy.allowed)
-        if reason is None and not host.replace(".", "").isdigit():
-            reason = await asyncio.to_thread(_name_refusal, host, self.policy.allowed)
-        if reason is None:
-            return False
-        assert self.stats is not None
-        self.stats.inc_value(STATS_PREFIX + reason)
-        logger.warning("Refused browser request %s: %s address", playwright_request.url,
-                       reason.replace("_", "-"))
-        return True
-
-
-def _name_refusal(host: str, allowed: Any) -> str | None:
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return None
-    for info in infos:
-        reason = refusal_reason(str(info[4][0]).split("%", 1)[0], allowed)
-        if reason is not None:
-            return reason
-    return None

@@ -82,6 +82,11 @@ def run_crawls(
     shared frontier there).
     """
     settings = crawl_settings(overrides)
+    if any(site.render for site in sites):
+        from crawler.render import check_browser
+
+        for site in sites:
+            check_browser(settings, site)  # ConfigError before anything is opened
     outputs, recovered = prepare_outputs(settings, len(sites))
     process = StoppableCrawlerProcess(settings, grace=settings.getfloat("NEWSARCHIVE_STOP_GRACE"))
     crawlers: list[Crawler] = []

@@ -89,7 +89,7 @@ class SectionSpider(Spider):
         if site.render:
             from crawler.render import render_settings  # scrapy-playwright only when needed
 
-            render_settings(settings)
+            render_settings(settings, site)
         if settings.getbool("NEWSARCHIVE_EXTRACT"):
             settings.set("FEEDS", feed_settings(crawler, site.name, spider.crawl_id), priority="spider")
         return spider
