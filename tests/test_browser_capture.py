@@ -202,9 +202,12 @@ def test_a_browser_killed_mid_crawl_is_restarted_and_the_crawl_finishes(tmp_path
 
     site = RenderedNewsSite(articles=8, on_story=kill_browser)
     with DemoServer(site) as server:
-        crawl["proc"] = start_crawl(site.site_config(server.base_url, concurrency=2), tmp_path)
+        crawl["proc"] = start_crawl(site.site_config(server.base_url, concurrency=2), tmp_path,
+                                    "--verbose")
         stdout, stderr = crawl["proc"].communicate(timeout=600)
     assert killed, "no browser process was found to kill"
+    # the browser was launched again after the kill (scrapy-playwright's restart)
+    assert stderr.count("Browser chromium launched") == 2, stderr
     assert crawl["proc"].returncode == 0, stdout + stderr
     done = CrawlRun(tmp_path / "out", 0, stdout, stderr)
     assert sorted(r["url"] for r in done.records) == sorted(
