@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from playwright.async_api import Error as PlaywrightError
 from scrapy_playwright.handler import ScrapyPlaywrightDownloadHandler
 from scrapy_playwright.page import PageMethod
 
@@ -32,12 +33,24 @@ from crawler.address_guard import (
 logger = logging.getLogger(__name__)
 
 
-def is_crash(exc: BaseException) -> bool:
-    """Whether a page load failed because its page or the browser went away."""
-    from playwright.async_api import Error as PlaywrightError
+class PageLoadTimeout(Exception):
+    """A page did not load within NEWSARCHIVE_RENDER_TIMEOUT (counted as such)."""
 
-    if not isinstance(exc, PlaywrightError):
-        return False
+
+class PageLoadFailed(Exception):
+    """The browser could not load a page (its message's first line says why)."""
+
+
+def page_load_error(exc: Exception) -> Exception:
+    """A one-line error for the crawl's log and stats, instead of Playwright's call log."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (PageLoadTimeout if isinstance(exc, PlaywrightTimeout) else PageLoadFailed)(message)
+
+
+def is_crash(exc: Exception) -> bool:
+    """Whether a page load failed because its page or the browser went away."""
     message = str(exc)
     return any(sign in message for sign in (
         "has been closed", "crashed", "Target closed", "Browser closed", "disconnected"))
@@ -83,9 +96,9 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
             request.meta["playwright_page_methods"] = [PageMethod(recorder.settle)]
             try:
                 return await super().download_request(request)
-            except Exception as exc:
+            except PlaywrightError as exc:
                 if not is_crash(exc) or attempt == self.crash_retries:
-                    raise
+                    raise page_load_error(exc) from None
                 assert self.stats is not None
                 self.stats.inc_value("render/crash_retries")
                 logger.warning("%s: the browser page was lost (%s); loading it again",

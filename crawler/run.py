@@ -139,6 +139,8 @@ def quiet_logging(verbose: bool) -> dict[str, Any]:
     if not verbose:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).addFilter(OneLineErrors())
+        # Its warnings repeat, with Playwright's call log, the spider's "Fetch failed" line.
+        logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
     # Scrapy's cookie middleware asks tldextract for the public suffix list, which tries the
     # network once and falls back to its bundled snapshot: not worth a traceback per run.
     logging.getLogger("tldextract").setLevel(logging.ERROR)

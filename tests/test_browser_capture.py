@@ -23,6 +23,7 @@ from tests.servers.rendered import (
     IMAGE_PATH,
     INSERTED_MARKER,
     SCRIPT_PATH,
+    SLOW_IMAGE_PATH,
     STYLESHEET_PATH,
     RenderedNewsSite,
 )
@@ -213,6 +214,27 @@ def test_a_browser_killed_mid_crawl_is_restarted_and_the_crawl_finishes(tmp_path
     assert sorted(r["url"] for r in done.records) == sorted(
         server.base_url + site.article_path(slug) for slug in site.slugs)
     assert all(INSERTED_MARKER in r["text"] for r in done.records)
+    proc = subprocess.run([sys.executable, "-m", "crawler", "verify", str(done.out)],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_page_slower_than_the_render_timeout_fails_alone_with_what_it_loaded_archived(
+        tmp_path: Path) -> None:
+    require_chromium()
+    site = RenderedNewsSite(articles=2, slow_image=20)
+    with DemoServer(site) as server:
+        done = run_crawl(site.site_config(server.base_url), tmp_path,
+                         "-s", "NEWSARCHIVE_RENDER_TIMEOUT=2")
+    assert done.records == []  # no page reached its load event
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("Fetch failed") == 2
+    assert "PageLoadTimeout Page.goto: Timeout 2000ms exceeded." in done.stderr
+    urls = [(h["WARC-Type"], h["WARC-Target-URI"]) for h, _, _ in warc_records(done.warcs)
+            if h.get("WARC-Browser-Capture")]
+    for slug in site.slugs:  # the page itself arrived before the timeout: it is archived
+        assert ("response", server.base_url + site.article_path(slug)) in urls
+    assert not any(url.endswith(SLOW_IMAGE_PATH) for _, url in urls)
     proc = subprocess.run([sys.executable, "-m", "crawler", "verify", str(done.out)],
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr

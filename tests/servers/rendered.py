@@ -19,6 +19,7 @@ from crawler.demo.site import DemoResponse, html_response, response, tiny_png
 SCRIPT_PATH = "/static/story.js"
 STYLESHEET_PATH = "/static/rendered.css"
 IMAGE_PATH = "/static/lead.png"
+SLOW_IMAGE_PATH = "/static/slow.png"
 SECTION_PATH = "/news/"
 # Every article's text holds this phrase; only the script puts it in the page.
 INSERTED_MARKER = "lighthouse keepers of the northern breakwater"
@@ -65,8 +66,11 @@ class RenderedNewsSite:
     """``handle`` for ``DemoServer``; ``on_story`` is called (with the count so far) each
     time a story's text is served, before the response is written."""
 
-    def __init__(self, articles: int = 3, on_story: Callable[[int], None] | None = None):
+    def __init__(self, articles: int = 3, on_story: Callable[[int], None] | None = None,
+                 slow_image: float = 0.0):
+        """``slow_image``: seconds an extra image on every article page takes to answer."""
         self.slugs = [f"breakwater-story-{i}" for i in range(1, articles + 1)]
+        self.slow_image = slow_image
         self.on_story = on_story
         self.stories_served = 0
         self._lock = threading.Lock()
@@ -104,6 +108,10 @@ class RenderedNewsSite:
             return response(200, body, "application/javascript")
         if path == STYLESHEET_PATH:
             return response(200, STYLESHEET.encode(), "text/css")
+        if path == SLOW_IMAGE_PATH:
+            found = response(200, tiny_png("slow", 8, 8), "image/png")
+            found.delay = self.slow_image
+            return found
         if path == IMAGE_PATH:
             return response(200, tiny_png("lead", 64, 24), "image/png")
         for number, slug in enumerate(self.slugs, 1):
@@ -119,6 +127,9 @@ class RenderedNewsSite:
                 return response(200, json.dumps({"paragraphs": text}).encode(),
                                 "application/json")
         return html_response("<html><body><h1>Not found</h1></body></html>", 404)
+
+    def slow_image_html(self) -> str:
+        return f'\n<img src="{SLOW_IMAGE_PATH}" alt="">' if self.slow_image else ""
 
     def listing(self) -> str:
         links = "".join(f'<li><a href="{self.article_path(s)}">Breakwater story {i}</a></li>'
@@ -141,7 +152,7 @@ class RenderedNewsSite:
 <h1>{title}</h1>
 <img class="lead" src="{IMAGE_PATH}" alt="The northern breakwater light">
 <div id="story"></div>
-</article>
+</article>{self.slow_image_html()}
 <script src="{SCRIPT_PATH}"></script>
 </body></html>
 """
