@@ -55,6 +55,6 @@ def render_settings(settings: Any, site: SiteConfig) -> None:
     settings.set("PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT",
                  settings.getfloat("NEWSARCHIVE_RENDER_TIMEOUT") * 1000, priority="spider")
     settings.set("PLAYWRIGHT_MAX_CONTEXTS", 1, priority="spider")
-    settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT", settings.getint("NEWSARCHIVE_RENDER_MAX_PAGES"),
-                 priority="spider")
+    settings.set("PLAYWRIGHT_MAX_PAGES_PER_CONTEXT",
+                 settings.getint("NEWSARCHIVE_RENDER_MAX_PAGES"), priority="spider")
     settings.set("PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER", True, priority="spider")

@@ -104,8 +104,8 @@ def test_browser_records_keep_the_decoded_body_and_say_so(rendered_crawl: CrawlR
                                if r[0]["WARC-Type"] == "response"
                                and r[0]["WARC-Target-URI"] == url)
     assert body.startswith(b"(function () {")  # served gzipped; the browser decoded it
-    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"  # type: ignore[attr-defined]
-    assert http.get_header("Content-Encoding") is None  # type: ignore[attr-defined]
+    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"  # type: ignore
+    assert http.get_header("Content-Encoding") is None  # type: ignore
     assert "WARC-IP-Address" in headers
 
 
@@ -253,8 +253,9 @@ def test_render_must_be_a_boolean(value: object) -> None:
 def test_render_without_chromium_is_a_bad_config(rendered_site: DemoServer,
                                                  tmp_path: Path) -> None:
     site: RenderedNewsSite = rendered_site.site  # type: ignore[assignment]
-    done = run_crawl(site.site_config(rendered_site.base_url), tmp_path, "-s",
-                     'NEWSARCHIVE_RENDER_LAUNCH_OPTIONS={"executable_path": "/nonexistent/chromium"}')
+    missing = '{"executable_path": "/nonexistent/chromium"}'
+    done = run_crawl(site.site_config(rendered_site.base_url), tmp_path,
+                     "-s", f"NEWSARCHIVE_RENDER_LAUNCH_OPTIONS={missing}")
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"newsarchive: bad config: {tmp_path / 'site.yaml'}: key 'render': true needs Chromium "
