@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.browser_capture import BrowserExchange, exchange_records
+from archive.browser_capture import BrowserExchange, PageRecorder, exchange_records
 from archive.records import RecordFactory
 from crawler.config import site_config_from_dict
 from crawler.demo.server import DemoServer
@@ -238,6 +238,36 @@ def test_a_page_slower_than_the_render_timeout_fails_alone_with_what_it_loaded_a
     proc = subprocess.run([sys.executable, "-m", "crawler", "verify", str(done.out)],
                           capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_browser_cannot_reach_an_address_the_site_does_not_allow(tmp_path: Path) -> None:
+    require_chromium()
+    private = "http://10.255.255.1/pixel.png"
+    site = RenderedNewsSite(articles=1, extra_html=f'<img src="{private}" alt="">')
+    with DemoServer(site) as server:
+        config = site.site_config(server.base_url, allow_private_addresses=False)
+        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.1/32")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Refused browser request {private}: private address" in done.stderr
+    assert len(done.records) == 1 and INSERTED_MARKER in done.records[0]["text"]
+    urls = {h.get("WARC-Target-URI") for h, _, _ in warc_records(done.warcs)}
+    assert private not in urls
+
+
+def test_the_record_points_at_the_final_document_after_redirects() -> None:
+    def exchange(url: str, status: int, main: bool = True) -> BrowserExchange:
+        return BrowserExchange(url=url, method="GET", request_headers=[], request_body=b"",
+                               status=status, status_text="", response_headers=[], body=b"",
+                               main_document=main)
+
+    recorder = PageRecorder(max_body=1000, idle_timeout=1)
+    recorder.exchanges = [exchange("http://a.example/old", 301),
+                          exchange("http://a.example/new", 200),
+                          exchange("http://a.example/frame", 200, main=False),
+                          exchange("http://a.example/style.css", 200, main=False)]
+    main = recorder.main_exchange("http://a.example/new")
+    assert main is not None and main.url == "http://a.example/new"
+    assert recorder.main_exchange("http://a.example/elsewhere") is main
 
 
 # --- configuration and records ----------------------------------------------------------------

@@ -67,10 +67,12 @@ class RenderedNewsSite:
     time a story's text is served, before the response is written."""
 
     def __init__(self, articles: int = 3, on_story: Callable[[int], None] | None = None,
-                 slow_image: float = 0.0):
-        """``slow_image``: seconds an extra image on every article page takes to answer."""
+                 slow_image: float = 0.0, extra_html: str = ""):
+        """``slow_image``: seconds an extra image on every article page takes to answer;
+        ``extra_html``: more markup at the end of every article page."""
         self.slugs = [f"breakwater-story-{i}" for i in range(1, articles + 1)]
         self.slow_image = slow_image
+        self.extra_html = extra_html
         self.on_story = on_story
         self.stories_served = 0
         self._lock = threading.Lock()
@@ -152,7 +154,7 @@ class RenderedNewsSite:
 <h1>{title}</h1>
 <img class="lead" src="{IMAGE_PATH}" alt="The northern breakwater light">
 <div id="story"></div>
-</article>{self.slow_image_html()}
+</article>{self.slow_image_html()}{self.extra_html}
 <script src="{SCRIPT_PATH}"></script>
 </body></html>
 """
