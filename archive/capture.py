@@ -321,6 +321,8 @@ class WarcCaptureMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if self.writer is None or urlsplit(response.url).scheme not in ("http", "https"):
             return response
+        if "playwright" in response.flags:
+            return response  # a rendered DOM: archive.browser_capture wrote the exchanges
         status_line, header_lines = response_head(request, response)
         truncated = None
         if "download_stopped" in response.flags:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -42,6 +43,9 @@ class SiteConfig:
     autothrottle: bool = True
     allow_private_addresses: bool = False
     schedule: str | None = None
+    # Article pages through a real browser (crawler.render): scripts run, every exchange
+    # of the page load is archived, the record is extracted from the rendered DOM.
+    render: bool = False
     source: str = "<dict>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +69,7 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "autothrottle": ((bool,), "true or false"),
     "allow_private_addresses": ((bool,), "true or false"),
     "schedule": ((str,), "a cron expression string"),
+    "render": ((bool,), "true or false"),
 }
 _REQUIRED = ("name", "start_urls")
 
@@ -239,6 +244,10 @@ def _check_values(data: dict[str, Any], source: str) -> None:
         )
     if "schedule" in data:
         check_cron(data["schedule"], source, "schedule", fields=(5,))
+    if data.get("render") and importlib.util.find_spec("scrapy_playwright") is None:
+        raise ConfigError(
+            source, "true needs scrapy-playwright: pip install 'newsarchive[render]'", key="render"
+        )
 
 
 def _is_http_url(url: str) -> bool:

@@ -82,6 +82,11 @@ def run_crawls(
     shared frontier there).
     """
     settings = crawl_settings(overrides)
+    if any(site.render for site in sites):
+        from crawler.render import check_browser
+
+        for site in sites:
+            check_browser(settings, site)  # ConfigError before anything is opened
     outputs, recovered = prepare_outputs(settings, len(sites))
     process = StoppableCrawlerProcess(settings, grace=settings.getfloat("NEWSARCHIVE_STOP_GRACE"))
     crawlers: list[Crawler] = []
@@ -134,6 +139,8 @@ def quiet_logging(verbose: bool) -> dict[str, Any]:
     if not verbose:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).addFilter(OneLineErrors())
+        # Its warnings repeat, with Playwright's call log, the spider's "Fetch failed" line.
+        logging.getLogger("scrapy-playwright").setLevel(logging.ERROR)
     # Scrapy's cookie middleware asks tldextract for the public suffix list, which tries the
     # network once and falls back to its bundled snapshot: not worth a traceback per run.
     logging.getLogger("tldextract").setLevel(logging.ERROR)

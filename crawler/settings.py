@@ -178,3 +178,25 @@ STORAGE_S3_RETRY_BASE_DELAY = None
 STORAGE_S3_RETRY_MAX_DELAY = None
 STORAGE_S3_CONNECT_TIMEOUT = None
 STORAGE_S3_READ_TIMEOUT = None
+
+# --- Browser rendering (NEWSARCHIVE_RENDER_): sites with `render: true` --------------------
+# Their article pages load in one shared Chromium through scrapy-playwright (crawler.render);
+# every exchange of the load is archived (archive.browser_capture).  Debian's chromium
+# package: Playwright's own browser download is never used.
+NEWSARCHIVE_RENDER_LAUNCH_OPTIONS = {
+    "executable_path": "/usr/bin/chromium",
+    "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"],
+}
+# Seconds a page may take to load (its `load` event); a slower page fails, counted, and
+# what it loaded so far is archived.
+NEWSARCHIVE_RENDER_TIMEOUT = 30.0
+# After `load`, seconds to wait for the network to go quiet (scripts fetching the text);
+# a page still busy then is archived and extracted as it is.
+NEWSARCHIVE_RENDER_IDLE_TIMEOUT = 10.0
+# Pages open at once in the browser (one context).
+NEWSARCHIVE_RENDER_MAX_PAGES = 4
+# A page lost with a crashed browser is loaded again this many times (the browser restarts).
+NEWSARCHIVE_RENDER_CRASH_RETRIES = 2
+# Keep the rendered DOM the record was extracted from, as a `conversion` record.
+NEWSARCHIVE_RENDER_KEEP_DOM = True

@@ -106,6 +106,9 @@ def crawl_and_report(sites: list[SiteConfig], overrides: dict[str, Any],
 
     try:
         results = run_crawls(sites, overrides, configure)
+    except ConfigError as exc:  # found once settings are known (render: true without Chromium)
+        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
+        return 2
     except StorageError as exc:
         print(f"newsarchive: output {overrides['NEWSARCHIVE_OUTPUT']!r} unusable: {exc}",
               file=sys.stderr)

@@ -86,6 +86,10 @@ class SectionSpider(Spider):
         settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
         settings.set("AUTOTHROTTLE_ENABLED", site.autothrottle, priority="spider")
+        if site.render:
+            from crawler.render import render_settings  # scrapy-playwright only when needed
+
+            render_settings(settings, site)
         if settings.getbool("NEWSARCHIVE_EXTRACT"):
             settings.set("FEEDS", feed_settings(crawler, site.name, spider.crawl_id), priority="spider")
         return spider
@@ -114,8 +118,10 @@ class SectionSpider(Spider):
         self.crawler.stats.inc_value(key, count)
 
     def _article_request(self, url: str, via: str) -> Request:
-        return Request(url, callback=self.parse_page, errback=self.on_error,
-                       meta={"discovered_via": via, DEFER_DECODING_META: True})
+        meta = {"discovered_via": via, DEFER_DECODING_META: True}
+        if self.site.render:
+            meta["playwright"] = True  # crawler.render: loaded in the browser
+        return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta)
 
     @staticmethod
     async def _off_reactor(function: Callable[..., T], *args: Any) -> T:
