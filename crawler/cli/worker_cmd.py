@@ -69,15 +69,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
     # outermost (order 1): they see a popped request's end, so its in-flight entry can go
-    overrides["DOWNLOADER_MIDDLEWARES"] = {**project_settings.DOWNLOADER_MIDDLEWARES,
-                                           "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1}
+    # and nearest the download but for the capture (940): a request waits for its host's turn
+    overrides["DOWNLOADER_MIDDLEWARES"] = {
+        **project_settings.DOWNLOADER_MIDDLEWARES,
+        "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1,
+        "crawler.frontier.middlewares.FrontierPaceDownloaderMiddleware": 940,
+    }
+    # The site's download_delay and concurrency are held per host by all workers together
+    # through Redis (crawler.frontier.hosts): the worker's own downloader must not wait again.
+    overrides["DOWNLOAD_DELAY"] = 0
+    overrides["AUTOTHROTTLE_ENABLED"] = False
     overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
                                        "crawler.frontier.middlewares.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []
 
     def configure(crawler: Any, site: SiteConfig) -> None:
-        attach_frontier(crawler, Frontier(server, site.name, idle_exit))
+        attach_frontier(crawler, Frontier(server, site.name, idle_exit,
+                                          download_delay=site.download_delay,
+                                          concurrency=site.concurrency))
         crawlers.append(crawler)
 
     print(f"Worker on the frontier in Redis at {where}: {', '.join(s.name for s in sites)}",
