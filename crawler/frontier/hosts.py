@@ -3,8 +3,8 @@
 A host (``host[:port]`` of the URL, as a browser's origin names it) has two keys, shared by
 every site and worker that fetches from it:
 
-* ``newsarchive:host:<host>:turn`` - whose turn it is: set when a request to the host is
-  started, with an expiry of the download delay (randomised as Scrapy does, by
+* ``newsarchive:host:<host>:turn`` - whose turn it is: reserved when a request to the host
+  is popped and set again as it is sent, with an expiry of the download delay (randomised as Scrapy does, by
   ``DOWNLOAD_DELAY_JITTER``, ±50 % by default).  While it exists no other request to the host
   may start: the per-host rate.
 * ``newsarchive:host:<host>:leases`` - a sorted set of the requests to the host being
@@ -53,13 +53,13 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 """
 
-# KEYS: the host's turn key; ARGV: owner, delay in ms.  0 when the owner may start now (its
-# turn was reserved by the pop, or nobody's turn is running: it is taken for the owner);
-# otherwise the milliseconds until the running turn ends.
+# KEYS: the host's turn key; ARGV: owner, delay in ms.  0 when the owner may start now (the
+# turn running is its own, reserved by the pop, or none is running), and its turn then runs
+# the delay from now, the moment the request is sent; otherwise the milliseconds until the
+# running turn ends.
 _TURN_SCRIPT = """
 local owner = redis.call('GET', KEYS[1])
-if owner == ARGV[1] then return 0 end
-if owner then
+if owner and owner ~= ARGV[1] then
   local left = redis.call('PTTL', KEYS[1])
   if left > 0 then return left end
 end
