@@ -38,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
 from crawler.errors import FrontierError
 from crawler.frontier.codec import INFLIGHT_META_KEY, JsonRequests
@@ -265,10 +266,6 @@ class RedisFrontierScheduler(Scheduler):
         """Until ``request`` may be sent: its host's turn, reserved by the pop for a popped
         request (at once, unless another request of this worker, e.g. robots.txt, took the
         turn meanwhile), taken here for any other (robots.txt)."""
-        from twisted.internet import task
-
-        from scrapy.utils.defer import maybe_deferred_to_future
-
         owner = self._lease_of(request) or f"{self.worker_id} {id(request):x}"
         host = host_of(request.url)
         while not self.unreachable:
