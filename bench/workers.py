@@ -14,8 +14,10 @@ the sites afresh (``crawl --redis``) and starts the workers together (``worker -
 * pages/s: pages over the time from the first request to the last one, as the servers saw
   them (worker start-up and the idle exit are left out);
 * wall s: the whole run, start-up and idle exit included;
-* min gap: the smallest time between two requests to one host (the per-host rate: it stays
-  at or above 0.5 × delay, Scrapy's randomised delay, however many workers there are).
+* min gap: the smallest time between two requests to one host as the server saw them (the
+  turns are at least 0.5 × delay apart, Scrapy's randomised delay, however many workers
+  there are; what the server sees can be closer by the time a worker spends between taking
+  its turn and writing the request, long on a crowded machine: the pair is then printed).
 
 With politeness per host, the frontier's rate is bounded by sites / delay: more workers help
 only where one worker cannot keep every host busy (CPU: parsing, extraction, WARC writing).
@@ -24,6 +26,7 @@ only where one worker cannot keep every host busy (CPU: parsing, extraction, WAR
 from __future__ import annotations
 
 import argparse
+from itertools import pairwise
 import statistics
 import subprocess
 import sys
@@ -50,11 +53,13 @@ class Timed:
     def __init__(self, site: Any) -> None:
         self.site = site
         self.times: list[float] = []
+        self.paths: list[str] = []
         self._lock = threading.Lock()
 
     def handle(self, method: str, target: str, headers: Any) -> Any:
         with self._lock:
             self.times.append(time.monotonic())
+            self.paths.append(target)
         return self.site.handle(method, target, headers)
 
 
@@ -91,6 +96,7 @@ def run(url: str, servers: list[DemoServer], workers: int, delay: float, concurr
                        capture_output=True)
     for server in servers:
         server.site.times.clear()
+        server.site.paths.clear()
     out = Path(tempfile.mkdtemp(dir=workdir))
     started = time.monotonic()
     procs = [subprocess.Popen(cli("worker", "--redis", url, "--out", str(out), "--idle-exit", "2"),
@@ -100,11 +106,11 @@ def run(url: str, servers: list[DemoServer], workers: int, delay: float, concurr
         proc.wait(timeout=900)
     wall = time.monotonic() - started
     times = sorted(t for server in servers for t in server.site.times)
-    gaps = [b - a for server in servers
-            for a, b in zip(sorted(server.site.times), sorted(server.site.times)[1:])]
+    closest = min((b[0] - a[0], a[1], b[1]) for server in servers
+                  for a, b in pairwise(sorted(zip(server.site.times, server.site.paths))))
     span = times[-1] - times[0]
     return {"pages": len(times), "pages/s": (len(times) - 1) / span, "wall s": wall,
-            "min gap": min(gaps)}
+            "min gap": closest[0], "closest": closest}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,9 +138,15 @@ def main(argv: list[str] | None = None) -> int:
             for label, count, chosen in rows:
                 results = [run(url, chosen, count, args.delay, args.concurrency, workdir)
                            for _ in range(args.runs)]
-                median = {key: statistics.median(r[key] for r in results) for key in results[0]}
+                median = {key: statistics.median(r[key] for r in results)
+                          for key in results[0] if key != "closest"}
                 print(f"{label:<10} {count:>7} {median['pages']:>6.0f} {median['pages/s']:>8.2f} "
                       f"{median['wall s']:>7.1f} {median['min gap']:>8.3f}", flush=True)
+                for result in results:
+                    gap, first, second = result["closest"]
+                    if gap < 0.5 * args.delay:
+                        print(f"{'':<10} closest pair: {first} and {second}, {gap:.3f} s apart",
+                              flush=True)
         finally:
             for server in servers:
                 server.stop()

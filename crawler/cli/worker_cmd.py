@@ -23,6 +23,15 @@ from crawler.config import SiteConfig
 from crawler.errors import ConfigError, FrontierError
 
 
+# Settings a worker cannot take per worker: the site config's politeness is held through
+# Redis by all workers together (crawler.frontier.hosts).
+SHARED_POLITENESS = {
+    "DOWNLOAD_DELAY": "set download_delay in the site config (all workers share it)",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "set concurrency in the site config (all workers share it)",
+    "AUTOTHROTTLE_ENABLED": "workers pace every host by the site's download_delay, shared",
+}
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "worker", help="crawl the sites seeded in a shared Redis frontier (scale-out)"
@@ -51,6 +60,11 @@ def run(args: argparse.Namespace) -> int:
         print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
         return 2
     idle_exit = math.inf if args.idle_exit is None else args.idle_exit
+    per_worker = sorted({item.partition("=")[0] for item in args.set} & SHARED_POLITENESS.keys())
+    if per_worker:
+        print(f"newsarchive: -s {per_worker[0]} does not apply to workers: "
+              f"{SHARED_POLITENESS[per_worker[0]]}", file=sys.stderr)
+        return 2
     try:
         overrides = settings_from_args(args)
         url = redis_url(args)
