@@ -246,12 +246,12 @@ def test_a_killed_worker_holding_a_lease_frees_the_host_when_it_expires(
     assert not list(server.scan_iter(match="newsarchive:one:requests:*"))
 
 
-def test_per_worker_politeness_settings_are_refused_in_one_line() -> None:
+def test_per_worker_politeness_settings_are_refused_in_one_line(redis_url: str) -> None:
     for name, hint in (("DOWNLOAD_DELAY", "download_delay in the site config"),
                        ("AUTOTHROTTLE_ENABLED", "shared")):
         proc = subprocess.run(
-            [sys.executable, "-m", "crawler", "worker", "--redis", "unix:///nonexistent.sock",
-             "-s", f"{name}=1"], capture_output=True, text=True, timeout=120, check=False)
+            [sys.executable, "-m", "crawler", "worker", "--redis", redis_url, "-s", f"{name}=1"],
+            capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 2
         assert proc.stderr.count("\n") == 1 and hint in proc.stderr, proc.stderr
         assert f"-s {name} does not apply to workers" in proc.stderr

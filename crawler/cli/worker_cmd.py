@@ -60,11 +60,6 @@ def run(args: argparse.Namespace) -> int:
         print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
         return 2
     idle_exit = math.inf if args.idle_exit is None else args.idle_exit
-    per_worker = sorted({item.partition("=")[0] for item in args.set} & SHARED_POLITENESS.keys())
-    if per_worker:
-        print(f"newsarchive: -s {per_worker[0]} does not apply to workers: "
-              f"{SHARED_POLITENESS[per_worker[0]]}", file=sys.stderr)
-        return 2
     try:
         overrides = settings_from_args(args)
         url = redis_url(args)
@@ -75,6 +70,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     except FrontierError as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
+        return 2
+    per_worker = sorted({item.partition("=")[0] for item in args.set} & SHARED_POLITENESS.keys())
+    if per_worker:
+        print(f"newsarchive: -s {per_worker[0]} does not apply to workers: "
+              f"{SHARED_POLITENESS[per_worker[0]]}", file=sys.stderr)
         return 2
     where = mask_url(url)
     if not sites:
