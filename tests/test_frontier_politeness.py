@@ -246,7 +246,7 @@ def test_a_killed_worker_holding_a_lease_frees_the_host_when_it_expires(
     assert not list(server.scan_iter(match="newsarchive:one:requests:*"))
 
 
-def test_per_worker_politeness_settings_are_refused_in_one_line(redis_url: str) -> None:
+def test_per_worker_politeness_and_bad_frontier_settings_are_refused_in_one_line(redis_url: str) -> None:
     for name, hint in (("DOWNLOAD_DELAY", "download_delay in the site config"),
                        ("AUTOTHROTTLE_ENABLED", "shared")):
         proc = subprocess.run(
@@ -255,3 +255,11 @@ def test_per_worker_politeness_settings_are_refused_in_one_line(redis_url: str) 
         assert proc.returncode == 2
         assert proc.stderr.count("\n") == 1 and hint in proc.stderr, proc.stderr
         assert f"-s {name} does not apply to workers" in proc.stderr
+    for name, value in (("NEWSARCHIVE_FRONTIER_POLL_INTERVAL", "0"),
+                        ("NEWSARCHIVE_FRONTIER_WORKER_TTL", "soon")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler", "worker", "--redis", redis_url,
+             "-s", f"{name}={value}"], capture_output=True, text=True, timeout=120, check=False)
+        assert proc.returncode == 2
+        assert proc.stderr == f"newsarchive: -s {name} must be a number of seconds > 0, " \
+                              f"not {value!r}\n"

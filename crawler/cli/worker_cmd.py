@@ -32,6 +32,18 @@ SHARED_POLITENESS = {
 }
 
 
+# The frontier's own settings, checked before any crawler starts (a bad one would otherwise
+# fail inside Scrapy's start-up).
+POSITIVE_SECONDS = ("NEWSARCHIVE_FRONTIER_WORKER_TTL", "NEWSARCHIVE_FRONTIER_POLL_INTERVAL")
+
+
+def _positive_number(value: Any) -> bool:
+    try:
+        return float(value) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "worker", help="crawl the sites seeded in a shared Redis frontier (scale-out)"
@@ -71,6 +83,11 @@ def run(args: argparse.Namespace) -> int:
     except FrontierError as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
         return 2
+    for name in POSITIVE_SECONDS:
+        if name in overrides and not _positive_number(overrides[name]):
+            print(f"newsarchive: -s {name} must be a number of seconds > 0, "
+                  f"not {overrides[name]!r}", file=sys.stderr)
+            return 2
     per_worker = sorted({item.partition("=")[0] for item in args.set} & SHARED_POLITENESS.keys())
     if per_worker:
         print(f"newsarchive: -s {per_worker[0]} does not apply to workers: "
