@@ -74,6 +74,10 @@ OVERRIDDEN: dict[tuple[str, str], tuple[str, ...]] = {
 
 #: Private attributes read or set on instances: (class path, attribute names).
 INSTANCE_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    # crawler/frontier/scheduler.py: the engine asked for the next request when a host's turn
+    # comes (it asks by itself only when a download ends, and every 5 s)
+    "scrapy.core.engine.ExecutionEngine": ("_slot",),
+    "scrapy.core.engine._Slot": ("nextcall",),
     "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler": (
         "_pool", "_contextFactory", "_default_maxsize", "_default_warnsize", "_fail_on_dataloss",
         "_fail_on_dataloss_warned",

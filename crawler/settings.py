@@ -132,6 +132,13 @@ NEWSARCHIVE_MAX_QUEUED_REQUESTS = 100_000
 # "crawler.frontier.scheduler.RedisFrontierScheduler"), so a worker the others left nothing to is not a
 # failed crawl.
 FRONTIER_SHARED = False
+# Seconds a worker's liveness key and its per-host leases live without a refresh (refreshed
+# every third of it): a dead worker's in-flight requests are reclaimed, and the hosts it was
+# fetching from freed, this long after it died.
+NEWSARCHIVE_FRONTIER_WORKER_TTL = 30.0
+# Seconds between a worker's looks at the shared queue while no host it may fetch from has
+# its turn (leases all taken, or nothing queued: other workers may add links).
+NEWSARCHIVE_FRONTIER_POLL_INTERVAL = 0.25
 
 # --- WARC capture (WARC_) ------------------------------------------------------------------
 WARC_ENABLED = True

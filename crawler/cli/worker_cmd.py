@@ -23,6 +23,27 @@ from crawler.config import SiteConfig
 from crawler.errors import ConfigError, FrontierError
 
 
+# Settings a worker cannot take per worker: the site config's politeness is held through
+# Redis by all workers together (crawler.frontier.hosts).
+SHARED_POLITENESS = {
+    "DOWNLOAD_DELAY": "set download_delay in the site config (all workers share it)",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "set concurrency in the site config (all workers share it)",
+    "AUTOTHROTTLE_ENABLED": "workers pace every host by the site's download_delay, shared",
+}
+
+
+# The frontier's own settings, checked before any crawler starts (a bad one would otherwise
+# fail inside Scrapy's start-up).
+POSITIVE_SECONDS = ("NEWSARCHIVE_FRONTIER_WORKER_TTL", "NEWSARCHIVE_FRONTIER_POLL_INTERVAL")
+
+
+def _positive_number(value: Any) -> bool:
+    try:
+        return float(value) > 0
+    except (TypeError, ValueError):
+        return False
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "worker", help="crawl the sites seeded in a shared Redis frontier (scale-out)"
@@ -62,6 +83,16 @@ def run(args: argparse.Namespace) -> int:
     except FrontierError as exc:
         print(f"newsarchive: {exc}", file=sys.stderr)
         return 2
+    for name in POSITIVE_SECONDS:
+        if name in overrides and not _positive_number(overrides[name]):
+            print(f"newsarchive: -s {name} must be a number of seconds > 0, "
+                  f"not {overrides[name]!r}", file=sys.stderr)
+            return 2
+    per_worker = sorted({item.partition("=")[0] for item in args.set} & SHARED_POLITENESS.keys())
+    if per_worker:
+        print(f"newsarchive: -s {per_worker[0]} does not apply to workers: "
+              f"{SHARED_POLITENESS[per_worker[0]]}", file=sys.stderr)
+        return 2
     where = mask_url(url)
     if not sites:
         print(f"newsarchive: no site seeded in Redis at {where}: "
@@ -69,15 +100,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
     # outermost (order 1): they see a popped request's end, so its in-flight entry can go
-    overrides["DOWNLOADER_MIDDLEWARES"] = {**project_settings.DOWNLOADER_MIDDLEWARES,
-                                           "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1}
+    # and nearest the download but for the capture (940): a request waits for its host's turn
+    overrides["DOWNLOADER_MIDDLEWARES"] = {
+        **project_settings.DOWNLOADER_MIDDLEWARES,
+        "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1,
+        "crawler.frontier.middlewares.FrontierPaceDownloaderMiddleware": 940,
+    }
+    # The site's download_delay and concurrency are held per host by all workers together
+    # through Redis (crawler.frontier.hosts): the worker's own downloader must not wait again.
+    overrides["DOWNLOAD_DELAY"] = 0
+    overrides["AUTOTHROTTLE_ENABLED"] = False
     overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
                                        "crawler.frontier.middlewares.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []
 
     def configure(crawler: Any, site: SiteConfig) -> None:
-        attach_frontier(crawler, Frontier(server, site.name, idle_exit))
+        attach_frontier(crawler, Frontier(server, site.name, idle_exit,
+                                          download_delay=site.download_delay,
+                                          concurrency=site.concurrency))
         crawlers.append(crawler)
 
     print(f"Worker on the frontier in Redis at {where}: {', '.join(s.name for s in sites)}",

@@ -1,9 +1,11 @@
-"""A crawl frontier shared through Redis: several workers, one queue and one seen set per site.
+"""A crawl frontier shared through Redis: several workers, per site one seen set and one
+queue per host, and per host a politeness all workers hold together.
 
-**scrapy-redis** does the queueing: its ``PriorityQueue`` (a sorted set; a pop is one
-MULTI/EXEC, so two workers never get the same request) holds the requests, serialised with
-``Request.to_dict`` (callbacks by spider-method name); its ``Scheduler`` and
-``RFPDupeFilter`` are subclassed here for three reasons (and requests are stored as JSON,
+Requests are queued in sorted sets by priority, serialised with ``Request.to_dict``
+(callbacks by spider-method name, through scrapy-redis's queue encoding) and popped by this
+package's own Lua scripts (a pop takes only a request whose host's turn has come, and records
+it in flight at once, so two workers never get the same request); scrapy-redis's
+``Scheduler`` and ``RFPDupeFilter`` are subclassed here for three reasons (and requests are stored as JSON,
 ``JsonRequests``, not pickled: whoever can write to the Redis can queue URLs, never run
 code in the workers):
 
@@ -16,20 +18,27 @@ code in the workers):
   ``Spider.log()``: both are deprecated in Scrapy 2.14+ and warned about.
 
 Keys, per site (so two sites never mix): ``newsarchive:<site>:config`` (the site config as
-JSON), ``newsarchive:<site>:requests`` and ``newsarchive:<site>:seen``; the set
-``newsarchive:sites`` names the seeded sites.
+JSON), ``newsarchive:<site>:requests:<host>`` (one queue per host), ``newsarchive:<site>:hosts``
+and ``newsarchive:<site>:seen``; the set ``newsarchive:sites`` names the seeded sites.  Per
+host, shared by every site and worker: ``newsarchive:host:<host>:turn`` and ``:leases``, the
+politeness all workers hold together.
 
 The modules: ``store`` (the Redis connection, keys, seeding, the shared seen set), ``codec``
-(requests as JSON), ``scheduler`` (the worker's scheduler: pops, in-flight entries, reclaims)
-and ``middlewares`` (when a popped request is done).
+(requests as JSON), ``queue`` (a site's per-host queues: push, and the pop that takes only
+what may start now), ``hosts`` (per-host turns and leases), ``scheduler`` (the worker's
+scheduler: pops, in-flight entries, reclaims, waking the engine when a turn comes) and
+``middlewares`` (when a popped request is done; waiting for the host's turn).
 """
 
 from crawler.frontier.codec import INFLIGHT_META_KEY, JsonRequests
+from crawler.frontier.hosts import HostRules, SharedPoliteness, host_of
 from crawler.frontier.middlewares import (
     FrontierDoneDownloaderMiddleware,
     FrontierDoneSpiderMiddleware,
+    FrontierPaceDownloaderMiddleware,
     request_done,
 )
+from crawler.frontier.queue import SiteQueue
 from crawler.frontier.scheduler import RedisFrontierScheduler, new_worker_id
 from crawler.frontier.store import (
     KEY_PREFIX,
@@ -46,7 +55,8 @@ from crawler.frontier.store import (
 
 __all__ = [
     "INFLIGHT_META_KEY", "KEY_PREFIX", "SITES_KEY", "Frontier", "FrontierDoneDownloaderMiddleware",
-    "FrontierDoneSpiderMiddleware", "JsonRequests", "RedisFrontierScheduler", "SharedDupeFilter",
+    "FrontierDoneSpiderMiddleware", "FrontierPaceDownloaderMiddleware", "HostRules",
+    "JsonRequests", "SharedPoliteness", "SiteQueue", "host_of", "RedisFrontierScheduler", "SharedDupeFilter",
     "SiteKeys", "attach_frontier", "connect", "mask_url", "new_worker_id", "request_done", "seed",
     "seeded_sites",
 ]

@@ -8,8 +8,6 @@ if TYPE_CHECKING:
     from scrapy import Request
     from scrapy.crawler import Crawler
 
-
-
 # Sent (``request=``) when a request popped from the frontier is done; see the module doc.
 request_done = object()
 
@@ -58,3 +56,24 @@ class FrontierDoneDownloaderMiddleware:
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         self.crawler.signals.send_catch_log(request_done, request=request)
+
+
+class FrontierPaceDownloaderMiddleware:
+    """``DOWNLOADER_MIDDLEWARES`` for workers, nearest the download but for the WARC capture:
+    a request waits here for its host's turn, shared by every worker
+    (``RedisFrontierScheduler.await_turn``).  A request the scheduler popped was given the
+    turn by the pop and passes at once; robots.txt (fetched by ``RobotsTxtMiddleware``, not
+    through the scheduler) and a popped request that waited for it take the next turn."""
+
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FrontierPaceDownloaderMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        engine = self.crawler.engine
+        await_turn = getattr(engine.scheduler if engine else None, "await_turn", None)
+        if await_turn is not None:
+            await await_turn(request)

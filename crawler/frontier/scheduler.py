@@ -1,8 +1,16 @@
 """The worker's scheduler on the shared frontier, and its reliable queue.
 
-**Reliable queue.** A pop is a Lua script that takes the best request off the queue *and*
-records it in the worker's in-flight hash ``newsarchive:<site>:inflight:<worker id>`` (field:
-the SHA-1 of the encoded request, value: the encoded request) in one step.  The entry goes when
+**Only what it can start now.** ``next_request`` pops (``crawler.frontier.queue``) only from
+a host whose turn has come and which has a lease free (``crawler.frontier.hosts``), and
+returns None otherwise, asking the engine to call again when the earliest turn ends (or
+after ``NEWSARCHIVE_FRONTIER_POLL_INTERVAL``, for leases and other workers' new links).  The
+worker's own downloader therefore never holds a backlog other workers could have fetched: a
+worker's Scrapy delay is 0 and its AutoThrottle off, the shared turn being the delay.  The
+request's lease goes when it leaves the downloader (``request_left_downloader``) or is done.
+
+**Reliable queue.** The pop also records the request in the worker's in-flight hash
+``newsarchive:<site>:inflight:<worker id>`` (field: ``<host> <SHA-1 of the encoded
+request>``, value: the encoded request), in the same script.  The entry goes when
 the request is *done*, i.e. its response archived and parsed, its links queued
 (``FrontierDoneSpiderMiddleware``, after the callback's or errback's output is consumed), it
 failed (``FrontierDoneDownloaderMiddleware.process_exception``: errors, robots.txt and other
@@ -20,7 +28,6 @@ worker that closes puts its own remaining entries back itself.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import secrets
@@ -31,13 +38,16 @@ from typing import TYPE_CHECKING, Any
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
+from twisted.internet import task
 
 from crawler.errors import FrontierError
 from crawler.frontier.codec import INFLIGHT_META_KEY, JsonRequests
+from crawler.frontier.hosts import HostRules, SharedPoliteness, host_of
 from crawler.frontier.middlewares import request_done
+from crawler.frontier.queue import Popped, SiteQueue
 from crawler.frontier.store import SharedDupeFilter, SiteKeys, attached_frontier
 
 if TYPE_CHECKING:
@@ -45,49 +55,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-
-# KEYS: queue, in-flight hash.  Pops the best request and records it as in flight, at once.
-_POP_SCRIPT = """
-local popped = redis.call('ZRANGE', KEYS[1], 0, 0)
-if #popped == 0 then return false end
-redis.call('ZREM', KEYS[1], popped[1])
-redis.call('HSET', KEYS[2], redis.sha1hex(popped[1]), popped[1])
-return popped[1]
-"""
-
-# KEYS: in-flight hash, liveness key, queue, workers set; ARGV: worker id, '1' to force.
-# Unless forced, does nothing (-1) while the worker is alive; else queues every in-flight
-# request again with its priority (score -priority, as PriorityQueue.push), deletes the hash
-# and unlists the worker.  Returns how many requests were queued again.
-_REQUEUE_SCRIPT = """
-if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local entries = redis.call('HGETALL', KEYS[1])
-local queued = 0
-for i = 2, #entries, 2 do
-  local ok, request = pcall(cjson.decode, entries[i])
-  local priority = 0
-  if ok and type(request) == 'table' and type(request['priority']) == 'number' then
-    priority = request['priority']
-  end
-  redis.call('ZADD', KEYS[3], -priority, entries[i])
-  queued = queued + 1
-end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-return queued
-"""
-
-# KEYS: seen set, queue; ARGV: fingerprint ('' for a request that skips the filter), score,
-# encoded request.  Marks the request seen and queues it in one step, queueing first: a worker
-# killed between two separate calls would leave a URL seen but never queued, lost to every
-# worker; a failed ZADD (a runtime error does not undo earlier writes) marks nothing seen.
-_ENQUEUE_SCRIPT = """
-if ARGV[1] ~= '' and redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-if ARGV[1] ~= '' then redis.call('SADD', KEYS[1], ARGV[1]) end
-return 1
-"""
 
 
 def new_worker_id() -> str:
@@ -105,12 +72,13 @@ class RedisFrontierScheduler(Scheduler):
 
     def __init__(self, server: redis.Redis, site: str, dupefilter: SharedDupeFilter,
                  idle_exit: float = 0.0, worker_ttl: float = 30.0,
-                 worker_id: str | None = None):
+                 worker_id: str | None = None, rules: HostRules | None = None,
+                 poll_interval: float = 0.25):
         keys = SiteKeys(site)
         super().__init__(
             server,
             persist=True,  # the queue and the seen set outlive any one worker
-            queue_key=keys.requests,
+            queue_key=keys.queue_prefix,
             queue_cls="scrapy_redis.queue.PriorityQueue",
             dupefilter=dupefilter,
             dupefilter_key=keys.seen,
@@ -127,9 +95,14 @@ class RedisFrontierScheduler(Scheduler):
         self.alive_key = keys.alive(self.worker_id)
         self.clock: Any = None  # the reactor unless set before open (tests)
         self._heartbeat: Any = None
-        self._pop = server.register_script(_POP_SCRIPT)
-        self._requeue = server.register_script(_REQUEUE_SCRIPT)
-        self._enqueue = server.register_script(_ENQUEUE_SCRIPT)
+        self._wake: Any = None
+        self.poll_interval = poll_interval
+        self.rules = rules or HostRules(delay=0.0, concurrency=8)
+        self.rules = HostRules(self.rules.delay, self.rules.concurrency, self.rules.jitter,
+                               lease_ttl=worker_ttl)
+        self.site_queue = SiteQueue(server, site)
+        self.politeness = SharedPoliteness(server, self.rules)
+        self.leases: dict[str, str] = {}  # lease id -> host, of the requests being fetched
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisFrontierScheduler:
@@ -142,26 +115,35 @@ class RedisFrontierScheduler(Scheduler):
             frontier.server, SiteKeys(frontier.site).seen, crawler.request_fingerprinter,
             debug=crawler.settings.getbool("DUPEFILTER_DEBUG"),
         )
-        ttl = crawler.settings.getfloat("NEWSARCHIVE_FRONTIER_WORKER_TTL", 30.0)
+        settings = crawler.settings
+        ttl = settings.getfloat("NEWSARCHIVE_FRONTIER_WORKER_TTL")
         if not ttl > 0:
             raise FrontierError(f"NEWSARCHIVE_FRONTIER_WORKER_TTL must be > 0, got {ttl!r}")
+        poll = settings.getfloat("NEWSARCHIVE_FRONTIER_POLL_INTERVAL")
+        if not poll > 0:
+            raise FrontierError(f"NEWSARCHIVE_FRONTIER_POLL_INTERVAL must be > 0, got {poll!r}")
+        jitter = settings.getfloat("DOWNLOAD_DELAY_JITTER", 0.5)
+        rules = HostRules(frontier.download_delay, frontier.concurrency, jitter, lease_ttl=ttl)
         scheduler = cls(frontier.server, frontier.site, dupefilter, frontier.idle_exit,
-                        worker_ttl=ttl)
+                        worker_ttl=ttl, rules=rules, poll_interval=poll)
         scheduler.stats = crawler.stats
         scheduler.crawler = crawler
         crawler.signals.connect(scheduler.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(scheduler.request_done, signal=request_done)
+        crawler.signals.connect(scheduler.request_left_downloader,
+                                signal=signals.request_left_downloader)
         return scheduler
 
     def open(self, spider: Spider) -> None:
         # scrapy-redis's own open() logs through the deprecated Spider.log()
         self.spider = spider
+        # (scrapy-redis's queue encodes and decodes; SiteQueue keeps the requests)
         self.queue = PriorityQueue(self.server, spider, self.queue_key, serializer=JsonRequests)
         try:
             self._beat()
             self.server.sadd(self.keys.workers, self.worker_id)
             self.reclaim()
-            waiting = len(self.queue)
+            waiting = len(self.site_queue)
         except redis.RedisError as exc:
             self._lost(exc)
             return
@@ -173,20 +155,22 @@ class RedisFrontierScheduler(Scheduler):
             self.clock = reactor
         self._schedule_beat()
 
+    def __len__(self) -> int:
+        return len(self.site_queue)
+
     def close(self, reason: str) -> None:
         """Stops the liveness refresh and, Redis permitting, puts this worker's remaining
         in-flight requests back in the queue (nothing is in progress any more)."""
-        if self._heartbeat is not None and self._heartbeat.active():
-            self._heartbeat.cancel()
-        self._heartbeat = None
+        for call in (self._heartbeat, self._wake):
+            if call is not None and call.active():
+                call.cancel()
+        self._heartbeat = self._wake = None
         if self.unreachable:
             return  # the entries stay: another worker reclaims them once this key expires
         try:
-            queued = self._requeue(
-                keys=[self.inflight_key, self.alive_key, self.queue_key, self.keys.workers],
-                args=[self.worker_id, "1"],
-            )
+            queued = self.site_queue.requeue(self.worker_id, force=True)
             self.server.delete(self.alive_key)
+            self._release_all()
         except redis.RedisError as exc:
             logger.warning("Frontier of site %s: could not put this worker's in-flight "
                            "requests back (%s); another worker reclaims them after %g s",
@@ -200,10 +184,11 @@ class RedisFrontierScheduler(Scheduler):
 
     def _beat(self) -> None:
         self.server.set(self.alive_key, b"1", px=max(1, int(self.worker_ttl * 1000)))
+        self.politeness.refresh(self.leases)
 
     def _schedule_beat(self) -> None:
-        """Refreshes the liveness key every third of its TTL, on the reactor (so also while
-        long downloads run), until ``close``."""
+        """Refreshes the liveness key and the leases every third of their TTL, on the reactor
+        (so also while long downloads run), until ``close``."""
         self._heartbeat = self.clock.callLater(self.worker_ttl / 3, self._heartbeat_tick)
 
     def _heartbeat_tick(self) -> None:
@@ -224,11 +209,7 @@ class RedisFrontierScheduler(Scheduler):
             worker = raw.decode() if isinstance(raw, bytes) else raw
             if worker == self.worker_id:
                 continue
-            queued = self._requeue(
-                keys=[self.keys.inflight(worker), self.keys.alive(worker), self.queue_key,
-                      self.keys.workers],
-                args=[worker, "0"],
-            )
+            queued = self.site_queue.requeue(worker, force=False)
             if queued > 0:
                 reclaimed += queued
                 logger.warning("Frontier of site %s: reclaimed %d in-flight request(s) of "
@@ -246,15 +227,56 @@ class RedisFrontierScheduler(Scheduler):
                 return True
         return False
 
+    def _lease_of(self, request: Request) -> str | None:
+        field = request.meta.get(INFLIGHT_META_KEY)
+        return None if field is None else f"{self.worker_id} {field}"
+
+    def _release(self, request: Request) -> None:
+        """Gives the request's lease on its host back, if this worker holds it."""
+        lease = self._lease_of(request)
+        host = self.leases.pop(lease, None) if lease else None
+        if host is not None and not self.unreachable:
+            try:
+                self.politeness.release(host, lease)  # type: ignore[arg-type]
+            except redis.RedisError as exc:
+                self._lost(exc)
+
+    def _release_all(self) -> None:
+        while self.leases:
+            lease, host = self.leases.popitem()
+            self.politeness.release(host, lease)
+
+    def request_left_downloader(self, request: Request) -> None:
+        """The transfer is over: the host may serve the next request (the entry stays in
+        flight until the request is done)."""
+        self._release(request)
+
     def request_done(self, request: Request) -> None:
         """``request`` (one this worker popped) needs no fetching any more: not in flight."""
         field = request.meta.get(INFLIGHT_META_KEY)
         if field is None or self.unreachable:
             return
+        self._release(request)
         try:
             self.server.hdel(self.inflight_key, field)
         except redis.RedisError as exc:
             self._lost(exc)
+
+    async def await_turn(self, request: Request) -> None:
+        """Until ``request`` may be sent: its host's turn, reserved by the pop for a popped
+        request (at once, unless another request of this worker, e.g. robots.txt, took the
+        turn meanwhile), taken here for any other (robots.txt)."""
+        owner = self._lease_of(request) or f"{self.worker_id} {id(request):x}"
+        host = host_of(request.url)
+        while not self.unreachable:
+            try:
+                wait = self.politeness.take_turn(host, owner)
+            except redis.RedisError as exc:
+                self._lost(exc)
+                return
+            if wait <= 0:
+                return
+            await maybe_deferred_to_future(task.deferLater(self.clock, wait, lambda: None))
 
     def enqueue_request(self, request: Request) -> bool:
         if self.unreachable:
@@ -262,10 +284,8 @@ class RedisFrontierScheduler(Scheduler):
             return False
         fingerprint = "" if request.dont_filter else self.df.request_fingerprint(request)
         try:
-            queued = self._enqueue(
-                keys=[self.df.key, self.queue_key],
-                args=[fingerprint, -request.priority, self.queue._encode_request(request)],
-            ) == 1
+            queued = self.site_queue.push(request.url, self.queue._encode_request(request),
+                                          request.priority, fingerprint)
         except redis.RedisError as exc:
             self._lost(exc)
             self._count("frontier/lost_requests")
@@ -310,29 +330,52 @@ class RedisFrontierScheduler(Scheduler):
         if self.unreachable:
             return None
         try:
-            data = self._pop(keys=[self.queue_key, self.inflight_key])
+            taken = self.site_queue.pop(self.worker_id, self.inflight_key, self.rules)
         except redis.RedisError as exc:
             self._lost(exc)
             return None
-        request = None
-        if data is not None:
-            request = self.queue._decode_request(data)
-            request.meta[INFLIGHT_META_KEY] = hashlib.sha1(data).hexdigest()
-            self.idle_since = None
-            if self.stats:
-                self.stats.inc_value("scheduler/dequeued/redis")
+        if not isinstance(taken, Popped):
+            # a turn ends then; leases and other workers' new links need a look now and then
+            self._call_again(self.poll_interval if not taken else min(taken, self.poll_interval))
+            return None
+        request = self.queue._decode_request(taken.raw)
+        request.meta[INFLIGHT_META_KEY] = taken.field
+        self.leases[f"{self.worker_id} {taken.field}"] = taken.host
+        self.idle_since = None
+        if self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _call_again(self, seconds: float) -> None:
+        """Has the engine ask for a request again in ``seconds`` (it asks only when a
+        download ends, and on its 5-second heartbeat)."""
+        if self.clock is None:
+            return
+        due = self.clock.seconds() + seconds
+        if self._wake is not None and self._wake.active():
+            if self._wake.getTime() <= due:
+                return
+            self._wake.cancel()
+        self._wake = self.clock.callLater(seconds, self._engine_next_call)
+
+    def _engine_next_call(self) -> None:
+        self._wake = None
+        slot = getattr(getattr(self.crawler, "engine", None), "_slot", None)
+        if slot is not None:
+            slot.nextcall.schedule()
 
     def spider_idle(self, spider: Spider) -> None:
         if self.unreachable:
             return  # closing already
         try:
             # idle: nothing of this worker's is in progress, so anything its hash still holds
-            # (an end no hook saw, e.g. output cut short by CloseSpider) is done
+            # (an end no hook saw, e.g. output cut short by CloseSpider) is done, and so are
+            # its leases
             self.server.delete(self.inflight_key)
+            self._release_all()
             self._beat()
             reclaimed = self.reclaim()
-            busy = reclaimed > 0 or len(self.queue) > 0 or self._others_in_flight()
+            busy = reclaimed > 0 or len(self) > 0 or self._others_in_flight()
         except redis.RedisError as exc:
             self._lost(exc)
             return

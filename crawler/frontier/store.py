@@ -60,8 +60,13 @@ class SiteKeys:
         return f"{KEY_PREFIX}:{self.site}:config"
 
     @property
-    def requests(self) -> str:
-        return f"{KEY_PREFIX}:{self.site}:requests"
+    def queue_prefix(self) -> str:
+        """Followed by a host: that host's queue (``crawler.frontier.queue``)."""
+        return f"{KEY_PREFIX}:{self.site}:requests:"
+
+    @property
+    def hosts(self) -> str:
+        return f"{KEY_PREFIX}:{self.site}:hosts"
 
     @property
     def seen(self) -> str:
@@ -100,6 +105,9 @@ class Frontier:
     server: redis.Redis
     site: str
     idle_exit: float = 0.0
+    # the site's politeness, held with every other worker (crawler.frontier.hosts)
+    download_delay: float = 0.0
+    concurrency: int = 8
 
 
 def attach_frontier(crawler: Crawler, frontier: Frontier) -> None:
@@ -114,24 +122,28 @@ def attached_frontier(crawler: Crawler) -> Frontier | None:
 def seed(server: redis.Redis, site: SiteConfig) -> int:
     """Start a new shared crawl of ``site``: store its config, reset its queue and seen set,
     and push the requests ``SectionSpider.start()`` makes.  Returns how many were pushed."""
+    from crawler.frontier.queue import SiteQueue
     from crawler.spiders.sections import SectionSpider
 
     keys = SiteKeys(site.name)
     spider = SectionSpider(site=site)
     requests = asyncio.run(_start_requests(spider))
-    dupefilter = SharedDupeFilter(server, keys.seen, RequestFingerprinter())
-    queue = PriorityQueue(server, spider, keys.requests, serializer=JsonRequests)
+    fingerprinter = RequestFingerprinter()
+    # (scrapy-redis's queue only encodes here)
+    encoder = PriorityQueue(server, spider, keys.queue_prefix, serializer=JsonRequests)
+    queue = SiteQueue(server, site.name)
     try:
         stale = [*server.scan_iter(match=f"{KEY_PREFIX}:{site.name}:inflight:*"),
-                 *server.scan_iter(match=f"{KEY_PREFIX}:{site.name}:worker:*")]
-        server.delete(keys.requests, keys.seen, keys.workers, *stale)
+                 *server.scan_iter(match=f"{KEY_PREFIX}:{site.name}:worker:*"),
+                 *queue.queue_keys()]
+        server.delete(keys.hosts, keys.seen, keys.workers, *stale)
         server.set(keys.config, json.dumps(site.to_dict()))
         server.sadd(SITES_KEY, site.name)
         pushed = 0
         for request in requests:
-            if not dupefilter.request_seen(request):
-                queue.push(request)
-                pushed += 1
+            fingerprint = "" if request.dont_filter else fingerprinter.fingerprint(request).hex()
+            pushed += queue.push(request.url, encoder._encode_request(request), request.priority,
+                                 fingerprint)
     except redis.RedisError as exc:
         raise FrontierError(f"seeding site {site.name} failed: {exc}") from None
     return pushed
