@@ -17,7 +17,7 @@ from scrapy.utils.gz import gunzip
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY, WIRE_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from archive.crawl_id import new_crawl_id
 from crawler.errors import ConfigError
@@ -358,8 +358,9 @@ class SectionSpider(Spider):
         elif failure.check(IgnoreRequest):
             reason = ("redirect_loop" if "redirect" in message else
                       "robots" if "robots" in message.lower() else "ignored")
-        elif "maxsize" in message.lower() or "max size" in message.lower():
-            reason = "too_large"
+        elif request is not None and getattr(
+                request.meta.get(WIRE_META_KEY), "truncated", None) == "length":
+            reason = "too_large"  # cut at download_maxsize (archived as WARC-Truncated)
         else:
             reason = type(failure.value).__name__
         self._count(f"requisites/failed/{reason}")
