@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.dupefilter import FingerprintTable, fingerprint_key
 from crawler.requisites import IMAGE, Requisite
 
 REQUISITE_META = "newsarchive_requisite"
@@ -70,15 +73,32 @@ class RequisitePolicy:
         return meta
 
 
+class RequestedUrls:
+    """The requisite URLs this crawl requested, as 8-byte keys (as ``CompactDupeFilter``
+    keeps fingerprints: about 16 bytes per URL, a 2⁻⁶⁴-per-pair chance of taking two as one)."""
+
+    def __init__(self) -> None:
+        self.table = FingerprintTable()
+
+    def add(self, url: str) -> bool:
+        """True when ``url`` was not requested before."""
+        return self.table.add(fingerprint_key(hashlib.sha1(url.encode("utf-8", "surrogatepass")).digest()))
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
 class RequisiteLedger:
     """Image requisites of the crawl: requested, and when fetched, their WARC pointer.
 
     ``wait(url)`` answers at once for an image already fetched (or never requested) and
-    otherwise waits for its fetch, at most ``timeout`` seconds.
+    otherwise waits for its fetch, at most ``timeout`` seconds.  Only the last ``keep``
+    fetched images are remembered: a record comes seconds after its page's requisites.
     """
 
-    def __init__(self) -> None:
-        self.pointers: dict[str, dict[str, Any] | None] = {}
+    def __init__(self, keep: int = 20_000) -> None:
+        self.keep = keep
+        self.pointers: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         self.pending: set[str] = set()
         self.waiters: dict[str, list[asyncio.Future[None]]] = {}
 
@@ -92,6 +112,8 @@ class RequisiteLedger:
             return
         self.pending.discard(url)
         self.pointers[url] = pointer
+        while len(self.pointers) > self.keep:
+            self.pointers.popitem(last=False)
         for waiter in self.waiters.pop(url, []):
             if not waiter.done():
                 waiter.set_result(None)

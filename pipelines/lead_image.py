@@ -5,7 +5,8 @@ The spider requests a page's requisites (its lead image among them, from ``<img>
 image is usually archived by the time the record is built.  When it is not yet, the record
 waits for that fetch, at most ``NEWSARCHIVE_LEAD_IMAGE_WAIT`` seconds, then goes out without
 the pointer (counted).  A record whose image failed, was not a requisite or whose fetch
-was not a 2xx gets no ``image.warc``.
+was not a 2xx gets no ``image.warc``.  On a shared (Redis) frontier a record does not wait:
+another worker may have fetched its image, and only this worker's fetches are known here.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ class LeadImagePointer:
         if not (settings.getbool("NEWSARCHIVE_EXTRACT") and settings.getbool("NEWSARCHIVE_REQUISITES")
                 and settings.getbool("WARC_ENABLED")):
             raise NotConfigured("no extraction, no requisites or no WARC: no image pointers")
-        return cls(crawler, wait=settings.getfloat("NEWSARCHIVE_LEAD_IMAGE_WAIT"))
+        # On a shared frontier another worker may fetch the image: only what this one
+        # fetched is known here, so records do not wait.
+        wait = 0.0 if settings.getbool("FRONTIER_SHARED") else settings.getfloat(
+            "NEWSARCHIVE_LEAD_IMAGE_WAIT")
+        return cls(crawler, wait=wait)
 
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None

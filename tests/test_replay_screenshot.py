@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 
 from archive.replay import start_replay
 from crawler.demo.server import DemoServer
+from crawler.demo.assets import srcset_variants
 from crawler.demo.site import DemoSite
 from tests.servers.hostile import run_crawl
 
@@ -61,6 +64,14 @@ def screenshot(browser: Any, url: str, path: Path) -> dict[str, Any]:
         page.close()
 
 
+def live_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
 def different_pixels(a: Path, b: Path, tolerance: int = 24) -> float:
     from PIL import Image, ImageChops
 
@@ -87,14 +98,21 @@ def test_an_article_replays_from_the_archive_as_it_rendered_live(
         assert result.returncode == 0, result.stderr[-3000:]
         url = server.base_url.rstrip("/") + str(article.path)
         live = screenshot(browser, url, LIVE_PNG)
+        records = [json.loads(line) for path in out.glob("articles/**/*.jsonl.gz")
+                   for line in gzip.open(path, "rt", encoding="utf-8")]
+        record = next(r for r in records if r["url"] == url)
+        stamp = "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
+        with start_replay(out, framed=False, say=print) as replay:
+            # live fallback off: a URL the live site serves but the archive lacks (a srcset
+            # candidate smaller than the largest) is a 404
+            not_archived = server.base_url.rstrip("/") + srcset_variants(str(article.image_path))[600]
+            assert live_status(not_archived) == 200
+            assert live_status(replay.replay_url("demo", stamp, not_archived, "mp_")) == 404
+            server.stop()  # from here on, nothing can come from the live site
+            archived = screenshot(browser, replay.replay_url("demo", stamp, url, "mp_"),
+                                  ARCHIVE_PNG)
     finally:
         server.stop()
-    records = [json.loads(line) for path in out.glob("articles/**/*.jsonl.gz")
-               for line in gzip.open(path, "rt", encoding="utf-8")]
-    record = next(r for r in records if r["url"] == url)
-    stamp = "".join(ch for ch in record["fetched_at"] if ch.isdigit())[:14]
-    with start_replay(out, framed=False, say=print) as replay:
-        archived = screenshot(browser, replay.replay_url("demo", stamp, url, "mp_"), ARCHIVE_PNG)
 
     # the replay has its stylesheet and its lead image, from the archive
     assert live["image_width"] > 0 and archived["image_width"] == live["image_width"]

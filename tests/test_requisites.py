@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from crawler.config import site_config_from_dict
@@ -81,7 +85,7 @@ def test_unparseable_documents_give_no_requisites() -> None:
 
 @pytest.mark.parametrize(("key", "value"), [
     ("requisites", "yes"), ("requisites_on_listings", 1), ("requisites_all_srcset", "no"),
-    ("requisites_ignore_robots", None or 0), ("requisite_domains", "cdn.example"),
+    ("requisites_ignore_robots", 0), ("requisite_domains", "cdn.example"),
     ("requisite_domains", ["https://cdn.example/"]),
 ])
 def test_bad_requisite_keys_name_the_key(key: str, value: object) -> None:
@@ -94,3 +98,14 @@ def test_requisite_keys_default_to_article_pages_from_any_host() -> None:
     site = site_config_from_dict({"name": "x", "start_urls": ["http://x.example/"]})
     assert site.requisites and not site.requisites_on_listings
     assert site.requisite_domains == [] and not site.requisites_ignore_robots
+
+
+def test_a_bad_requisite_key_stops_the_crawl_with_exit_2_naming_it(tmp_path: Path) -> None:
+    config = tmp_path / "site.yaml"
+    config.write_text("name: x\nstart_urls: [http://127.0.0.1:9/]\n"
+                      "requisite_domains: [http://cdn.example/]\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "crawler", "crawl", str(config),
+                           "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "requisite_domains" in proc.stderr and "Traceback" not in proc.stderr

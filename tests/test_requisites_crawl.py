@@ -8,6 +8,7 @@ import gzip
 import json
 import subprocess
 import sys
+import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,7 @@ def test_requisites_once_per_crawl_then_revisits_and_the_archive_verifies(
                            str(tmp_path / "demo.wacz"), "--validate"],
                           capture_output=True, text=True, timeout=900)
     assert wacz.returncode == 0, wacz.stdout[-2000:] + wacz.stderr[-2000:]
+    with zipfile.ZipFile(tmp_path / "demo.wacz") as package:
+        index = gzip.decompress(package.read("indexes/index.cdx.gz")).decode()
+    indexed = {json.loads(line.split(" ", 2)[2])["url"] for line in index.splitlines() if line}
+    assert requisites <= indexed

@@ -26,7 +26,7 @@ from crawler.discovery.links import DEFAULT_MAX_LINKS, LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
 from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
 from crawler.requisite_fetching import (
-    REQUISITE_META, REQUISITE_PRIORITY, RequisiteLedger, RequisitePolicy,
+    REQUISITE_META, REQUISITE_PRIORITY, RequestedUrls, RequisiteLedger, RequisitePolicy,
 )
 from crawler.requisites import PARSED_KINDS, Found, css_requisites, html_requisites
 from pipelines.export import feed_settings
@@ -77,7 +77,7 @@ class SectionSpider(Spider):
         self.crawl_id = ""
         self.requisite_policy = RequisitePolicy(enabled=False)
         self.requisite_ledger = RequisiteLedger()
-        self.requisites_requested: set[str] = set()
+        self.requisites_requested = RequestedUrls()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
@@ -299,10 +299,9 @@ class SectionSpider(Spider):
             if not policy.host_allowed(requisite.url):
                 self._count("requisites/skipped/domain")
                 continue
-            if requisite.url in self.requisites_requested:
+            if not self.requisites_requested.add(requisite.url):
                 self._count("requisites/reused")
                 continue
-            self.requisites_requested.add(requisite.url)
             new.append(requisite)
         self.requisite_ledger.requested(new)
         for requisite in new:
