@@ -192,7 +192,7 @@ class SiteGenerator:
                 f"<ul class=\"sub-menu\">{pages}</ul></li>"
             )
         return (
-            "<header class=\"site-header masthead\"><div class=\"logo\"><a href=\"/\"><img src=\"{LOGO}\" alt=\"\">Synthetic Herald</a></div>"
+            f"<header class=\"site-header masthead\"><div class=\"logo\"><a href=\"/\"><img src=\"{LOGO}\" alt=\"\">Synthetic Herald</a></div>"
             "<form class=\"search\" action=\"/search/\"><input name=\"q\"></form>"
             f"<nav class=\"main-navigation menu\"><ul>{''.join(items)}</ul></nav>"
             "<a class=\"subscribe\" href=\"/search/?q=subscribe\">Subscribe</a></header>"
