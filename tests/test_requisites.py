@@ -109,3 +109,16 @@ def test_a_bad_requisite_key_stops_the_crawl_with_exit_2_naming_it(tmp_path: Pat
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "requisite_domains" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_requisite_domains_restrict_hosts_and_their_subdomains() -> None:
+    from crawler.requisite_fetching import RequisitePolicy
+
+    policy = RequisitePolicy(domains=("news.example", "cdn.example"))
+    assert policy.host_allowed("http://news.example/a.css")
+    assert policy.host_allowed("https://img.cdn.example/a.png")
+    assert not policy.host_allowed("https://tracker.example/p.gif")
+    assert not policy.host_allowed("https://evilnews.example/a.css")
+    assert RequisitePolicy().host_allowed("https://anywhere.example/x.png")
+    meta = RequisitePolicy(ignore_robots=True, max_bytes=10).request_meta("image")
+    assert meta["dont_obey_robotstxt"] and meta["download_maxsize"] == 10 and meta["allow_offsite"]

@@ -12,6 +12,7 @@ import pytest
 
 from crawler.demo.server import DemoServer
 from tests.servers.hostile import (
+    LISTING_IMAGE,
     REQUISITE_ARTICLE,
     REQUISITE_IMAGES,
     HostileSite,
@@ -39,7 +40,7 @@ def test_hostile_requisites_are_bounded_and_counted_and_the_page_is_kept(
     base = hostile_site.base_url
     out = tmp_path / "out"
     config = site_config(base, start_urls=[f"{base}/req/news/"], allow_private_addresses=True,
-                         concurrency=16)
+                         concurrency=16, requisites_on_listings=True)
     run = run_crawl(config, out, "-s", f"NEWSARCHIVE_REQUISITES_PER_PAGE={PER_PAGE}",
                     "-s", f"NEWSARCHIVE_REQUISITE_MAX_BYTES={MAX_BYTES}", timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -55,7 +56,8 @@ def test_hostile_requisites_are_bounded_and_counted_and_the_page_is_kept(
     assert [a["url"] for a in articles] == [base + REQUISITE_ARTICLE]
 
     # 5,000 images: the count cap (stylesheet, huge, loop and 37 gallery images are read)
-    gallery = [u for u in responses if "/req/img/" in u]
+    assert base + LISTING_IMAGE in responses  # requisites_on_listings: true
+    gallery = [u for u in responses if "/req/img/" in u and u != base + LISTING_IMAGE]
     assert len(gallery) == PER_PAGE - 3
     assert run.stat("requisites/skipped/over_page_limit") == REQUISITE_IMAGES + 3 - PER_PAGE
 

@@ -149,7 +149,7 @@ class SectionSpider(Spider):
                              f"only its first {self.max_links} links were read "
                              "(NEWSARCHIVE_MAX_LINKS_PER_PAGE)")
         self._count("discovery/article_candidates", len(found.articles))
-        if self.requisite_policy.on_listings:
+        if self.requisite_policy.enabled and self.requisite_policy.on_listings:
             for request in await self._page_requisites(response):
                 yield request
         for url in found.articles:

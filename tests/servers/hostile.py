@@ -15,7 +15,7 @@ Routes:
   e.g. ``2130706433``, ``127.1``, ``0x7f000001``, ``0`` or ``localhost``).
 - ``/secret/``: a page that must never be archived by a crawl that refuses private addresses;
   its body holds ``SECRET_MARKER``.
-- ``/req/news/``: a listing of ``REQUISITE_ARTICLE``, an article whose requisites are
+- ``/req/news/``: a listing (with one image, ``LISTING_IMAGE``) of ``REQUISITE_ARTICLE``, an article whose requisites are
   hostile: a stylesheet importing itself (``/req/self.css``) that loads a font served as
   text/html (``/req/font.woff2``), a 200 MB image (``/req/huge.png``, chunked, no length),
   an image redirecting in a loop (``/req/loop/N.png`` → N+1) and ``REQUISITE_IMAGES`` (5,000)
@@ -56,6 +56,7 @@ NUMERIC_FORMS = ["2130706433", "127.1", "0x7f000001", "0"]
 XML = "application/xml; charset=UTF-8"
 REQUISITE_ARTICLE = "/2025/07/01/the-harbour-story-with-hostile-requisites/"
 REQUISITE_IMAGES = 5000
+LISTING_IMAGE = "/req/img/listing.png"  # the listing's own requisite
 HUGE_IMAGE_BYTES = 200 * 1024 * 1024
 _MIB = b"\x89PNG" + b"\0" * (1024 * 1024 - 4)
 PIXEL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
@@ -136,7 +137,8 @@ class HostileSite:
         if path == "/secret/":
             return html_response(f"<html><body><h1>{SECRET_MARKER}</h1></body></html>")
         if path == "/req/news/":
-            return html_response(listing_page([REQUISITE_ARTICLE]))
+            return html_response(listing_page([REQUISITE_ARTICLE]).replace(
+                "<body>", f"<body><img src='{LISTING_IMAGE}' alt='logo'>"))
         if path == REQUISITE_ARTICLE:
             return html_response(requisite_article_page())
         if path.startswith("/req/"):
