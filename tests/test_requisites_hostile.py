@@ -13,6 +13,7 @@ import pytest
 from crawler.demo.server import DemoServer
 from tests.servers.hostile import (
     LISTING_IMAGE,
+    OTHER_HOST_IMAGE,
     REQUISITE_ARTICLE,
     REQUISITE_IMAGES,
     HostileSite,
@@ -55,11 +56,13 @@ def test_hostile_requisites_are_bounded_and_counted_and_the_page_is_kept(
                 for line in gzip.open(p, "rt", encoding="utf-8")]
     assert [a["url"] for a in articles] == [base + REQUISITE_ARTICLE]
 
-    # 5,000 images: the count cap (stylesheet, huge, loop and 37 gallery images are read)
+    # 5,000 images: the count cap (stylesheet, huge, loop, other host and 36 gallery images)
     assert base + LISTING_IMAGE in responses  # requisites_on_listings: true
-    gallery = [u for u in responses if "/req/img/" in u and u != base + LISTING_IMAGE]
-    assert len(gallery) == PER_PAGE - 3
-    assert run.stat("requisites/skipped/over_page_limit") == REQUISITE_IMAGES + 3 - PER_PAGE
+    # from any host by default (the site's allowed_domains are 127.0.0.1 only)
+    assert OTHER_HOST_IMAGE.format(port=hostile_site.port) in responses
+    gallery = [u for u in responses if "/req/img/" in u and u not in (base + LISTING_IMAGE, OTHER_HOST_IMAGE.format(port=hostile_site.port))]
+    assert len(gallery) == PER_PAGE - 4
+    assert run.stat("requisites/skipped/over_page_limit") == REQUISITE_IMAGES + 4 - PER_PAGE
 
     # a stylesheet importing itself: fetched once, the loop counted
     assert responses.count(f"{base}/req/self.css") == 1

@@ -18,7 +18,8 @@ Routes:
 - ``/req/news/``: a listing (with one image, ``LISTING_IMAGE``) of ``REQUISITE_ARTICLE``, an article whose requisites are
   hostile: a stylesheet importing itself (``/req/self.css``) that loads a font served as
   text/html (``/req/font.woff2``), a 200 MB image (``/req/huge.png``, chunked, no length),
-  an image redirecting in a loop (``/req/loop/N.png`` → N+1) and ``REQUISITE_IMAGES`` (5,000)
+  an image redirecting in a loop (``/req/loop/N.png`` → N+1), an image on another host
+  (``OTHER_HOST_IMAGE``: localhost) and ``REQUISITE_IMAGES`` (5,000)
   more images (``/req/img/N.png``).
 - Any other ``/2025/...`` path: a short article, so every link the hostile routes list answers.
 
@@ -57,6 +58,8 @@ XML = "application/xml; charset=UTF-8"
 REQUISITE_ARTICLE = "/2025/07/01/the-harbour-story-with-hostile-requisites/"
 REQUISITE_IMAGES = 5000
 LISTING_IMAGE = "/req/img/listing.png"  # the listing's own requisite
+# A requisite on another host than the site's (as a CDN's): the same server, named otherwise.
+OTHER_HOST_IMAGE = "http://localhost:{port}/req/img/other-host.png"
 HUGE_IMAGE_BYTES = 200 * 1024 * 1024
 _MIB = b"\x89PNG" + b"\0" * (1024 * 1024 - 4)
 PIXEL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
@@ -73,7 +76,7 @@ def article_page(path: str) -> str:
             "</body></html>")
 
 
-def requisite_article_page() -> str:
+def requisite_article_page(port: str) -> str:
     images = "".join(f'<img src="/req/img/{n}.png" alt="">' for n in range(REQUISITE_IMAGES))
     body = "".join(f"<p>Paragraph {n} of the story about the harbour, with enough words to read "
                    "as the text of a news article.</p>" for n in range(12))
@@ -82,6 +85,7 @@ def requisite_article_page() -> str:
             "<link rel='stylesheet' href='/req/self.css'></head><body><article>"
             "<h1>The harbour story with hostile requisites</h1><p class='byline'>By Ada Lovelace</p>"
             "<img src='/req/huge.png' alt='huge'><img src='/req/loop/0.png' alt='loop'>"
+            f"<img src='{OTHER_HOST_IMAGE.format(port=port)}' alt='another host'>"
             f"{body}</article><div class='gallery'>{images}</div></body></html>")
 
 
@@ -140,7 +144,7 @@ class HostileSite:
             return html_response(listing_page([REQUISITE_ARTICLE]).replace(
                 "<body>", f"<body><img src='{LISTING_IMAGE}' alt='logo'>"))
         if path == REQUISITE_ARTICLE:
-            return html_response(requisite_article_page())
+            return html_response(requisite_article_page(host.rsplit(":", 1)[-1]))
         if path.startswith("/req/"):
             return self._requisite(path)
         if path.startswith("/2025/"):
