@@ -75,6 +75,9 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "warc_write_failed": stats.get("warc/write_failed", 0),
         "uploaded": stats.get("s3/uploaded", 0),
         "finish_reason": stats.get("finish_reason"),
+        # Page requisites (images, stylesheets, fonts…), apart from the page counts above.
+        "requisites": {k.removeprefix("requisites/"): v for k, v in sorted(stats.items())
+                       if k.startswith("requisites/")},
     }
 
 

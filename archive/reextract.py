@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from archive.lead_images import LeadImagePointers
 from archive.warc_reading import Unreadable, UnreadableRecord, read_warc_file
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
 from pipelines.warc_keys import key_from_path, site_of_key, site_of_warcinfo
@@ -288,7 +289,15 @@ def reextract(
     settings = settings or ExtractSettings.from_settings()
     processes = processes or os.cpu_count() or 1
     counts = Counter() if counts is None else counts
-    responses = archived_responses(paths, reader, counts, lost)
+    images = LeadImagePointers()
+    responses = images.watch(archived_responses(paths, reader, counts, lost))
+    for outcome in _decided(responses, processes, settings):
+        yield from images.attach(outcome)
+    yield from images.flush()
+
+
+def _decided(responses: Iterator[FetchedResponse], processes: int, settings: ExtractSettings
+             ) -> Iterator[Outcome]:
     if processes == 1:
         for resp in responses:
             yield decide(resp, settings)

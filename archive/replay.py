@@ -207,6 +207,18 @@ def s3_cache_dir(uri: str) -> Path:
 # --- the server -----------------------------------------------------------------------------
 
 
+def replay_config(framed: bool = True) -> str:
+    """pywb's config.yaml: archive only.  No ``live`` collection, no proxy mode and no
+    fallback: a page's image or stylesheet that is not in the archive is missing in replay
+    (a 404 inside the page), never fetched from the live web."""
+    return (
+        "# newsarchive replay root: what is archived, nothing from the live web\n"
+        "collections_root: collections\n"
+        f"framed_replay: {'true' if framed else 'false'}\n"
+        "enable_memento: true\n"
+    )
+
+
 #: Runs in the pywb venv: ``wayback`` serving on the listening socket it inherits (its fd
 #: is argv[1]) instead of binding a port itself, so no other process can take the port
 #: between our choosing it and wayback binding it.
@@ -286,8 +298,11 @@ def start_replay(
     say: Callable[[str], None] = print,
     ready_timeout: float = 60.0,
     losses: list[str] | None = None,
+    framed: bool = True,
 ) -> ReplayServer:
     """Build a replay root for ``archive`` and start ``wayback`` on 127.0.0.1.
+
+    ``framed``: pywb's banner frame around the page (off: the page alone, as served).
 
     The port (0: any free one) is bound here and the listening socket handed to wayback.
     """
@@ -297,7 +312,7 @@ def start_replay(
     try:
         root = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix="newsarchive-replay-")))
         collections = build_root(Path(archive), root, losses)
-        (root / "config.yaml").write_text("# newsarchive replay root: pywb defaults\n", "utf-8")
+        (root / "config.yaml").write_text(replay_config(framed), "utf-8")
         listener = cleanup.enter_context(listening_socket(port))
         port = int(listener.getsockname()[1])
         log_path = root / "wayback.log"

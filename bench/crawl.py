@@ -237,6 +237,8 @@ def site_yaml(path: Path, server: SiteServer, gen: SiteGenerator) -> Path:
         "allow_private_addresses: true\n"
         "download_delay: 0\n"
         "autothrottle: false\n"
+        # the site's own shared stylesheets, font, logo and lead images; not the CDN's
+        "requisite_domains: [127.0.0.1]\n"
         "concurrency: 16\n"
         f"max_section_pages: {gen.max_section_pages() + 1}\n",
         encoding="utf-8",
@@ -533,6 +535,10 @@ def parse_modes(args: argparse.Namespace) -> list[Mode]:
         "full": Mode("newsarchive full", "full", settings),
         "archive-wgetlike": Mode("--no-extract, wget-like", "archive", settings + WGET_LIKE_SETTINGS),
         "full-wgetlike": Mode("full, wget-like", "full", settings + WGET_LIKE_SETTINGS),
+        # page requisites off: pages only (the other newsarchive modes fetch requisites)
+        "archive-noreq": Mode("--no-extract, no requisites", "archive",
+                              settings + ["NEWSARCHIVE_REQUISITES=False"]),
+        "full-noreq": Mode("full, no requisites", "full", settings + ["NEWSARCHIVE_REQUISITES=False"]),
     }
     modes = [all_modes[m] for m in args.modes]
     if "wget" not in args.modes and args.variant:
@@ -553,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="site sizes; with several, memory growth from the first is reported")
     parser.add_argument("--runs", type=int, default=3, help="alternating rounds per size (default 3)")
     parser.add_argument("--modes", nargs="+", default=["wget", "archive", "full"],
-                        choices=["wget", "archive", "full", "archive-wgetlike", "full-wgetlike"],
+                        choices=["wget", "archive", "full", "archive-wgetlike", "full-wgetlike",
+                                 "archive-noreq", "full-noreq"],
                         help="*-wgetlike: as wget fetches, one connection and no gzip "
                              f"({' '.join(WGET_LIKE_SETTINGS)})")
     parser.add_argument("--sites", nargs="+", default=["bench"], choices=[*SITES, "all"],

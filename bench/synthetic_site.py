@@ -53,6 +53,19 @@ SECTIONS = ["politics", "business", "world", "culture", "science", "sport"]
 PER_PAGE = 20
 STATIC_PAGES = ["about", "contact", "privacy"]
 CDN = "https://cdn.synthetic-news.invalid"
+# Page requisites on the site's own host, as real sites share them: one stylesheet that
+# @imports another which loads a font, a logo, and a lead image per article (/media/<id>.png).
+SITE_CSS = "/static/css/site.css"
+BASE_CSS = "/static/css/base.css"
+FONT = "/static/fonts/herald.woff2"
+LOGO = "/static/img/logo.png"
+SHARED_ASSETS = {
+    SITE_CSS: f'@import url("{BASE_CSS}");\n.masthead {{ background: url("{LOGO}") no-repeat; }}\n'.encode(),
+    BASE_CSS: (f'@font-face {{ font-family: Herald; src: url("{FONT}") format("woff2"); }}\n'
+               "body { font-family: Herald, Georgia, serif; }\n" + ".x{color:#123}\n" * 400).encode(),
+    FONT: b"wOF2" + bytes(range(256)) * 80,
+    LOGO: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+}
 MIN_PAGE, MAX_PAGE = 60_000, 120_000
 GZIP_LEVEL = 1  # nginx's default gzip_comp_level
 # What many news pages carry in their head: ads refreshed by script, and a no-JS fallback
@@ -162,7 +175,7 @@ class SiteGenerator:
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{title} | Synthetic Herald</title>"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"{extra}<style>{self.css}</style>"
+            f"{extra}<link rel=\"stylesheet\" href=\"{SITE_CSS}\"><style>{self.css}</style>"
             "<script>window.dataLayer=window.dataLayer||[];function gtag(){dataLayer.push(arguments)}"
             "gtag('js',new Date());gtag('config','G-SYNTH');</script></head><body>"
         )
@@ -179,7 +192,7 @@ class SiteGenerator:
                 f"<ul class=\"sub-menu\">{pages}</ul></li>"
             )
         return (
-            "<header class=\"site-header masthead\"><div class=\"logo\"><a href=\"/\">Synthetic Herald</a></div>"
+            f"<header class=\"site-header masthead\"><div class=\"logo\"><a href=\"/\"><img src=\"{LOGO}\" alt=\"\">Synthetic Herald</a></div>"
             "<form class=\"search\" action=\"/search/\"><input name=\"q\"></form>"
             f"<nav class=\"main-navigation menu\"><ul>{''.join(items)}</ul></nav>"
             "<a class=\"subscribe\" href=\"/search/?q=subscribe\">Subscribe</a></header>"
@@ -259,7 +272,7 @@ class SiteGenerator:
             f"{a.section.title()}</a></div><main><article class=\"post hentry\">"
             f"<h1 class=\"entry-title\">{a.title}</h1><div class=\"meta\"><span class=\"byline\">By "
             f"{' and '.join(a.authors)}</span> <time class=\"published\" datetime=\"{a.published}\">"
-            f"{a.published[:10]}</time></div><figure class=\"lead\"><img src=\"{CDN}/img/{a.id}.jpg\" "
+            f"{a.published[:10]}</time></div><figure class=\"lead\"><img src=\"/media/{a.id}.png\" "
             f"alt=\"{a.title}\"><figcaption>{_sentence(rng, 6, 12)} Photo: {credit}</figcaption></figure>"
             f"<div class=\"entry-content\">{''.join(body)}</div>"
             "<div class=\"tags\">" + "".join(f"<span class=\"tag\">{_word(rng)}</span>" for _ in range(4))
@@ -321,6 +334,11 @@ class SiteGenerator:
         Path(str(target) + ".gz").write_bytes(gzip.compress(data, self.gzip_level, mtime=0))
         return len(data)
 
+    def _write_bytes(self, path: str, data: bytes) -> None:
+        target = self.root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
     def generate(self) -> dict[str, int]:
         """Write every page; returns counts and sizes."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -338,6 +356,10 @@ class SiteGenerator:
                             self.listing_page(s, n, pages))
                 listing_pages += 1
         self._write("/", self.home_page())
+        for path, data in SHARED_ASSETS.items():
+            self._write_bytes(path, data)
+        for a in self.articles:
+            self._write_bytes(f"/media/{a.id}.png", b"\x89PNG\r\n\x1a\n" + a.id.to_bytes(8, "big") * 512)
         for name in STATIC_PAGES:
             self._write(f"/{name}/", self.static_page(name))
         return {

@@ -46,6 +46,13 @@ class SiteConfig:
     # Article pages through a real browser (crawler.render): scripts run, every exchange
     # of the page load is archived, the record is extracted from the rendered DOM.
     render: bool = False
+    # Page requisites (crawler.requisites): on for article pages; listings, every srcset
+    # candidate and robots.txt-free fetching by switch; requisite_domains restricts the hosts.
+    requisites: bool = True
+    requisites_on_listings: bool = False
+    requisites_all_srcset: bool = False
+    requisites_ignore_robots: bool = False
+    requisite_domains: list[str] = field(default_factory=list)
     source: str = "<dict>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +77,11 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "allow_private_addresses": ((bool,), "true or false"),
     "schedule": ((str,), "a cron expression string"),
     "render": ((bool,), "true or false"),
+    "requisites": ((bool,), "true or false"),
+    "requisites_on_listings": ((bool,), "true or false"),
+    "requisites_all_srcset": ((bool,), "true or false"),
+    "requisites_ignore_robots": ((bool,), "true or false"),
+    "requisite_domains": ((list,), "a list of host names"),
 }
 _REQUIRED = ("name", "start_urls")
 
@@ -216,12 +228,13 @@ def _check_values(data: dict[str, Any], source: str) -> None:
         for url in data.get(key, []):
             if not _is_http_url(url):
                 raise ConfigError(source, f"{url!r} is not an http(s) URL", key=key)
-    for domain in data.get("allowed_domains", []):
-        if not DOMAIN_RE.fullmatch(domain):
-            raise ConfigError(
-                source, f"{domain!r} is not a host name (no scheme, port, path or spaces)",
-                key="allowed_domains",
-            )
+    for key in ("allowed_domains", "requisite_domains"):
+        for domain in data.get(key, []):
+            if not DOMAIN_RE.fullmatch(domain):
+                raise ConfigError(
+                    source, f"{domain!r} is not a host name (no scheme, port, path or spaces)",
+                    key=key,
+                )
     for key in ("article_patterns", "exclude_patterns"):
         for pattern in data.get(key, []):
             try:

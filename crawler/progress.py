@@ -21,6 +21,7 @@ def progress_line(stats: dict[str, Any], elapsed: float) -> str:
     return (
         f"{elapsed:6.1f}s  pages {stats.get('downloader/response_count', 0):>6}  "
         f"articles {stats.get('item_scraped_count', 0):>6}  "
+        f"requisites {stats.get('requisites/responses', 0):>6}  "
         f"WARC {stats.get('warc/bytes_written', 0) / 1e6:8.2f} MB  errors {errors:>4}"
     )
 

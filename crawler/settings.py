@@ -69,6 +69,8 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "pipelines.articles.ArticleExtractionPipeline": 300,
+    # The record's lead image → its archived copy (image.warc), waiting for the fetch.
+    "pipelines.lead_image.LeadImagePointer": 400,
     # After extraction: lets exactly NEWSARCHIVE_MAX_ARTICLES records through.
     "crawler.article_limit.ArticleLimit": 900,
 }
@@ -124,6 +126,21 @@ NEWSARCHIVE_MAX_SITEMAPS = 1000
 # Requests waiting in the scheduler, in memory or in JOBDIR's disk queues; new ones beyond
 # it are dropped (skipped/queue_full).  About 1-2 KB of memory each without JOBDIR.  0: no bound.
 NEWSARCHIVE_MAX_QUEUED_REQUESTS = 100_000
+
+# --- Page requisites (NEWSARCHIVE_REQUISITE…) ------------------------------------------------
+# Images, stylesheets (and what they @import / url()), fonts, scripts, icons and posters of
+# article pages (site config: requisites, requisites_on_listings, requisite_domains…), each
+# URL fetched once per crawl with the crawl's politeness.  Off: pages only.
+NEWSARCHIVE_REQUISITES = True
+# Bodies larger are cut, archived as WARC-Truncated and counted (requisites/failed/too_large).
+NEWSARCHIVE_REQUISITE_MAX_BYTES = 20 * 1024 * 1024
+# Requisites read per page or stylesheet; more are counted (requisites/skipped/over_page_limit).
+NEWSARCHIVE_REQUISITES_PER_PAGE = 300
+# Stylesheets importing stylesheets: at most this deep (requisites/skipped/import_too_deep).
+NEWSARCHIVE_REQUISITE_IMPORT_DEPTH = 5
+# A record waits at most this many seconds for its lead image to be archived, to point at it
+# (image.warc); after that it goes out without the pointer (requisites/lead_image/not_waited).
+NEWSARCHIVE_LEAD_IMAGE_WAIT = 30.0
 
 # --- Shared Redis frontier (FRONTIER_): `newsarchive worker`, seeded by `crawl --redis` ------
 # The Redis client itself is handed to the crawler by the CLI and never kept in a setting:

@@ -41,6 +41,13 @@ def summarize(results: list[CrawlResult], where: str) -> str:
             f"{counts.get('non_articles', 0)} non-articles, {counts.get('http_errors', 0)} HTTP errors, "
             f"{counts.get('download_errors', 0)} download errors, {counts.get('skipped', 0)} skipped"
         )
+        requisites = counts.get("requisites") or {}
+        if requisites:
+            failed = sum(v for k, v in requisites.items() if k.startswith(("failed/", "skipped/")))
+            lines.append(f"  page requisites: {requisites.get('responses', 0)} fetched "
+                         f"({requisites.get('bytes', 0):,} bytes), {requisites.get('reused', 0)} "
+                         f"reused by other pages, {failed} not fetched (manifest: "
+                         "counts.requisites)")
         lines.extend(reason_lines(counts))
         for kind in ("warc", "cdxj", "jsonl"):
             for f in files:

@@ -34,6 +34,8 @@ from urllib.parse import quote, urlsplit
 
 import yaml
 
+from crawler.demo import assets
+
 SITE_NAME = "Harbourside Post"
 SECTIONS: dict[str, str] = {
     "politics": "Politics",
@@ -290,7 +292,8 @@ def figure_html(article: Article, url: str, family: str) -> str:
     else:
         figcaption = (f'<figcaption><span class="caption-text">{caption}</span> '
                       f'<span class="credit">{credit}</span></figcaption>')
-    img = f'<img src="{url}" alt="{alt}" width="1200" height="800" loading="eager">'
+    img = (f'<img src="{url}" srcset="{assets.srcset(url)}" sizes="(max-width: 1100px) 100vw, '
+           f'1100px" alt="{alt}" width="1200" height="800" loading="eager">')
     if family == "drupal":
         return (f'<div class="field field--name-field-image"><figure itemprop="image" itemscope '
                 f'itemtype="https://schema.org/ImageObject"><meta itemprop="url" content="{url}">'
@@ -311,6 +314,11 @@ class DemoSite:
                 raise ValueError(f"two articles at {article.path}")
             self.by_path[str(article.path)] = article
         self.images = {a.image_path: a.slug for a in self.articles if a.image_path}
+        for article in self.articles:
+            if article.image_path:
+                self.images.update({variant: article.slug for variant in
+                                    assets.srcset_variants(article.image_path).values()})
+        self.images[assets.LOGO_PATH] = "logo"
         # Links on section listings that are not (emitted) articles; subclasses add to it.
         self.extra_links: dict[str, list[ListingEntry]] = {s: [] for s in SECTIONS}
 
@@ -337,6 +345,8 @@ class DemoSite:
         if path in self.images:
             return response(200, tiny_png(self.images[path]), "image/png",
                             ("Cache-Control", "max-age=31536000"))
+        if (furniture := assets.asset(path)) is not None:
+            return response(200, furniture[0], furniture[1], ("Cache-Control", "max-age=86400"))
         if m := re.fullmatch(r"/category/([a-z]+)/(?:page/(\d+)/)?", path):
             return self.section_page(m[1], int(m[2] or 1))
         if m := re.fullmatch(r"/(tag|author)/([a-z0-9-]+)/", path):

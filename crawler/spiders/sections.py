@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from scrapy.utils.gz import gunzip
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY, WIRE_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from archive.crawl_id import new_crawl_id
 from crawler.errors import ConfigError
@@ -24,6 +25,10 @@ from crawler.discovery.feeds import DEFAULT_MAX_SITEMAP_URLS, feed_links, sitema
 from crawler.discovery.links import DEFAULT_MAX_LINKS, LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
 from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
+from crawler.requisite_fetching import (
+    REQUISITE_META, REQUISITE_PRIORITY, RequestedUrls, RequisiteLedger, RequisitePolicy,
+)
+from crawler.requisites import PARSED_KINDS, Found, css_requisites, html_requisites
 from pipelines.export import feed_settings
 from pipelines.responses import header_pairs
 
@@ -70,6 +75,9 @@ class SectionSpider(Spider):
             section_urls=frozenset(normalize_url(u) for u in site.start_urls),
         )
         self.crawl_id = ""
+        self.requisite_policy = RequisitePolicy(enabled=False)
+        self.requisite_ledger = RequisiteLedger()
+        self.requisites_requested = RequestedUrls()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
@@ -82,6 +90,7 @@ class SectionSpider(Spider):
         )
         spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS", spider.max_sitemaps)
         site = spider.site
+        spider.requisite_policy = RequisitePolicy.from_site(site, settings)
         settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")
         settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
@@ -146,6 +155,9 @@ class SectionSpider(Spider):
                              f"only its first {self.max_links} links were read "
                              "(NEWSARCHIVE_MAX_LINKS_PER_PAGE)")
         self._count("discovery/article_candidates", len(found.articles))
+        if self.requisite_policy.enabled and self.requisite_policy.on_listings:
+            for request in await self._page_requisites(response):
+                yield request
         for url in found.articles:
             yield self._article_request(url, "section")
         if found.next_page and page < self.site.max_section_pages:
@@ -232,9 +244,13 @@ class SectionSpider(Spider):
         self._count(f"errors/download/{name}")
         self.logger.warning("Fetch failed for %s: %s %s", url, name, failure.getErrorMessage())
 
-    def parse_page(self, response: Response) -> Iterator[dict]:
-        """Hand a fetched candidate to the pipelines, which decide if it is an article."""
+    async def parse_page(self, response: Response) -> AsyncIterator[Request | dict]:
+        """Hand a fetched candidate to the pipelines, which decide if it is an article;
+        its requisites are requested first (the record may wait for its lead image)."""
         self._count("pages/candidates")
+        if self.requisite_policy.enabled and "dataloss" not in response.flags:
+            for request in await self._page_requisites(response):
+                yield request
         if not self.settings.getbool("NEWSARCHIVE_EXTRACT"):
             return  # archive only: the WARC has it, `reextract` makes the JSONL later
         if "dataloss" in response.flags:
@@ -255,3 +271,112 @@ class SectionSpider(Spider):
             "fetched_at": response.meta.get(FETCHED_AT_META_KEY),
             "discovered_via": response.meta.get("discovered_via"),
         }
+
+    # --- page requisites (crawler.requisites finds them, crawler.requisite_fetching says how)
+
+    async def _page_requisites(self, response: Response) -> list[Request]:
+        content_type = response.headers.get("Content-Type", b"").lower()
+        if content_type and b"html" not in content_type:
+            return []
+        policy = self.requisite_policy
+        try:
+            found = await self._off_reactor(
+                page_requisites_of, response, policy.per_page, policy.all_srcset,
+                self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except (IgnoreRequest, OSError, ValueError, EOFError) as exc:
+            self._count("requisites/skipped/page_undecodable")
+            self.logger.info("No requisites read from %s: %s", response.url, exc)
+            return []
+        return list(self._requisite_requests(found, response.url, depth=0, chain=[]))
+
+    def _requisite_requests(self, found: Found, url: str, depth: int, chain: list[str]
+                            ) -> Iterator[Request]:
+        policy = self.requisite_policy
+        if found.more:
+            self._over_limit("requisites/skipped/over_page_limit", url,
+                             f"{found.more} requisites beyond the first {policy.per_page} not "
+                             "fetched (NEWSARCHIVE_REQUISITES_PER_PAGE)")
+            self._count("requisites/skipped/over_page_limit", found.more - 1)
+        new = []
+        for requisite in found.requisites:
+            if requisite.url in chain or requisite.url == url:
+                self._count("requisites/skipped/import_loop")
+                continue
+            if not policy.host_allowed(requisite.url):
+                self._count("requisites/skipped/domain")
+                continue
+            if not self.requisites_requested.add(requisite.url):
+                self._count("requisites/reused")
+                continue
+            new.append(requisite)
+        self.requisite_ledger.requested(new)
+        for requisite in new:
+            self._count(f"requisites/requested/{requisite.kind}")
+            yield Request(
+                requisite.url, callback=self.parse_requisite, errback=self.on_requisite_error,
+                priority=REQUISITE_PRIORITY, meta=policy.request_meta(requisite.kind),
+                cb_kwargs={"depth": depth, "chain": [*chain, url][-policy.import_depth - 1:]},
+            )
+
+    def _requisite_url(self, request: Request) -> str:
+        """The URL first asked for (a redirect changes the request's)."""
+        urls = request.meta.get("redirect_urls")
+        return str(urls[0]) if urls else request.url
+
+    async def parse_requisite(self, response: Response, depth: int, chain: list[str]
+                              ) -> AsyncIterator[Request]:
+        kind = response.meta.get(REQUISITE_META, "other")
+        self._count("requisites/responses")
+        self._count("requisites/bytes", len(response.body))
+        pointer = response.meta.get(POINTER_META_KEY) if 200 <= response.status < 300 else None
+        self.requisite_ledger.finished(self._requisite_url(response.request), pointer)
+        content_type = response.headers.get("Content-Type", b"").split(b";")[0].strip().lower()
+        if kind != "stylesheet" and content_type in (b"text/html", b"application/xhtml+xml"):
+            self._count(f"requisites/wrong_type/{kind}")
+            self.logger.info("Requisite %s (%s) was served as %s", response.url, kind,
+                             content_type.decode("latin-1"))
+            return
+        if kind not in PARSED_KINDS or "dataloss" in response.flags:
+            return
+        if content_type not in (b"", b"text/css", b"text/plain"):
+            self._count("requisites/wrong_type/stylesheet")
+            self.logger.info("Stylesheet %s was served as %s: not read", response.url,
+                             content_type.decode("latin-1"))
+            return
+        if depth >= self.requisite_policy.import_depth:
+            self._count("requisites/skipped/import_too_deep")
+            return
+        found = await self._off_reactor(
+            partial(css_requisites, limit=self.requisite_policy.per_page),
+            response.body, response.url)
+        for request in self._requisite_requests(found, response.url, depth + 1, chain):
+            yield request
+
+    def on_requisite_error(self, failure: Failure) -> None:
+        """Counted by reason; the page that needed it is archived and extracted all the same."""
+        request = getattr(failure, "request", None)
+        if request is not None:
+            self.requisite_ledger.finished(self._requisite_url(request), None)
+        message = failure.getErrorMessage()
+        if failure.check(HttpError):
+            reason = f"status/{failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            reason = ("redirect_loop" if "redirect" in message else
+                      "robots" if "robots" in message.lower() else "ignored")
+        elif request is not None and getattr(
+                request.meta.get(WIRE_META_KEY), "truncated", None) == "length":
+            reason = "too_large"  # cut at download_maxsize (archived as WARC-Truncated)
+        else:
+            reason = type(failure.value).__name__
+        self._count(f"requisites/failed/{reason}")
+        self.logger.info("Requisite %s not fetched (%s): %s",
+                         request.url if request is not None else "?", reason, message)
+
+
+def page_requisites_of(response: Response, limit: int, all_srcset: bool, max_size: int) -> Found:
+    """The requisites of an HTML page as fetched (decoded first when decoding was deferred)."""
+    if response.meta.get(DECODING_DEFERRED_META) and response.headers.get("Content-Encoding"):
+        from pipelines.responses import _content_decoded
+
+        response = _content_decoded(response.replace(headers=response.headers.copy()), max_size)
+    return html_requisites(response.body, response.url, limit=limit, all_srcset=all_srcset)

@@ -15,6 +15,12 @@ Routes:
   e.g. ``2130706433``, ``127.1``, ``0x7f000001``, ``0`` or ``localhost``).
 - ``/secret/``: a page that must never be archived by a crawl that refuses private addresses;
   its body holds ``SECRET_MARKER``.
+- ``/req/news/``: a listing (with one image, ``LISTING_IMAGE``) of ``REQUISITE_ARTICLE``, an article whose requisites are
+  hostile: a stylesheet importing itself (``/req/self.css``) that loads a font served as
+  text/html (``/req/font.woff2``), a 200 MB image (``/req/huge.png``, chunked, no length),
+  an image redirecting in a loop (``/req/loop/N.png`` → N+1), an image on another host
+  (``OTHER_HOST_IMAGE``: localhost) and ``REQUISITE_IMAGES`` (5,000)
+  more images (``/req/img/N.png``).
 - Any other ``/2025/...`` path: a short article, so every link the hostile routes list answers.
 
 ``hostile_pair()`` serves the site twice on one port: on 127.0.0.2 (the address a test
@@ -50,6 +56,16 @@ HUGE_SITEMAP_URLS = 60_000
 SECRET_MARKER = "SECRET-INTERNAL-ONLY-7f3a"
 NUMERIC_FORMS = ["2130706433", "127.1", "0x7f000001", "0"]
 XML = "application/xml; charset=UTF-8"
+REQUISITE_ARTICLE = "/2025/07/01/the-harbour-story-with-hostile-requisites/"
+REQUISITE_IMAGES = 5000
+LISTING_IMAGE = "/req/img/listing.png"  # the listing's own requisite
+# A requisite on another host than the site's (as a CDN's): the same server, named otherwise.
+OTHER_HOST_IMAGE = "http://localhost:{port}/req/img/other-host.png"
+HUGE_IMAGE_BYTES = 200 * 1024 * 1024
+_MIB = b"\x89PNG" + b"\0" * (1024 * 1024 - 4)
+PIXEL_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+             b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01"
+             b"\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 def article_page(path: str) -> str:
@@ -59,6 +75,19 @@ def article_page(path: str) -> str:
     return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
             f"<article><h1>{title}</h1><p class='byline'>By Ada Lovelace</p>{body}</article>"
             "</body></html>")
+
+
+def requisite_article_page(port: str) -> str:
+    images = "".join(f'<img src="/req/img/{n}.png" alt="">' for n in range(REQUISITE_IMAGES))
+    body = "".join(f"<p>Paragraph {n} of the story about the harbour, with enough words to read "
+                   "as the text of a news article.</p>" for n in range(12))
+    return ("<!doctype html><html lang='en'><head><title>The harbour story</title>"
+            "<meta property='og:type' content='article'>"
+            "<link rel='stylesheet' href='/req/self.css'></head><body><article>"
+            "<h1>The harbour story with hostile requisites</h1><p class='byline'>By Ada Lovelace</p>"
+            "<img src='/req/huge.png' alt='huge'><img src='/req/loop/0.png' alt='loop'>"
+            f"<img src='{OTHER_HOST_IMAGE.format(port=port)}' alt='another host'>"
+            f"{body}</article><div class='gallery'>{images}</div></body></html>")
 
 
 def listing_page(paths: list[str]) -> str:
@@ -112,8 +141,32 @@ class HostileSite:
                             status=302)
         if path == "/secret/":
             return html_response(f"<html><body><h1>{SECRET_MARKER}</h1></body></html>")
+        if path == "/req/news/":
+            return html_response(listing_page([REQUISITE_ARTICLE]).replace(
+                "<body>", f"<body><img src='{LISTING_IMAGE}' alt='logo'>"))
+        if path == REQUISITE_ARTICLE:
+            return html_response(requisite_article_page(host.rsplit(":", 1)[-1]))
+        if path.startswith("/req/"):
+            return self._requisite(path)
         if path.startswith("/2025/"):
             return html_response(article_page(path))
+        return html_response("<html><body>Not here</body></html>", 404)
+
+    @staticmethod
+    def _requisite(path: str) -> DemoResponse:
+        if path == "/req/self.css":
+            css = b'@import url("/req/self.css");\n@font-face { font-family: F; src: url(/req/font.woff2); }'
+            return response(200, css, "text/css")
+        if path == "/req/font.woff2":
+            return html_response("<html><body>Not a font</body></html>")
+        if path == "/req/huge.png":
+            huge = response(200, b"", "image/png", ("Transfer-Encoding", "chunked"))
+            huge.chunks = [_MIB] * (HUGE_IMAGE_BYTES // len(_MIB))  # one MiB, 200 times
+            return huge
+        if match := re.fullmatch(r"/req/loop/(\d+)\.png", path):
+            return redirect(f"/req/loop/{int(match[1]) + 1}.png", status=302)
+        if path.startswith("/req/img/"):
+            return response(200, PIXEL_PNG, "image/png")
         return html_response("<html><body>Not here</body></html>", 404)
 
     @staticmethod

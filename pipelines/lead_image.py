@@ -1,0 +1,79 @@
+"""``image.warc``: the record's lead image, pointed at in the archive when it was archived.
+
+The spider requests a page's requisites (its lead image among them, from ``<img>`` or
+``og:image``) before it hands the page to extraction, at a priority above every page, so the
+image is usually archived by the time the record is built.  When it is not yet, the record
+waits for that fetch, at most ``NEWSARCHIVE_LEAD_IMAGE_WAIT`` seconds, then goes out without
+the pointer (counted).  A record whose image failed, was not a requisite or whose fetch
+was not a 2xx gets no ``image.warc``.  On a shared (Redis) frontier a record does not wait:
+another worker may have fetched its image, and only this worker's fetches are known here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from pipelines.warc_keys import key_from_name, key_in_crawl
+
+
+class LeadImagePointer:
+    def __init__(self, crawler: Crawler, *, wait: float):
+        self.crawler = crawler
+        self.wait = wait
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LeadImagePointer:
+        settings = crawler.settings
+        if not (settings.getbool("NEWSARCHIVE_EXTRACT") and settings.getbool("NEWSARCHIVE_REQUISITES")
+                and settings.getbool("WARC_ENABLED")):
+            raise NotConfigured("no extraction, no requisites or no WARC: no image pointers")
+        # On a shared frontier another worker may fetch the image: only what this one
+        # fetched is known here, so records do not wait.
+        wait = 0.0 if settings.getbool("FRONTIER_SHARED") else settings.getfloat(
+            "NEWSARCHIVE_LEAD_IMAGE_WAIT")
+        return cls(crawler, wait=wait)
+
+    def _count(self, key: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key)
+
+    def _with_key(self, pointer: dict[str, Any]) -> dict[str, Any] | None:
+        """The capture's pointer with its WARC's key, as the record's own ``warc``."""
+        filename = str(pointer.get("filename", ""))
+        key = key_in_crawl(capture_writer(self.crawler), filename) or key_from_name(
+            getattr(self.crawler.spider, "site_name", None), filename)
+        return {"key": key, **pointer} if key else None
+
+    async def process_item(self, item: Any) -> Any:
+        image = item.get("image") if isinstance(item, dict) else None
+        ledger = getattr(self.crawler.spider, "requisite_ledger", None)
+        if not isinstance(image, dict) or not image.get("url") or ledger is None:
+            return item
+        url = str(image["url"])
+        if url in ledger.pending:
+            self._count("requisites/lead_image/waited")
+        pointer = await ledger.wait(url, self.wait)
+        if pointer is None:
+            self._count("requisites/lead_image/not_archived"
+                        if url not in ledger.pending else "requisites/lead_image/not_waited")
+            return item
+        with_key = self._with_key(pointer)
+        if with_key is None:
+            self._count("requisites/lead_image/no_key")
+            return item
+        image["warc"] = with_key
+        self._count("requisites/lead_image/pointed")
+        return item
+
+
+def capture_writer(crawler: Crawler) -> Any:
+    """The WARC writer of the crawl's capture middleware (None when capture is off)."""
+    from archive.capture import WarcCaptureMiddleware
+
+    engine = crawler.engine
+    middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+    capture = next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
+    return capture.writer if capture is not None else None
