@@ -248,7 +248,9 @@ class SectionSpider(Spider):
         """Hand a fetched candidate to the pipelines, which decide if it is an article;
         its requisites are requested first (the record may wait for its lead image)."""
         self._count("pages/candidates")
-        if self.requisite_policy.enabled and "dataloss" not in response.flags:
+        # (a page loaded in the browser fetched its requisites there: crawler.render)
+        if (self.requisite_policy.enabled and "dataloss" not in response.flags
+                and not response.meta.get("playwright")):
             for request in await self._page_requisites(response):
                 yield request
         if not self.settings.getbool("NEWSARCHIVE_EXTRACT"):
