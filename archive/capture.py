@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import http
 import logging
-import re
 import socket
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -35,13 +34,13 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.cdxj import LiveIndex, index_key_for, write_index
+from archive.cdxj import LiveIndex, write_index
 from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
+from archive.dedup import DedupIndex, Original
+from archive.layout import DEDUP_STATE_KEY, default_spool_root, index_key_for, storage_dedup_state_path
 from archive.output import LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
-from archive.storage.spool import default_spool_root
 from archive.warc_writer import RotatingWarcWriter
 from archive.errors import StorageError
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
@@ -445,9 +444,8 @@ def dedup_state_path(output: Any, settings: Any) -> Path:
     """
     if isinstance(output, LocalOutput):
         return output.local_path(DEDUP_STATE_KEY)
-    base = Path(settings.get("STORAGE_SPOOL_DIR") or default_spool_root()).parent
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(getattr(output, "uri", "storage")))
-    path = base / "state" / name / Path(DEDUP_STATE_KEY).name
+    path = storage_dedup_state_path(Path(settings.get("STORAGE_SPOOL_DIR") or default_spool_root()),
+                                    str(getattr(output, "uri", "storage")))
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -11,8 +11,7 @@ when the record is appended, so the file is never read back.  The lines are exac
 cdxj-indexer's (tests compare them); files written by anything else, or recovered after a
 crash, are indexed by cdxj-indexer itself, a damaged one over its readable records only.
 
-Index keys mirror WARC keys: ``warc/<site>/<YYYY>/<MM>/<DD>/<name>.warc.gz`` is indexed as
-``indexes/<site>/<YYYY>/<MM>/<DD>/<name>.cdxj``.
+Index keys mirror WARC keys (``archive.layout.index_key_for``).
 """
 
 from __future__ import annotations
@@ -26,26 +25,12 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from archive.layout import part_path
 from archive.warc_reading import Unreadable, read_warc_file
 
 if TYPE_CHECKING:
     from archive.records import Record
     from archive.warc_writer import WarcPointer
-
-WARC_PREFIX = "warc/"
-INDEX_PREFIX = "indexes/"
-WARC_SUFFIXES = (".warc.gz", ".warc")
-
-
-def index_key_for(warc_key: str) -> str:
-    """The index key of a WARC key (see the module docstring)."""
-    if not warc_key.startswith(WARC_PREFIX):
-        raise ValueError(f"not a WARC key (expected warc/...): {warc_key!r}")
-    rest = warc_key[len(WARC_PREFIX):]
-    for suffix in WARC_SUFFIXES:
-        if rest.endswith(suffix):
-            return INDEX_PREFIX + rest[: -len(suffix)] + ".cdxj"
-    raise ValueError(f"not a WARC file name (expected .warc.gz or .warc): {warc_key!r}")
 
 
 def index_lines(warc_paths: list[Path], losses: list[str] | None = None) -> list[str]:
@@ -156,7 +141,7 @@ def write_index(warc_path: Path, index_path: Path, lines: list[str] | None = Non
     if lines is None:
         lines = index_lines([warc_path], losses)
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = index_path.with_name(index_path.name + ".part")
+    partial = part_path(index_path)
     with open(partial, "w", encoding="utf-8", newline="\n") as f:
         f.writelines(lines)
     os.replace(partial, index_path)

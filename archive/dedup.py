@@ -7,7 +7,7 @@ profile pointing at that record, instead of a second copy of the payload.
 The index is a SQLite file in the output (``state/dedup.sqlite``), shared by every crawl
 into that output.  An entry only counts once the WARC holding its record has been closed
 (renamed from ``.open``): a crash can cut the tail of an ``.open`` file (see
-``archive.recover``), and a revisit must never refer to a record that was lost.  Entries of
+``archive.recovery``), and a revisit must never refer to a record that was lost.  Entries of
 the files this index is writing are usable at once, since the original precedes its revisits
 in the same file; entries left pending by a killed crawl are confirmed by
 ``confirm_recovered`` for the records that survived recovery, and ignored otherwise.
@@ -20,8 +20,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
-
-DEDUP_STATE_KEY = "state/dedup.sqlite"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.layout import is_manifest_key
 from archive.storage import (
     Storage,
     open_storage,
@@ -27,7 +28,7 @@ from archive.storage import (
     split_uri,
 )
 from archive.storage.spool import DEFAULT_MIN_FREE_BYTES, PendingUpload, Spool, new_spool_dir
-from archive.storage.uploader import Uploader, is_manifest_key, upload_in_order
+from archive.storage.uploader import Uploader, upload_in_order
 
 __all__ = [
     "LocalOutput",

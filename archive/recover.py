@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.dedup import DedupIndex
+from archive.layout import DEDUP_STATE_KEY, final_path, open_warc_files
 from archive.warc_reading import gzip_members
-from archive.warc_writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +84,6 @@ def whole_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
         if not member.ok or member.data is None:
             return
         yield member.start, member.end, member.data
-
-
-def final_path(open_path: Path) -> Path:
-    return Path(str(open_path).removesuffix(OPEN_SUFFIX))
 
 
 def cut_open_warc(open_path: Path) -> RecoveredFile:
@@ -163,8 +159,8 @@ def recover_open_warcs(root: Path) -> list[RecoveredFile]:
     root = Path(root)
     recovered = [
         recover_open_warc(path)
-        for path in sorted(root.rglob("*.warc.gz" + OPEN_SUFFIX))
-        if path.is_file() and not held_by_a_writer(path)
+        for path in open_warc_files(root)
+        if not held_by_a_writer(path)
     ]
     state = root / DEDUP_STATE_KEY
     if recovered and state.exists():

@@ -134,11 +134,11 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
 
-    from archive.reextract import warc_files
+    from archive.layout import warc_files_among
 
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         if args.inputs:
-            warcs = warc_files(args.inputs)
+            warcs = warc_files_among(args.inputs)
         elif args.pages:
             warcs = [pages_warc(args.pages, Path(tmp) / "bench-00000.warc.gz", args.copies)]
         else:

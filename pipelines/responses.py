@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from pipelines.extract import Extraction
 from pipelines.extract.record import WordFloors, build
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, record_errors
-from pipelines.warc_keys import key_from_name, site_of_key
+from archive.layout import key_from_name, site_of_key
 
 # The capture renames framing headers that no longer describe the archived (dechunked) body;
 # Scrapy saw the originals.

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.dedup import DedupIndex
+from archive.layout import DEDUP_STATE_KEY
 from archive.records import RecordFactory, gzip_member
 from archive.recover import recover_open_warc, recover_open_warcs
 from tests.test_archive_capture import make_middleware, records

@@ -16,7 +16,8 @@ from archive.reextract import run_reextract
 from archive.warc_writer import RotatingWarcWriter
 from pipelines.export import RECORD_FIELDS
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION
-from pipelines.warc_keys import key_from_name, key_from_path, key_in_crawl
+from archive.layout import key_from_name, key_from_path
+from pipelines.warc_keys import key_in_crawl
 from tests.test_e2e_crawl import Crawl, load_crawl, run_cli_crawl
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "schema"

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from archive import interrupted
-from archive.crawl_lock import CrawlLock, crawl_lock_path
+from archive.crawl_lock import CrawlLock
+from archive.layout import crawl_lock_path
 from archive.jsonl_gzip import LineFlushedGzipPlugin, cut_jsonl, readable_prefix, whole_lines
 from archive.output import LocalOutput
 from archive.interrupted import recover_interrupted_crawls

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import is_manifest_key
 from archive.storage import ObjectInfo, Storage, open_storage
 from archive.storage.errors import (
     IntegrityError,
@@ -27,10 +28,6 @@ from archive.storage.spool import PendingUpload, Spool, find_spools
 from archive.storage.spool_recovery import recover_spool
 
 logger = logging.getLogger(__name__)
-
-
-def is_manifest_key(key: str) -> bool:
-    return key.startswith("crawls/")
 
 
 def failure_reason(exc: BaseException) -> str:

@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.storage.spool import default_spool_root, find_spools
+    from archive.layout import default_spool_root
+    from archive.storage.spool import find_spools
     from archive.storage.uploader import upload_pending
 
     root = Path(args.spool) if args.spool else default_spool_root()
