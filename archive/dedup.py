@@ -118,7 +118,7 @@ class DedupIndex:
         self._writing.discard(filename)
 
     def confirm_recovered(self, filename: str, record_ids: Iterable[str]) -> int:
-        """After ``archive.recover``: keep the entries whose records survived, drop the rest."""
+        """After ``archive.recovery``: keep the entries whose records survived, drop the rest."""
         kept = set(record_ids)
         rows = self._db.execute(
             "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)

@@ -172,6 +172,27 @@ def build_manifest(
     }
 
 
+def recovered_manifest(
+    crawl_id: str,
+    files: Iterable[ListedFile],
+    *,
+    open_files: int,
+    bytes_cut: int,
+    warc_records: int,
+    jsonl_lines: int,
+    jsonl_whole: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """(the problem line, the manifest) of a crawl finished by crash recovery."""
+    jsonl = ("its JSONL was closed whole" if jsonl_whole else
+             f"{jsonl_lines} JSONL records kept (`newsarchive reextract` rebuilds the rest "
+             "from the WARCs)")
+    problem = (f"crawl was interrupted; {open_files} open WARC file(s) recovered, "
+               f"{bytes_cut} bytes of torn records cut, {jsonl}")
+    return problem, build_manifest(
+        crawl_id, status="recovered", problems=[problem],
+        counts={"warc_records": warc_records, "articles": jsonl_lines}, files=files)
+
+
 def write_manifest_file(path: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest`` to ``path`` whole or not at all (a kill leaves the old state)."""
     partial = part_path(path)

@@ -25,7 +25,7 @@ from archive.storage.errors import (
     TransientStorageError,
 )
 from archive.storage.spool import PendingUpload, Spool, find_spools
-from archive.storage.spool_recovery import recover_spool
+from archive.recovery.spool import recover_spool
 
 logger = logging.getLogger(__name__)
 
@@ -166,7 +166,7 @@ class PendingReport:
     failed: dict[str, str] = field(default_factory=dict)
     unjournaled: list[str] = field(default_factory=list)
     aborted_uploads: int = 0
-    # One line per interrupted crawl recovered in the spool (``spool_recovery``).
+    # One line per interrupted crawl recovered in the spool (``archive.recovery.spool``).
     recovered: list[str] = field(default_factory=list)
 
 
@@ -176,7 +176,7 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
                    **storage_options: Any) -> PendingReport:
     """Finish the uploads a crashed or failed run left in ``spool_dir``.
 
-    A crawl killed mid-WARC is recovered first (:mod:`archive.storage.spool_recovery`: its
+    A crawl killed mid-WARC is recovered first (:mod:`archive.recovery.spool`: its
     ``.open`` WARCs cut to whole records, indexed, a ``recovered`` manifest).  Stale
     multipart uploads are aborted and files uploaded again (verified; a copy already
     stored counts as done).  Storage options: ``defaults`` < what the journal recorded <

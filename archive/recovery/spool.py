@@ -1,12 +1,8 @@
-"""Recover, in a spool, what a crawl killed mid-WARC left there (``upload --pending``).
+"""Recovery of the interrupted crawls of a spool (``upload --pending``).
 
-The spool counterpart of :mod:`archive.interrupted`: each ``.warc.gz.open`` file is cut
-back to its last whole record (:mod:`archive.recover`) and indexed; a WARC closed but never
-journaled (the kill came between the rename and the journal) is adopted and indexed; the
-crawl's JSONL, torn by the kill, is cut to its whole lines whose WARC pointers survived;
-and a manifest with status ``recovered`` lists every file of the crawl, those already stored
-included.  All of it is journaled as pending, so the ordinary upload (manifest last)
-follows.  Nothing partial is ever uploaded.
+As ``local_crawl`` does for a local output: ``.open`` WARCs cut (``warc_files``) and indexed,
+closed WARCs never journaled adopted, JSONL cut, a ``recovered`` manifest listing every file
+of the crawl (those already stored too); all journaled as pending, the manifest uploaded last.
 """
 
 from __future__ import annotations
@@ -28,6 +24,7 @@ from archive.layout import (
     storage_dedup_state_path,
     warc_files,
 )
+from archive.recovery.warc_files import RecoveredFile, confirm_survivors, recover_open_warcs
 from archive.storage import sha256_file
 from archive.storage.spool import PendingUpload, Spool
 
@@ -37,14 +34,12 @@ logger = logging.getLogger(__name__)
 @dataclass
 class _Crawl:
     crawl_id: str
-    recovered: list[Any] = field(default_factory=list)  # archive.recover.RecoveredFile
+    recovered: list[RecoveredFile] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)  # closed WARC keys never journaled
 
 
 def recover_spool(spool: Spool) -> list[str]:
     """Recover every interrupted crawl in ``spool`` (owned by the caller); one line each."""
-    from archive.recover import recover_open_warcs
-
     files_dir = spool.files_dir
     if not files_dir.is_dir():
         return []
@@ -79,7 +74,7 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
                    target: dict[str, Any]) -> str | None:
     from archive.cdxj import write_index
     from archive.jsonl_gzip import cut_jsonl
-    from archive.manifest import build_manifest, write_manifest_file
+    from archive.manifest import recovered_manifest, write_manifest_file
 
     files_dir = spool.files_dir
     key = manifest_key(crawl.crawl_id)
@@ -113,17 +108,11 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
     entries = [PendingUpload(k, spool.path(k).stat().st_size, sha256_file(spool.path(k)), target)
                for k in new]
     listed = sorted([*ours.values(), *entries], key=lambda e: e.key)
-    cut = sum(r.bytes_cut for r in crawl.recovered)
-    if any(file_kind(k) == "jsonl" for k in ours):
-        jsonl = "its JSONL was closed whole"
-    else:
-        jsonl = f"{lines} JSONL records kept (`newsarchive reextract` rebuilds the rest)"
-    problem = (f"crawl was interrupted; {len(crawl.recovered)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut, {jsonl}")
-    manifest = build_manifest(
-        crawl.crawl_id, status="recovered", problems=[problem],
-        counts={"warc_records": sum(r.records_kept for r in crawl.recovered), "articles": lines},
-        files=listed)
+    problem, manifest = recovered_manifest(
+        crawl.crawl_id, listed, open_files=len(crawl.recovered),
+        bytes_cut=sum(r.bytes_cut for r in crawl.recovered),
+        warc_records=sum(r.records_kept for r in crawl.recovered), jsonl_lines=lines,
+        jsonl_whole=any(file_kind(k) == "jsonl" for k in ours))
     path = spool.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_manifest_file(path, manifest)
@@ -136,15 +125,6 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
 
 
 def _confirm_in_revisit_index(spool: Spool, target: dict[str, Any], crawls: Any) -> None:
-    """Tell a storage target's revisit index (beside the spools, ``archive.layout``) which
-    records of the recovered files survived."""
-    from archive.dedup import DedupIndex
-
+    """The revisit index of a storage target lives beside the spools (``archive.layout``)."""
     state = storage_dedup_state_path(spool.root.parent, str(target.get("uri", "storage")))
-    if not state.exists():
-        return
-    with DedupIndex(state) as index:
-        for crawl in crawls:
-            for result in crawl.recovered:
-                index.confirm_recovered(closed_name(result.open_path.name),
-                                        result.record_ids)
+    confirm_survivors(state, [result for crawl in crawls for result in crawl.recovered])

@@ -1,15 +1,9 @@
-"""Finish what an interrupted crawl (kill -9, power loss) left in a local output.
+"""Recovery of the interrupted crawls of a local output (kill -9, power loss).
 
-A crawl is interrupted when it left files (WARCs, ``.open`` WARCs, JSONL, its live lock) but
-no manifest, and no live process holds its lock (``archive.crawl_lock``).  Its ``.open``
-WARCs are cut back to their last complete record (``archive.recover``), every WARC is
-indexed, its JSONL keeps the whole lines whose WARC pointers survived (``archive.jsonl_gzip``),
-and a manifest with status ``recovered`` lists them all, so ``verify``, ``replay`` and
-``reextract`` see the crawl like any other.
-
-Recovery itself may be killed at any point and run again: the ``.open`` files keep their
-name (and so mark the crawl interrupted) until the manifest naming them is written, and
-every step before is idempotent.
+A crawl is interrupted when it left files but no manifest, and no live process holds its
+lock (``archive.crawl_lock``).  Its ``.open`` WARCs are cut (``warc_files``), every WARC is
+indexed, its JSONL cut to the lines whose WARC pointers survived (``archive.jsonl_gzip``),
+and a ``recovered`` manifest lists them.  Every step may be killed and run again.
 """
 
 from __future__ import annotations
@@ -20,13 +14,12 @@ from pathlib import Path, PurePosixPath
 
 from archive.cdxj import write_index
 from archive.crawl_lock import CrawlLock
-from archive.dedup import DedupIndex
 from archive.jsonl_gzip import cut_jsonl
 from archive.layout import (
     DEDUP_STATE_KEY,
     OPEN_SUFFIX,
-    articles_files,
     closed_name,
+    articles_files,
     crawl_id_of,
     index_key_for,
     jsonl_crawl_id,
@@ -38,10 +31,10 @@ from archive.layout import (
     stale_parts,
     warc_files,
 )
-from archive.manifest import build_manifest, write_manifest_file
+from archive.manifest import recovered_manifest, write_manifest_file
 from archive.output import LocalOutput, StoredFile, sha256_file
-from archive.recover import (
-    RecoveredFile,
+from archive.recovery.warc_files import (
+    confirm_survivors,
     cut_open_warc,
     finish_open_warc,
     held_by_a_writer,
@@ -116,16 +109,13 @@ def recover_crawl(root: Path, crawl_id: str) -> str | None:
         if kept:
             files.append(_stored(key_of(root, path), path))
         lines += kept
-    _confirm_in_revisit_index(root, results)
-    cut = sum(r.bytes_cut for r in results)
-    problem = (f"crawl was interrupted; {len(results)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut, {lines} JSONL records kept "
-               "(`newsarchive reextract` rebuilds the rest from the WARCs)")
+    confirm_survivors(root / DEDUP_STATE_KEY, results)
+    problem, document = recovered_manifest(
+        crawl_id, files, open_files=len(results), bytes_cut=sum(r.bytes_cut for r in results),
+        warc_records=records, jsonl_lines=lines)
     if files:
         manifest.parent.mkdir(parents=True, exist_ok=True)
-        write_manifest_file(manifest, build_manifest(
-            crawl_id, status="recovered", problems=[problem],
-            counts={"warc_records": records, "articles": lines}, files=files))
+        write_manifest_file(manifest, document)
     for result in results:
         finish_open_warc(result)
     if not files:
@@ -157,17 +147,6 @@ def index_as(warc: Path, name: str, index_path: Path) -> None:
         link = Path(folder) / name
         link.symlink_to(warc.resolve())
         write_index(link, index_path)
-
-
-def _confirm_in_revisit_index(root: Path, results: list[RecoveredFile]) -> None:
-    """Tell the output's revisit index which records of the cut files survived."""
-    state = root / DEDUP_STATE_KEY
-    if not results or not state.exists():
-        return
-    with DedupIndex(state) as index:
-        for result in results:
-            index.confirm_recovered(closed_name(result.open_path.name),
-                                    result.record_ids)
 
 
 def _stored(key: str, path: Path) -> StoredFile:
