@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archive import interrupted
+from archive.recovery import local_crawl as interrupted
 from archive.crawl_lock import CrawlLock
 from archive.layout import crawl_lock_path
 from archive.jsonl_gzip import LineFlushedGzipPlugin, cut_jsonl, readable_prefix, whole_lines
