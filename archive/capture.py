@@ -17,14 +17,11 @@ fails the download, but what arrived is still archived, marked ``WARC-Truncated`
 from __future__ import annotations
 
 import contextlib
-import http
 import logging
 import socket
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,101 +31,28 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.cdxj import LiveIndex, write_index
+from archive.cdxj import LiveIndex, index_closed_warc
 from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
-from archive.dedup import DedupIndex, Original
-from archive.layout import DEDUP_STATE_KEY, default_spool_root, index_key_for, storage_dedup_state_path
-from archive.output import LocalOutput
+from archive.dedup import DedupIndex, Original, dedup_state_path
+from archive.output import IndexBeforeClose, LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.warc_writer import RotatingWarcWriter
+from archive.wire import (
+    WIRE_META_KEY,
+    WireExchange,
+    content_encoded,
+    request_block,
+    response_head,
+    wire_head,
+)
 from archive.errors import StorageError
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)
 
-WIRE_META_KEY = "newsarchive_wire"
 POINTER_META_KEY = "warc"
 FETCHED_AT_META_KEY = "fetched_at"
-
-
-@dataclass
-class WireExchange:
-    """What the download handler saw on the wire, stored in ``request.meta[WIRE_META_KEY]``."""
-
-    status_line: bytes
-    header_lines: list[bytes]
-    request_head: bytes | None = None
-    # Original framing headers that no longer describe the stored (dechunked) body.
-    dechunked: bool = False
-    notes: list[str] = field(default_factory=list)
-    ip_address: str | None = None
-    # Set when the body was cut ("length": DOWNLOAD_MAXSIZE, "disconnect": connection
-    # lost) and the download failed: what arrived of it.
-    truncated: str | None = None
-    partial_body: bytes | None = None
-
-    def status_code(self) -> int | None:
-        parts = self.status_line.split(None, 2)
-        try:
-            return int(parts[1])
-        except (IndexError, ValueError):
-            return None
-
-
-def reason_phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def wire_head(wire: WireExchange) -> tuple[bytes, list[bytes]]:
-    """Status line and header lines as received, minus a framing claim the body lost."""
-    lines = list(wire.header_lines)
-    if wire.dechunked:
-        lines = [
-            b"X-Archive-Orig-" + line if line.lower().startswith(b"transfer-encoding:") else line
-            for line in lines
-        ]
-    return wire.status_line, lines
-
-
-def response_head(request: Request, response: Response) -> tuple[bytes, list[bytes]]:
-    """Status line and header lines of a response: from the wire when known."""
-    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
-    if wire is not None and wire.status_code() == response.status:
-        return wire_head(wire)
-    protocol = response.protocol or "HTTP/1.1"
-    status_line = f"{protocol} {response.status} {reason_phrase(response.status)}".rstrip()
-    lines = [
-        bytes(name) + b": " + bytes(value)
-        for name, values in response.headers.items()
-        for value in values
-    ]
-    return status_line.encode("latin-1"), lines
-
-
-def request_block(request: Request) -> bytes:
-    """The request as sent: from the wire when known, else rebuilt from the Request."""
-    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
-    if wire is not None and wire.request_head is not None:
-        return wire.request_head + request.body
-    parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = []
-    if b"Host" not in request.headers:
-        lines.append(
-            b"Host: " + parts.netloc.encode("idna" if not parts.netloc.isascii() else "ascii")
-        )
-    for name, values in request.headers.items():
-        for value in values:
-            lines.append(bytes(name) + b": " + bytes(value))
-    if request.body and b"Content-Length" not in request.headers:
-        lines.append(b"Content-Length: " + str(len(request.body)).encode())
-    start = f"{request.method} {target} HTTP/1.1".encode("latin-1")
-    block, _ = http_block(start, lines, request.body)
-    return block
 
 
 def warcinfo_fields(
@@ -148,17 +72,6 @@ def warcinfo_fields(
         "robots": "obey" if robots else "ignore",
         "http-header-user-agent": user_agent,
     }
-
-
-def content_encoded(header_lines: list[bytes]) -> bool:
-    """Whether the HTTP head declares a Content-Encoding (other than identity)."""
-    for line in header_lines:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-encoding" and value.strip().lower() not in (
-            b"", b"identity"
-        ):
-            return True
-    return False
 
 
 class WarcCaptureMiddleware:
@@ -217,10 +130,10 @@ class WarcCaptureMiddleware:
         crawl_id = getattr(spider, "crawl_id", "") or settings.get("NEWSARCHIVE_CRAWL_ID")
         output = crawl_output(self.crawler)
         if self.dedup_enabled:
-            self.dedup = DedupIndex(dedup_state_path(output, settings))
+            self.dedup = DedupIndex(dedup_state_path(output, settings.get("STORAGE_SPOOL_DIR")))
         # With indexing on, the indexer reports a closed WARC to the output, after reading
         # it: a storage output uploads a reported file and removes it from the spool.
-        sink = _IndexBeforeClose(output) if self.indexer is not None else output
+        sink = IndexBeforeClose(output) if self.indexer is not None else output
         self.writer = RotatingWarcWriter(
             sink,
             site=site,
@@ -434,60 +347,6 @@ class WarcCaptureMiddleware:
                     )
                 )
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
-
-
-def dedup_state_path(output: Any, settings: Any) -> Path:
-    """Where the revisit index lives: in a local output, else in a per-target state dir.
-
-    A storage output's spool is removed once uploaded, so its index lives beside the spools
-    (``STORAGE_SPOOL_DIR`` or ``~/.cache/newsarchive``), keyed by the storage URI.
-    """
-    if isinstance(output, LocalOutput):
-        return output.local_path(DEDUP_STATE_KEY)
-    path = storage_dedup_state_path(Path(settings.get("STORAGE_SPOOL_DIR") or default_spool_root()),
-                                    str(getattr(output, "uri", "storage")))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class _IndexBeforeClose:
-    """The output as the WARC writer sees it when closed WARCs are indexed: closing is left
-    to :func:`index_closed_warc` (``close_warc=True``), which reads the file first."""
-
-    def __init__(self, output: Any):
-        self.output = output
-
-    def local_path(self, key: str) -> Path:
-        path: Path = self.output.local_path(key)
-        return path
-
-    def file_closed(self, key: str) -> None:
-        return None
-
-
-def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
-                      close_warc: bool = False, lines: list[str] | None = None) -> str | None:
-    """Write the CDXJ index of a closed WARC beside it in the output; return its key.
-
-    ``close_warc``: also report the WARC itself closed (after indexing: a storage output
-    may upload and remove a file as soon as it is reported).
-    """
-    index_key = index_key_for(warc_key)
-    try:
-        write_index(output.local_path(warc_key), output.local_path(index_key), lines)
-    except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
-        logger.exception("Could not index %s", warc_key)
-        if stats is not None:
-            stats.inc_value("warc/index_failed")
-        if close_warc:
-            output.file_closed(warc_key)
-        return None
-    if close_warc:
-        output.file_closed(warc_key)
-    output.file_closed(index_key)
-    if stats is not None:
-        stats.inc_value("warc/indexes_written")
-    return index_key
 
 
 def fetched_iso(moment: datetime) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -25,12 +26,14 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
-from archive.layout import part_path
+from archive.layout import index_key_for, part_path
 from archive.warc_reading import Unreadable, read_warc_file
 
 if TYPE_CHECKING:
     from archive.records import Record
     from archive.warc_writer import WarcPointer
+
+logger = logging.getLogger(__name__)
 
 
 def index_lines(warc_paths: list[Path], losses: list[str] | None = None) -> list[str]:
@@ -245,3 +248,28 @@ class LiveIndex:
             files, self._files = self._files, {}
         for spill in files.values():
             spill.close()
+
+
+def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
+                      close_warc: bool = False, lines: list[str] | None = None) -> str | None:
+    """Write the CDXJ index of a closed WARC beside it in the output; return its key.
+
+    ``close_warc``: also report the WARC itself closed (after indexing: a storage output
+    may upload and remove a file as soon as it is reported).
+    """
+    index_key = index_key_for(warc_key)
+    try:
+        write_index(output.local_path(warc_key), output.local_path(index_key), lines)
+    except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
+        logger.exception("Could not index %s", warc_key)
+        if stats is not None:
+            stats.inc_value("warc/index_failed")
+        if close_warc:
+            output.file_closed(warc_key)
+        return None
+    if close_warc:
+        output.file_closed(warc_key)
+    output.file_closed(index_key)
+    if stats is not None:
+        stats.inc_value("warc/indexes_written")
+    return index_key

@@ -19,7 +19,9 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
+
+from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (
@@ -143,3 +145,20 @@ class DedupIndex:
             self._db.execute("ROLLBACK")
             raise
         return confirmed
+
+
+def dedup_state_path(output: Any, spool_root: str | Path | None) -> Path:
+    """Where the revisit index lives: in a local output, else in a per-target state dir.
+
+    A storage output's spool is removed once uploaded, so its index lives beside the spools
+    (``spool_root``, the setting ``STORAGE_SPOOL_DIR``, or ``~/.cache/newsarchive``), keyed by
+    the storage URI.
+    """
+    from archive.output import LocalOutput
+
+    if isinstance(output, LocalOutput):
+        return output.local_path(DEDUP_STATE_KEY)
+    path = storage_dedup_state_path(Path(spool_root or default_spool_root()),
+                                    str(getattr(output, "uri", "storage")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

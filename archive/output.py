@@ -208,6 +208,21 @@ class SpoolOutput:
 S3Output = SpoolOutput
 
 
+class IndexBeforeClose:
+    """The output as the WARC writer sees it when closed WARCs are indexed: closing is left
+    to :func:`archive.cdxj.index_closed_warc` (``close_warc=True``), which reads the file first."""
+
+    def __init__(self, output: Any):
+        self.output = output
+
+    def local_path(self, key: str) -> Path:
+        path: Path = self.output.local_path(key)
+        return path
+
+    def file_closed(self, key: str) -> None:
+        return None
+
+
 def output_options_from_settings(settings: Mapping[str, Any] | Any) -> dict[str, Any]:
     """``open_output`` keyword arguments from ``STORAGE_*`` settings (unset ones omitted)."""
     options: dict[str, Any] = {"storage_options": s3_options_from_settings(settings)}

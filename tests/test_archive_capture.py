@@ -14,13 +14,8 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.capture import (
-    FETCHED_AT_META_KEY,
-    POINTER_META_KEY,
-    WIRE_META_KEY,
-    WarcCaptureMiddleware,
-    WireExchange,
-)
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY, WarcCaptureMiddleware
+from archive.wire import WIRE_META_KEY, WireExchange
 from archive.records import RecordFactory, sha1_digest
 from tests.test_archive_records import fastwarc_verify, members, warcio_check
 
