@@ -112,9 +112,9 @@ class WarcCaptureMiddleware:
             crawler,
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
-            operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
-            dedup=settings.getbool("WARC_DEDUP", True),
-            cdxj=settings.getbool("WARC_CDXJ", True),
+            operator=settings.get("NEWSARCHIVE_OPERATOR"),
+            dedup=settings.getbool("WARC_DEDUP"),
+            cdxj=settings.getbool("WARC_CDXJ"),
         )
         middleware.take_crawl_lock()
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -143,7 +143,7 @@ class WarcCaptureMiddleware:
                 site,
                 self.operator,
                 settings.getbool("ROBOTSTXT_OBEY"),
-                settings.get("USER_AGENT", ""),
+                settings.get("USER_AGENT"),
             ),
             max_size=self.max_size,
             gzip_level=self.gzip_level,

@@ -257,19 +257,19 @@ def _batches(items: Iterable[FetchedResponse], size: int) -> Iterator[list[Fetch
 def reextract(
     inputs: Iterable[Path],
     *,
+    settings: ExtractSettings,
     processes: int | None = None,
-    settings: ExtractSettings | None = None,
     reader: str = "auto",
     counts: Counter[str] | None = None,
     lost: list[str] | None = None,
 ) -> Iterator[Outcome]:
     """(record or None, stats key, detail) for every response of the WARCs, in archive order.
 
+    ``settings`` come from the crawler's settings (``crawler.run.crawl_settings``);
     ``counts`` receives what reading found (records by type, revisits resolved or not,
     ``records/unreadable``), ``lost`` names every span that could not be read.
     """
     paths = warc_files_among(inputs)
-    settings = settings or ExtractSettings.from_settings()
     processes = processes or os.cpu_count() or 1
     counts = Counter() if counts is None else counts
     responses = archived_responses(paths, reader, counts, lost)
@@ -294,8 +294,8 @@ def reextract(
 def run_reextract(
     inputs: Iterable[Path],
     *,
+    settings: ExtractSettings,
     processes: int | None = None,
-    settings: ExtractSettings | None = None,
     reader: str = "auto",
 ) -> ReextractResult:
     """Everything in memory: the records, the counts and what was lost (tests, small

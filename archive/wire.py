@@ -325,8 +325,7 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.max_head = crawler.settings.getint(
-            "NEWSARCHIVE_MAX_RESPONSE_HEAD", DEFAULT_MAX_RESPONSE_HEAD)
+        self.max_head = crawler.settings.getint("NEWSARCHIVE_MAX_RESPONSE_HEAD")
         self._pool._factory = functools.partial(WireHTTP11ClientFactory, max_head=self.max_head)
 
     async def download_request(self, request: Request) -> Response:

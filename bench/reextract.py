@@ -110,10 +110,13 @@ def baseline(warcs: list[Path]) -> tuple[int, float]:
 
 def reextract_run(warcs: list[Path], processes: int) -> tuple[int, float, Counter[str]]:
     from archive.reextract import reextract
+    from crawler.run import crawl_settings
+    from pipelines.responses import ExtractSettings
 
     started = time.perf_counter()
     cpu = time.process_time()
-    outcomes: Counter[str] = Counter(outcome.key for outcome in reextract(warcs, processes=processes))
+    outcomes: Counter[str] = Counter(outcome.key for outcome in reextract(
+        warcs, settings=ExtractSettings.from_settings(crawl_settings()), processes=processes))
     elapsed = time.perf_counter() - started
     if processes == 1:
         CPU["reextract"] = time.process_time() - cpu

@@ -125,6 +125,9 @@ NEWSARCHIVE_MAX_QUEUED_REQUESTS = 100_000
 # "crawler.frontier.scheduler.RedisFrontierScheduler"), so a worker the others left nothing to is not a
 # failed crawl.
 FRONTIER_SHARED = False
+# Seconds a worker's heartbeat key lives in Redis: a worker silent that long is taken as gone,
+# and the requests it held go back to the frontier.
+NEWSARCHIVE_FRONTIER_WORKER_TTL = 30.0
 
 # --- WARC capture (WARC_) ------------------------------------------------------------------
 WARC_ENABLED = True

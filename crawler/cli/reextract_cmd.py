@@ -46,6 +46,8 @@ def _open_output(path: Path, compressed: bool) -> IO[str]:
 def run(args: argparse.Namespace) -> int:
     from archive.layout import warc_files_among
     from archive.reextract import reextract
+    from crawler.run import crawl_settings
+    from pipelines.responses import ExtractSettings
     from pipelines.export import RECORD_FIELDS
 
     missing = [str(p) for p in args.inputs if not p.exists()]
@@ -62,13 +64,14 @@ def run(args: argparse.Namespace) -> int:
               f"{', '.join(map(str, args.inputs))}", file=sys.stderr)
         return 2
 
+    settings = ExtractSettings.from_settings(crawl_settings())
     started = time.monotonic()
     counts: Counter[str] = Counter()
     lost: list[str] = []
 
     def write_records(out: IO[str]) -> None:
-        for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
-                                     counts=counts, lost=lost):
+        for record, key, _ in reextract(paths, settings=settings, processes=args.processes,
+                                     reader=args.reader, counts=counts, lost=lost):
             counts[key] += 1
             if record is not None:
                 ordered = {name: record.get(name) for name in RECORD_FIELDS}

@@ -37,7 +37,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler import settings as project_settings
     from crawler.frontier import (
         Frontier,
         RedisFrontierScheduler,
@@ -46,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         mask_url,
         seeded_sites,
     )
+    from crawler.run import crawl_settings
 
     if args.idle_exit is not None and not args.idle_exit >= 0:
         print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
@@ -69,9 +69,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
     # outermost (order 1): they see a popped request's end, so its in-flight entry can go
-    overrides["DOWNLOADER_MIDDLEWARES"] = {**project_settings.DOWNLOADER_MIDDLEWARES,
+    settings = crawl_settings(overrides)  # the project's, under -s
+    overrides["DOWNLOADER_MIDDLEWARES"] = {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
                                            "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1}
-    overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
+    overrides["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
                                        "crawler.frontier.middlewares.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []
