@@ -1,17 +1,9 @@
-"""WARC capture: a downloader middleware that records every exchange as it came off the wire.
+"""The WARC capture downloader middleware: every exchange recorded as it came off the wire.
 
-Placed last among downloader middlewares (order 950), it sees each request after every
-other middleware has shaped it (cookies, user agent, Accept-Encoding) and each response
-before decompression, redirect handling, retries or cookie processing, so redirects,
-robots.txt, feeds, sitemaps and error pages are archived like everything else.
-
-Scrapy's ``Response`` keeps neither the reason phrase nor header casing and order; when the
-download handler recorded them (``archive.wire``), they are used as sent; otherwise the
-status line and headers are rebuilt from the ``Response``.
-
-A payload already archived for the same URL (``archive.dedup``, setting ``WARC_DEDUP``) is
-written as a ``revisit`` record.  A body cut at ``DOWNLOAD_MAXSIZE`` or by a lost connection
-fails the download, but what arrived is still archived, marked ``WARC-Truncated``.
+Placed last (order 950), it sees each request after every other middleware shaped it and each
+response before decompression, redirects, retries or cookies, so robots.txt, feeds, sitemaps,
+redirects and error pages are archived like everything else.  Heads come from ``archive.wire``,
+revisits from ``archive.dedup``; a body cut short is still archived, as ``WARC-Truncated``.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""Where a crawl's files go: a local directory, or a spool that is uploaded to storage.
+"""Where a crawl's files go: a local directory, or a spool uploaded to storage.
 
-Every writer (WARC, JSONL, CDXJ, manifest) asks ``Output.local_path(key)`` where to write a
-file whose final storage key is ``key`` (the DESIGN.md layout, e.g.
-``warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-00000.warc.gz``) and calls
-``Output.file_closed(key)`` once the file is complete.  For a local directory the file is
-already in place; for object storage (:class:`SpoolOutput`) it is journaled and uploaded in
-the background, and the crawl manifest (``crawls/…``) goes last, only after every other
-file is stored.  ``finish()`` waits and returns the keys that could not be stored; they stay
+Writers ask ``Output.local_path(key)`` where to write a file (keys: ``archive.layout``) and
+call ``Output.file_closed(key)`` once it is whole.  A :class:`SpoolOutput` journals and
+uploads in the background, the manifest last; ``finish()`` returns the keys not stored, left
 in the spool for ``newsarchive upload --pending``.
 """
 
@@ -33,7 +29,6 @@ from archive.storage.uploader import Uploader, upload_in_order
 __all__ = [
     "LocalOutput",
     "Output",
-    "S3Output",
     "SpoolOutput",
     "StoredFile",
     "open_output",
@@ -202,10 +197,6 @@ class SpoolOutput:
         elif not self.spool.cleanup():
             self.spool.release()
         return sorted(self._not_stored)
-
-
-#: The name the issue uses; the spool works for any :class:`~archive.storage.Storage`.
-S3Output = SpoolOutput
 
 
 class IndexBeforeClose:

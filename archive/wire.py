@@ -1,29 +1,12 @@
-"""A download handler that records each HTTP exchange as it was on the wire.
+"""The wire: a download handler that records each HTTP exchange exactly as it went over the
+connection, the ``WireExchange`` it leaves in ``request.meta[WIRE_META_KEY]``, and the heads
+the capture archives (as recorded, else rebuilt from Scrapy's objects).
 
-Scrapy's ``Response`` (and Twisted's, under it) keeps neither the reason phrase nor header
-casing, order or repeats, and Twisted moves ``Content-Length``/``Transfer-Encoding`` out of
-the headers; nothing keeps the request head as written.  This handler is Scrapy's HTTP/1.1
-handler with its own connection protocol:
-
-- the response parser records the status line and every header line exactly as received;
-- the Twisted request records the head bytes it writes to the socket;
-- the body reader keeps what arrived of a body cut at ``DOWNLOAD_MAXSIZE`` or by a lost
-  connection, so that the capture middleware can archive it as ``WARC-Truncated``;
-- a response head (status line and headers) longer than ``NEWSARCHIVE_MAX_RESPONSE_HEAD``
-  bytes ends the download as it arrives, before more is buffered: the request fails with
-  :class:`ResponseHeadTooLarge` (counted as ``wire/head_too_large``, not retried) and
-  nothing of it is archived.
-
-The result is a ``WireExchange`` in ``request.meta[WIRE_META_KEY]``, which
-``archive.capture.WarcCaptureMiddleware`` writes through ``response_head`` and
-``request_block`` (rebuilt from Scrapy's objects when the wire was not recorded).  Every substitution happens on objects
-this handler's own connection pool creates; Twisted and Scrapy stay untouched for anyone
-else.  Enable it with::
-
-    DOWNLOAD_HANDLERS = {
-        "http": "archive.wire.WireHTTP11DownloadHandler",
-        "https": "archive.wire.WireHTTP11DownloadHandler",
-    }
+It is Scrapy's HTTP/1.1 handler with its own connection protocol (the private names it uses:
+``archive.upstream``): status line and header lines as received, the request head as
+written, what arrived of a body cut short, and a response head over
+``NEWSARCHIVE_MAX_RESPONSE_HEAD`` bytes refused as it arrives (``wire/head_too_large``).
+Enable it with ``DOWNLOAD_HANDLERS = {"http": "archive.wire.WireHTTP11DownloadHandler", …}``.
 """
 
 from __future__ import annotations

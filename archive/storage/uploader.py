@@ -24,7 +24,7 @@ from archive.storage.errors import (
     StorageError,
     TransientStorageError,
 )
-from archive.storage.spool import PendingUpload, Spool, find_spools
+from archive.storage.spool import PendingUpload, Spool
 from archive.recovery.spool import recover_spool
 
 logger = logging.getLogger(__name__)
@@ -228,8 +228,3 @@ def _finish_target(spool: Spool, uri: str, entries: list[PendingUpload], report:
     report.stored.extend(sorted(uploader.stored))
     for key in not_stored:
         report.failed[key] = uploader.failed.get(key, "held back: other files not stored")
-
-
-def upload_all_pending(root: str | Path, **options: Any) -> list[PendingReport]:
-    """:func:`upload_pending` for ``root`` or every spool directly inside it."""
-    return [upload_pending(spool, **options) for spool in find_spools(root)]
