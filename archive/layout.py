@@ -222,34 +222,42 @@ def _files(folder: Path, pattern: str) -> list[Path]:
     return sorted(p for p in folder.glob(pattern) if p.is_file())
 
 
+def _crawl_files(root: Path, top: str, suffix: str, crawl_id: str | None) -> list[Path]:
+    """The files named ``*<suffix>`` under ``root/<top>`` (of one crawl, when given)."""
+    found = _files(Path(root) / top, f"**/*{suffix}")
+    crawl_of = jsonl_crawl_id if top == "articles" else crawl_id_of
+    return found if crawl_id is None else [p for p in found if crawl_of(p.name) == crawl_id]
+
+
+def _site_files(root: Path, top: str, suffix: str) -> list[tuple[str, Path]]:
+    """(site, path) of the files named ``*<suffix>`` in the ``<top>/<site>/…`` layout."""
+    folder = Path(root) / top
+    return [(p.relative_to(folder).parts[0], p) for p in _files(folder, f"*/**/*{suffix}")]
+
+
 def warc_files(root: Path, crawl_id: str | None = None) -> list[Path]:
     """The closed WARCs under ``root/warc`` (of one crawl, when given)."""
-    found = _files(Path(root) / "warc", f"**/*{WARC_SUFFIX}")
-    return found if crawl_id is None else [p for p in found if crawl_id_of(p.name) == crawl_id]
-
-
-def site_warc_files(root: Path) -> list[tuple[str, Path]]:
-    """(site, path) of every closed WARC in the ``warc/<site>/…`` layout."""
-    return [(p.relative_to(Path(root) / "warc").parts[0], p)
-            for p in _files(Path(root) / "warc", f"*/**/*{WARC_SUFFIX}")]
+    return _crawl_files(root, "warc", WARC_SUFFIX, crawl_id)
 
 
 def open_warc_files(root: Path, crawl_id: str | None = None) -> list[Path]:
     """The ``.open`` WARCs under ``root/warc`` (of one crawl, when given)."""
-    found = _files(Path(root) / "warc", f"**/*{WARC_SUFFIX}{OPEN_SUFFIX}")
-    return found if crawl_id is None else [p for p in found if crawl_id_of(p.name) == crawl_id]
+    return _crawl_files(root, "warc", WARC_SUFFIX + OPEN_SUFFIX, crawl_id)
 
 
 def articles_files(root: Path, crawl_id: str | None = None) -> list[Path]:
     """The JSONL files under ``root/articles`` (of one crawl, when given)."""
-    found = _files(Path(root) / "articles", f"**/*{JSONL_SUFFIX}")
-    return found if crawl_id is None else [p for p in found if jsonl_crawl_id(p.name) == crawl_id]
+    return _crawl_files(root, "articles", JSONL_SUFFIX, crawl_id)
+
+
+def site_warc_files(root: Path) -> list[tuple[str, Path]]:
+    """(site, path) of every closed WARC in the ``warc/<site>/…`` layout."""
+    return _site_files(root, "warc", WARC_SUFFIX)
 
 
 def site_articles_files(root: Path) -> list[tuple[str, Path]]:
     """(site, path) of every JSONL file in the ``articles/<site>/…`` layout."""
-    return [(p.relative_to(Path(root) / "articles").parts[0], p)
-            for p in _files(Path(root) / "articles", f"*/**/*{JSONL_SUFFIX}")]
+    return _site_files(root, "articles", JSONL_SUFFIX)
 
 
 def jsonl_crawl_id(name: str) -> str:
