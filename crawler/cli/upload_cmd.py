@@ -71,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
     from archive.storage.uploader import upload_pending
     from crawler.errors import ConfigError
 
+    # What the journal recorded wins over the settings; the command line wins over both.
+    try:
+        defaults = s3_options_from_project_settings(args.set)
+    except ConfigError as exc:
+        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
+        return 2
+    overrides = s3_options_given(args)
     root = Path(args.spool) if args.spool else default_spool_root()
     if not root.is_dir():
         print(f"newsarchive: no spool directory {root}", file=sys.stderr)
@@ -79,13 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if not spools:
         print(f"nothing pending in {root}")
         return 0
-    # What the journal recorded wins over the settings; the command line wins over both.
-    try:
-        defaults = s3_options_from_project_settings(args.set)
-    except ConfigError as exc:
-        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
-        return 2
-    overrides = s3_options_given(args)
     status = 0
     for spool in spools:
         try:
