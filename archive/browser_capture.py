@@ -41,9 +41,9 @@ from archive.capture import (
     POINTER_META_KEY,
     WarcCaptureMiddleware,
     fetched_iso,
-    reason_phrase,
 )
 from archive.dedup import Original
+from archive.wire import reason_phrase
 from archive.errors import StorageError
 from archive.records import Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
 
@@ -321,7 +321,7 @@ class BrowserCaptureMiddleware:
         try:
             pointers = self.capture.writer.write(*records)
         except StorageError as exc:
-            self.capture._stop_on_write_failure(exc)
+            self.capture.stop_on_write_failure(exc)
             raise IgnoreRequest(f"not archived ({exc})") from exc
         stats = self._stats()
         stats.inc_value("warc/records_written", len(records))
@@ -342,7 +342,7 @@ class BrowserCaptureMiddleware:
             digest = sha1_digest(exchange.body)
             original = None
             if exchange.truncated is None:
-                original = capture._dedup("lookup", exchange.url, digest)
+                original = capture.call_dedup("lookup", exchange.url, digest)
             request_record, record = exchange_records(
                 capture.factory, exchange, recorder.browser, original)
             _, pointer = self._write_records(request_record, record)
@@ -355,7 +355,7 @@ class BrowserCaptureMiddleware:
             else:
                 found = pointer.to_dict()
                 if exchange.truncated is None:
-                    capture._dedup("add", Original(
+                    capture.call_dedup("add", Original(
                         url=exchange.url, digest=digest, record_id=pointer.record_id,
                         date=record.header("WARC-Date") or "", filename=pointer.filename,
                         offset=pointer.offset, length=pointer.length,

@@ -1,31 +1,19 @@
-"""WARC capture: a downloader middleware that records every exchange as it came off the wire.
+"""The WARC capture downloader middleware: every exchange recorded as it came off the wire.
 
-Placed last among downloader middlewares (order 950), it sees each request after every
-other middleware has shaped it (cookies, user agent, Accept-Encoding) and each response
-before decompression, redirect handling, retries or cookie processing, so redirects,
-robots.txt, feeds, sitemaps and error pages are archived like everything else.
-
-Scrapy's ``Response`` keeps neither the reason phrase nor header casing and order; when the
-download handler recorded them (``archive.wire``), they are used as sent; otherwise the
-status line and headers are rebuilt from the ``Response``.
-
-A payload already archived for the same URL (``archive.dedup``, setting ``WARC_DEDUP``) is
-written as a ``revisit`` record.  A body cut at ``DOWNLOAD_MAXSIZE`` or by a lost connection
-fails the download, but what arrived is still archived, marked ``WARC-Truncated``.
+Placed last (order 950), it sees each request after every other middleware shaped it and each
+response before decompression, redirects, retries or cookies, so robots.txt, feeds, sitemaps,
+redirects and error pages are archived like everything else.  Heads come from ``archive.wire``,
+revisits from ``archive.dedup``; a body cut short is still archived, as ``WARC-Truncated``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http
 import logging
-import re
 import socket
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,101 +23,28 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.cdxj import LiveIndex, index_key_for, write_index
+from archive.cdxj import LiveIndex, index_closed_warc
 from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
-from archive.output import LocalOutput
+from archive.dedup import DedupIndex, Original, dedup_state_path
+from archive.output import IndexBeforeClose, LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
-from archive.storage.spool import default_spool_root
 from archive.warc_writer import RotatingWarcWriter
+from archive.wire import (
+    WIRE_META_KEY,
+    WireExchange,
+    content_encoded,
+    request_block,
+    response_head,
+    wire_head,
+)
 from archive.errors import StorageError
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)
 
-WIRE_META_KEY = "newsarchive_wire"
 POINTER_META_KEY = "warc"
 FETCHED_AT_META_KEY = "fetched_at"
-
-
-@dataclass
-class WireExchange:
-    """What the download handler saw on the wire, stored in ``request.meta[WIRE_META_KEY]``."""
-
-    status_line: bytes
-    header_lines: list[bytes]
-    request_head: bytes | None = None
-    # Original framing headers that no longer describe the stored (dechunked) body.
-    dechunked: bool = False
-    notes: list[str] = field(default_factory=list)
-    ip_address: str | None = None
-    # Set when the body was cut ("length": DOWNLOAD_MAXSIZE, "disconnect": connection
-    # lost) and the download failed: what arrived of it.
-    truncated: str | None = None
-    partial_body: bytes | None = None
-
-    def status_code(self) -> int | None:
-        parts = self.status_line.split(None, 2)
-        try:
-            return int(parts[1])
-        except (IndexError, ValueError):
-            return None
-
-
-def reason_phrase(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def wire_head(wire: WireExchange) -> tuple[bytes, list[bytes]]:
-    """Status line and header lines as received, minus a framing claim the body lost."""
-    lines = list(wire.header_lines)
-    if wire.dechunked:
-        lines = [
-            b"X-Archive-Orig-" + line if line.lower().startswith(b"transfer-encoding:") else line
-            for line in lines
-        ]
-    return wire.status_line, lines
-
-
-def response_head(request: Request, response: Response) -> tuple[bytes, list[bytes]]:
-    """Status line and header lines of a response: from the wire when known."""
-    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
-    if wire is not None and wire.status_code() == response.status:
-        return wire_head(wire)
-    protocol = response.protocol or "HTTP/1.1"
-    status_line = f"{protocol} {response.status} {reason_phrase(response.status)}".rstrip()
-    lines = [
-        bytes(name) + b": " + bytes(value)
-        for name, values in response.headers.items()
-        for value in values
-    ]
-    return status_line.encode("latin-1"), lines
-
-
-def request_block(request: Request) -> bytes:
-    """The request as sent: from the wire when known, else rebuilt from the Request."""
-    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
-    if wire is not None and wire.request_head is not None:
-        return wire.request_head + request.body
-    parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = []
-    if b"Host" not in request.headers:
-        lines.append(
-            b"Host: " + parts.netloc.encode("idna" if not parts.netloc.isascii() else "ascii")
-        )
-    for name, values in request.headers.items():
-        for value in values:
-            lines.append(bytes(name) + b": " + bytes(value))
-    if request.body and b"Content-Length" not in request.headers:
-        lines.append(b"Content-Length: " + str(len(request.body)).encode())
-    start = f"{request.method} {target} HTTP/1.1".encode("latin-1")
-    block, _ = http_block(start, lines, request.body)
-    return block
 
 
 def warcinfo_fields(
@@ -149,17 +64,6 @@ def warcinfo_fields(
         "robots": "obey" if robots else "ignore",
         "http-header-user-agent": user_agent,
     }
-
-
-def content_encoded(header_lines: list[bytes]) -> bool:
-    """Whether the HTTP head declares a Content-Encoding (other than identity)."""
-    for line in header_lines:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-encoding" and value.strip().lower() not in (
-            b"", b"identity"
-        ):
-            return True
-    return False
 
 
 class WarcCaptureMiddleware:
@@ -200,9 +104,9 @@ class WarcCaptureMiddleware:
             crawler,
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
-            operator=settings.get("NEWSARCHIVE_OPERATOR", ""),
-            dedup=settings.getbool("WARC_DEDUP", True),
-            cdxj=settings.getbool("WARC_CDXJ", True),
+            operator=settings.get("NEWSARCHIVE_OPERATOR"),
+            dedup=settings.getbool("WARC_DEDUP"),
+            cdxj=settings.getbool("WARC_CDXJ"),
         )
         middleware.take_crawl_lock()
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
@@ -218,10 +122,10 @@ class WarcCaptureMiddleware:
         crawl_id = getattr(spider, "crawl_id", "") or settings.get("NEWSARCHIVE_CRAWL_ID")
         output = crawl_output(self.crawler)
         if self.dedup_enabled:
-            self.dedup = DedupIndex(dedup_state_path(output, settings))
+            self.dedup = DedupIndex(dedup_state_path(output, settings.get("STORAGE_SPOOL_DIR")))
         # With indexing on, the indexer reports a closed WARC to the output, after reading
         # it: a storage output uploads a reported file and removes it from the spool.
-        sink = _IndexBeforeClose(output) if self.indexer is not None else output
+        sink = IndexBeforeClose(output) if self.indexer is not None else output
         self.writer = RotatingWarcWriter(
             sink,
             site=site,
@@ -231,7 +135,7 @@ class WarcCaptureMiddleware:
                 site,
                 self.operator,
                 settings.getbool("ROBOTSTXT_OBEY"),
-                settings.get("USER_AGENT", ""),
+                settings.get("USER_AGENT"),
             ),
             max_size=self.max_size,
             gzip_level=self.gzip_level,
@@ -242,7 +146,7 @@ class WarcCaptureMiddleware:
 
     def _file_closed(self, key: str, path: Any) -> None:
         if self.dedup is not None:
-            self._dedup("file_closed", key.rsplit("/", 1)[-1])
+            self.call_dedup("file_closed", key.rsplit("/", 1)[-1])
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("warc/files_closed")
         if self.indexer is not None:
@@ -259,7 +163,7 @@ class WarcCaptureMiddleware:
             logger.error("Could not record %s as closed: %s", key, exc)
             self._stats().inc_value("warc/write_failed")
 
-    def _dedup(self, method: str, *args: Any) -> Any:
+    def call_dedup(self, method: str, *args: Any) -> Any:
         """Call the revisit index; if its database fails (disk full…), go on without it."""
         if self.dedup is None:
             return None
@@ -273,7 +177,7 @@ class WarcCaptureMiddleware:
                 dedup.close()
             return None
 
-    def _stop_on_write_failure(self, exc: Exception) -> None:
+    def stop_on_write_failure(self, exc: Exception) -> None:
         """A WARC that cannot be written stops the crawl: nothing fetched goes unarchived."""
         self._stats().inc_value("warc/write_failed")
         if self.failed:
@@ -292,7 +196,7 @@ class WarcCaptureMiddleware:
         if self.live_index is not None:
             self.live_index.close()
         if self.dedup is not None:
-            self._dedup("close")
+            self.call_dedup("close")
             self.dedup = None
 
     def take_crawl_lock(self) -> None:
@@ -375,7 +279,7 @@ class WarcCaptureMiddleware:
         digest = sha1_digest(body)
         original = None
         if self.dedup is not None and truncated is None:
-            original = self._dedup("lookup", url, digest)
+            original = self.call_dedup("lookup", url, digest)
         if original is not None:
             block, _ = http_block(status_line, header_lines, b"")
             record = self.factory.revisit(
@@ -411,7 +315,7 @@ class WarcCaptureMiddleware:
         try:
             _, pointer = self.writer.write(request_record, record)
         except StorageError as exc:
-            self._stop_on_write_failure(exc)
+            self.stop_on_write_failure(exc)
             raise IgnoreRequest(f"{url}: not archived ({exc})") from exc
         stats = self._stats()
         stats.inc_value("warc/records_written", 2)
@@ -424,7 +328,7 @@ class WarcCaptureMiddleware:
         else:
             request.meta[POINTER_META_KEY] = pointer.to_dict()
             if self.dedup is not None and truncated is None:
-                self._dedup(
+                self.call_dedup(
                     "add",
                     Original(
                         url=url,
@@ -437,61 +341,6 @@ class WarcCaptureMiddleware:
                     )
                 )
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
-
-
-def dedup_state_path(output: Any, settings: Any) -> Path:
-    """Where the revisit index lives: in a local output, else in a per-target state dir.
-
-    A storage output's spool is removed once uploaded, so its index lives beside the spools
-    (``STORAGE_SPOOL_DIR`` or ``~/.cache/newsarchive``), keyed by the storage URI.
-    """
-    if isinstance(output, LocalOutput):
-        return output.local_path(DEDUP_STATE_KEY)
-    base = Path(settings.get("STORAGE_SPOOL_DIR") or default_spool_root()).parent
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(getattr(output, "uri", "storage")))
-    path = base / "state" / name / Path(DEDUP_STATE_KEY).name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-class _IndexBeforeClose:
-    """The output as the WARC writer sees it when closed WARCs are indexed: closing is left
-    to :func:`index_closed_warc` (``close_warc=True``), which reads the file first."""
-
-    def __init__(self, output: Any):
-        self.output = output
-
-    def local_path(self, key: str) -> Path:
-        path: Path = self.output.local_path(key)
-        return path
-
-    def file_closed(self, key: str) -> None:
-        return None
-
-
-def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
-                      close_warc: bool = False, lines: list[str] | None = None) -> str | None:
-    """Write the CDXJ index of a closed WARC beside it in the output; return its key.
-
-    ``close_warc``: also report the WARC itself closed (after indexing: a storage output
-    may upload and remove a file as soon as it is reported).
-    """
-    index_key = index_key_for(warc_key)
-    try:
-        write_index(output.local_path(warc_key), output.local_path(index_key), lines)
-    except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
-        logger.exception("Could not index %s", warc_key)
-        if stats is not None:
-            stats.inc_value("warc/index_failed")
-        if close_warc:
-            output.file_closed(warc_key)
-        return None
-    if close_warc:
-        output.file_closed(warc_key)
-    output.file_closed(index_key)
-    if stats is not None:
-        stats.inc_value("warc/indexes_written")
-    return index_key
 
 
 def fetched_iso(moment: datetime) -> str:

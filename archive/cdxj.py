@@ -11,14 +11,14 @@ when the record is appended, so the file is never read back.  The lines are exac
 cdxj-indexer's (tests compare them); files written by anything else, or recovered after a
 crash, are indexed by cdxj-indexer itself, a damaged one over its readable records only.
 
-Index keys mirror WARC keys: ``warc/<site>/<YYYY>/<MM>/<DD>/<name>.warc.gz`` is indexed as
-``indexes/<site>/<YYYY>/<MM>/<DD>/<name>.cdxj``.
+Index keys mirror WARC keys (``archive.layout.index_key_for``).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -26,26 +26,14 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO
 
+from archive.layout import index_key_for, part_path
 from archive.warc_reading import Unreadable, read_warc_file
 
 if TYPE_CHECKING:
     from archive.records import Record
     from archive.warc_writer import WarcPointer
 
-WARC_PREFIX = "warc/"
-INDEX_PREFIX = "indexes/"
-WARC_SUFFIXES = (".warc.gz", ".warc")
-
-
-def index_key_for(warc_key: str) -> str:
-    """The index key of a WARC key (see the module docstring)."""
-    if not warc_key.startswith(WARC_PREFIX):
-        raise ValueError(f"not a WARC key (expected warc/...): {warc_key!r}")
-    rest = warc_key[len(WARC_PREFIX):]
-    for suffix in WARC_SUFFIXES:
-        if rest.endswith(suffix):
-            return INDEX_PREFIX + rest[: -len(suffix)] + ".cdxj"
-    raise ValueError(f"not a WARC file name (expected .warc.gz or .warc): {warc_key!r}")
+logger = logging.getLogger(__name__)
 
 
 def index_lines(warc_paths: list[Path], losses: list[str] | None = None) -> list[str]:
@@ -156,7 +144,7 @@ def write_index(warc_path: Path, index_path: Path, lines: list[str] | None = Non
     if lines is None:
         lines = index_lines([warc_path], losses)
     index_path.parent.mkdir(parents=True, exist_ok=True)
-    partial = index_path.with_name(index_path.name + ".part")
+    partial = part_path(index_path)
     with open(partial, "w", encoding="utf-8", newline="\n") as f:
         f.writelines(lines)
     os.replace(partial, index_path)
@@ -260,3 +248,28 @@ class LiveIndex:
             files, self._files = self._files, {}
         for spill in files.values():
             spill.close()
+
+
+def index_closed_warc(output: Any, warc_key: str, stats: Any = None, *,
+                      close_warc: bool = False, lines: list[str] | None = None) -> str | None:
+    """Write the CDXJ index of a closed WARC beside it in the output; return its key.
+
+    ``close_warc``: also report the WARC itself closed (after indexing: a storage output
+    may upload and remove a file as soon as it is reported).
+    """
+    index_key = index_key_for(warc_key)
+    try:
+        write_index(output.local_path(warc_key), output.local_path(index_key), lines)
+    except Exception:  # an unindexable WARC must not stop the crawl; verify will name it
+        logger.exception("Could not index %s", warc_key)
+        if stats is not None:
+            stats.inc_value("warc/index_failed")
+        if close_warc:
+            output.file_closed(warc_key)
+        return None
+    if close_warc:
+        output.file_closed(warc_key)
+    output.file_closed(index_key)
+    if stats is not None:
+        stats.inc_value("warc/indexes_written")
+    return index_key

@@ -13,20 +13,7 @@ import fcntl
 import os
 from pathlib import Path
 
-LIVE_DIR = "state/live"
-LOCK_SUFFIX = ".lock"
-
-
-def crawl_lock_path(root: Path, crawl_id: str) -> Path:
-    return Path(root) / LIVE_DIR / f"{crawl_id}{LOCK_SUFFIX}"
-
-
-def locked_crawl_ids(root: Path) -> list[str]:
-    """Crawl ids with a lock file (held or left behind)."""
-    folder = Path(root) / LIVE_DIR
-    if not folder.is_dir():
-        return []
-    return sorted(p.name.removesuffix(LOCK_SUFFIX) for p in folder.glob(f"*{LOCK_SUFFIX}"))
+from archive.layout import crawl_lock_path
 
 
 class CrawlLock:

@@ -7,7 +7,7 @@ profile pointing at that record, instead of a second copy of the payload.
 The index is a SQLite file in the output (``state/dedup.sqlite``), shared by every crawl
 into that output.  An entry only counts once the WARC holding its record has been closed
 (renamed from ``.open``): a crash can cut the tail of an ``.open`` file (see
-``archive.recover``), and a revisit must never refer to a record that was lost.  Entries of
+``archive.recovery``), and a revisit must never refer to a record that was lost.  Entries of
 the files this index is writing are usable at once, since the original precedes its revisits
 in the same file; entries left pending by a killed crawl are confirmed by
 ``confirm_recovered`` for the records that survived recovery, and ignored otherwise.
@@ -19,9 +19,9 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-DEDUP_STATE_KEY = "state/dedup.sqlite"
+from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (
@@ -120,7 +120,7 @@ class DedupIndex:
         self._writing.discard(filename)
 
     def confirm_recovered(self, filename: str, record_ids: Iterable[str]) -> int:
-        """After ``archive.recover``: keep the entries whose records survived, drop the rest."""
+        """After ``archive.recovery``: keep the entries whose records survived, drop the rest."""
         kept = set(record_ids)
         rows = self._db.execute(
             "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)
@@ -145,3 +145,20 @@ class DedupIndex:
             self._db.execute("ROLLBACK")
             raise
         return confirmed
+
+
+def dedup_state_path(output: Any, spool_root: str | Path | None) -> Path:
+    """Where the revisit index lives: in a local output, else in a per-target state dir.
+
+    A storage output's spool is removed once uploaded, so its index lives beside the spools
+    (``spool_root``, the setting ``STORAGE_SPOOL_DIR``, or ``~/.cache/newsarchive``), keyed by
+    the storage URI.
+    """
+    from archive.output import LocalOutput
+
+    if isinstance(output, LocalOutput):
+        return output.local_path(DEDUP_STATE_KEY)
+    path = storage_dedup_state_path(Path(spool_root or default_spool_root()),
+                                    str(getattr(output, "uri", "storage")))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

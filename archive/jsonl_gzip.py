@@ -20,6 +20,8 @@ import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from archive.layout import part_path
+
 _GZIP_WBITS = zlib.MAX_WBITS | 16
 _INFLATE_CHUNK = 1 << 16
 
@@ -113,7 +115,7 @@ def cut_jsonl(path: Path, warc_ends: dict[str, int]) -> int:
     if not kept:
         path.unlink()
         return 0
-    partial = path.with_name(path.name + ".part")
+    partial = part_path(path)
     with open(partial, "wb") as handle:
         handle.write(gzip.compress(b"".join(kept), compresslevel=6, mtime=0))
         handle.flush()

@@ -20,7 +20,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 
 from archive.crawl_output import crawl_output
-from pipelines.export import articles_key
+from archive.layout import articles_key, file_kind, manifest_key, part_path
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSION
 
 logger = logging.getLogger(__name__)
@@ -42,10 +42,6 @@ def software_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def manifest_key(crawl_id: str) -> str:
-    return f"crawls/{crawl_id}.json"
 
 
 def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
@@ -179,19 +175,35 @@ def build_manifest(
     }
 
 
+def recovered_manifest(
+    crawl_id: str,
+    files: Iterable[ListedFile],
+    *,
+    open_files: int,
+    bytes_cut: int,
+    warc_records: int,
+    jsonl_lines: int,
+    jsonl_whole: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """(the problem line, the manifest) of a crawl finished by crash recovery."""
+    jsonl = ("its JSONL was closed whole" if jsonl_whole else
+             f"{jsonl_lines} JSONL records kept (`newsarchive reextract` rebuilds the rest "
+             "from the WARCs)")
+    problem = (f"crawl was interrupted; {open_files} open WARC file(s) recovered, "
+               f"{bytes_cut} bytes of torn records cut, {jsonl}")
+    return problem, build_manifest(
+        crawl_id, status="recovered", problems=[problem],
+        counts={"warc_records": warc_records, "articles": jsonl_lines}, files=files)
+
+
 def write_manifest_file(path: Path, manifest: dict[str, Any]) -> None:
     """Write ``manifest`` to ``path`` whole or not at all (a kill leaves the old state)."""
-    partial = path.with_name(path.name + ".part")
+    partial = part_path(path)
     with open(partial, "w", encoding="utf-8") as handle:
         handle.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(partial, path)
-
-
-def file_kind(key: str) -> str:
-    top = key.split("/", 1)[0]
-    return {"warc": "warc", "indexes": "cdxj", "articles": "jsonl", "crawls": "manifest"}.get(top, "other")
 
 
 def problems_of(

@@ -1,12 +1,8 @@
-"""Where a crawl's files go: a local directory, or a spool that is uploaded to storage.
+"""Where a crawl's files go: a local directory, or a spool uploaded to storage.
 
-Every writer (WARC, JSONL, CDXJ, manifest) asks ``Output.local_path(key)`` where to write a
-file whose final storage key is ``key`` (the DESIGN.md layout, e.g.
-``warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-00000.warc.gz``) and calls
-``Output.file_closed(key)`` once the file is complete.  For a local directory the file is
-already in place; for object storage (:class:`SpoolOutput`) it is journaled and uploaded in
-the background, and the crawl manifest (``crawls/…``) goes last, only after every other
-file is stored.  ``finish()`` waits and returns the keys that could not be stored; they stay
+Writers ask ``Output.local_path(key)`` where to write a file (keys: ``archive.layout``) and
+call ``Output.file_closed(key)`` once it is whole.  A :class:`SpoolOutput` journals and
+uploads in the background, the manifest last; ``finish()`` returns the keys not stored, left
 in the spool for ``newsarchive upload --pending``.
 """
 
@@ -19,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.layout import is_manifest_key
 from archive.storage import (
     Storage,
     open_storage,
@@ -27,12 +24,11 @@ from archive.storage import (
     split_uri,
 )
 from archive.storage.spool import DEFAULT_MIN_FREE_BYTES, PendingUpload, Spool, new_spool_dir
-from archive.storage.uploader import Uploader, is_manifest_key, upload_in_order
+from archive.storage.uploader import Uploader, upload_in_order
 
 __all__ = [
     "LocalOutput",
     "Output",
-    "S3Output",
     "SpoolOutput",
     "StoredFile",
     "open_output",
@@ -203,8 +199,19 @@ class SpoolOutput:
         return sorted(self._not_stored)
 
 
-#: The name the issue uses; the spool works for any :class:`~archive.storage.Storage`.
-S3Output = SpoolOutput
+class IndexBeforeClose:
+    """The output as the WARC writer sees it when closed WARCs are indexed: closing is left
+    to :func:`archive.cdxj.index_closed_warc` (``close_warc=True``), which reads the file first."""
+
+    def __init__(self, output: Any):
+        self.output = output
+
+    def local_path(self, key: str) -> Path:
+        path: Path = self.output.local_path(key)
+        return path
+
+    def file_closed(self, key: str) -> None:
+        return None
 
 
 def output_options_from_settings(settings: Mapping[str, Any] | Any) -> dict[str, Any]:

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from archive.lead_images import LeadImagePointers
+from archive.layout import key_from_path, site_of_key, warc_files_among, warc_stem
 from archive.warc_reading import Unreadable, UnreadableRecord, read_warc_file
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
-from pipelines.warc_keys import key_from_path, site_of_key, site_of_warcinfo
+from pipelines.warc_keys import site_of_warcinfo
 
 logger = logging.getLogger(__name__)
 
-WARC_SUFFIXES = (".warc.gz", ".warc")
 BATCH_SIZE = 16
 
 
@@ -43,18 +43,6 @@ class ReextractResult:
 
 
 # --- reading WARCs ----------------------------------------------------------------------
-
-
-def warc_files(inputs: Iterable[Path]) -> list[Path]:
-    """The WARC files among the inputs (directories searched recursively), sorted."""
-    found: list[Path] = []
-    for path in inputs:
-        path = Path(path)
-        if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.name.endswith(WARC_SUFFIXES))
-        else:
-            found.append(path)
-    return found
 
 
 def warc_fields(block: bytes) -> dict[str, str]:
@@ -144,11 +132,7 @@ def iter_records(path: Path, reader: str = "auto"
 
 
 def default_crawl_id(path: Path) -> str:
-    name = path.name
-    for suffix in WARC_SUFFIXES:
-        if name.endswith(suffix):
-            return name[: -len(suffix)]
-    return name
+    return warc_stem(path.name)
 
 
 def archived_responses(
@@ -274,19 +258,19 @@ def _batches(items: Iterable[FetchedResponse], size: int) -> Iterator[list[Fetch
 def reextract(
     inputs: Iterable[Path],
     *,
+    settings: ExtractSettings,
     processes: int | None = None,
-    settings: ExtractSettings | None = None,
     reader: str = "auto",
     counts: Counter[str] | None = None,
     lost: list[str] | None = None,
 ) -> Iterator[Outcome]:
     """(record or None, stats key, detail) for every response of the WARCs, in archive order.
 
+    ``settings`` come from the crawler's settings (``crawler.run.crawl_settings``);
     ``counts`` receives what reading found (records by type, revisits resolved or not,
     ``records/unreadable``), ``lost`` names every span that could not be read.
     """
-    paths = warc_files(inputs)
-    settings = settings or ExtractSettings.from_settings()
+    paths = warc_files_among(inputs)
     processes = processes or os.cpu_count() or 1
     counts = Counter() if counts is None else counts
     images = LeadImagePointers()
@@ -319,8 +303,8 @@ def _decided(responses: Iterator[FetchedResponse], processes: int, settings: Ext
 def run_reextract(
     inputs: Iterable[Path],
     *,
+    settings: ExtractSettings,
     processes: int | None = None,
-    settings: ExtractSettings | None = None,
     reader: str = "auto",
 ) -> ReextractResult:
     """Everything in memory: the records, the counts and what was lost (tests, small

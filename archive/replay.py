@@ -32,8 +32,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from archive.cdxj import index_key_for, write_index
-from archive.keys import key_problem
+from archive.cdxj import write_index
+from archive.layout import (
+    CRAWLS_PREFIX,
+    index_key_for,
+    index_name_for,
+    key_of,
+    key_problem,
+    manifest_keys,
+    part_path,
+    site_articles_files,
+    site_warc_files,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +124,8 @@ class Collection:
 def local_archive_collections(archive: Path) -> dict[str, Collection]:
     """One collection per site: ``warc/<site>/**/*.warc.gz`` and their CDXJ indexes."""
     collections: dict[str, Collection] = {}
-    for warc in sorted((archive / "warc").glob("*/**/*.warc.gz")):
-        key = warc.relative_to(archive).as_posix()
-        site = key.split("/")[1]
+    for site, warc in site_warc_files(archive):
+        key = key_of(archive, warc)
         coll = collections.setdefault(site, Collection(site))
         coll.warcs.append(warc)
         index = archive / index_key_for(key)
@@ -138,12 +147,11 @@ def build_root(archive: Path, root: Path, losses: list[str] | None = None
         index_dir = root / "collections" / name / "indexes"
         archive_dir.mkdir(parents=True)
         index_dir.mkdir(parents=True)
-        indexed = {p.name.removesuffix(".cdxj") for p in coll.indexes}
+        indexed = {p.name for p in coll.indexes}
         for warc in coll.warcs:
             (archive_dir / warc.name).symlink_to(warc.resolve())
-            stem = warc.name.removesuffix(".warc.gz")
-            if stem not in indexed:  # e.g. a crawl from before indexes were written
-                losses.extend(write_index(warc, index_dir / f"{stem}.cdxj"))
+            if index_name_for(warc.name) not in indexed:  # e.g. a crawl from before indexes
+                losses.extend(write_index(warc, index_dir / index_name_for(warc.name)))
         for index in coll.indexes:
             (index_dir / index.name).symlink_to(index.resolve())
     return collections
@@ -161,9 +169,9 @@ def fetch_s3_archive(uri: str, target: Path, losses: list[str] | None = None,
 
     losses = [] if losses is None else losses
     storage = open_storage(uri, **options)
-    manifests = [info.key for info in storage.list("crawls/") if info.key.endswith(".json")]
+    manifests = manifest_keys(storage)
     if not manifests:
-        raise ReplayError(f"no crawl manifests under {uri}/crawls/")
+        raise ReplayError(f"no crawl manifests under {uri}/{CRAWLS_PREFIX}")
     root = target.resolve()
     for key in manifests:
         try:
@@ -188,7 +196,7 @@ def fetch_s3_archive(uri: str, target: Path, losses: list[str] | None = None,
             if path.exists() and path.stat().st_size == entry.get("size"):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_name(path.name + ".part")
+            partial = part_path(path)
             try:
                 with storage.open_read(entry["key"]) as body, open(partial, "wb") as out:
                     shutil.copyfileobj(body, out, 1 << 20)
@@ -359,8 +367,7 @@ def article_links(archive: Path, server: ReplayServer, limit: int = 10) -> list[
     import zlib
 
     links: list[tuple[str, str]] = []
-    for path in sorted(Path(archive).glob("articles/*/**/*.jsonl.gz")):
-        site = path.relative_to(archive).parts[1]
+    for site, path in site_articles_files(Path(archive)):
         try:
             with gzip.open(path, "rt", encoding="utf-8") as f:
                 for line in f:

@@ -20,9 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from archive.keys import key_problem
+from archive.layout import CRAWLS_PREFIX, articles_key, key_problem, manifest_key, part_path
 from archive.storage import Storage, StorageError
-from pipelines.export import articles_key
 
 #: Field coverage: the share of a run's records that have each of these.
 COVERAGE_FIELDS = ("authors", "published", "image", "image credit", "section")
@@ -105,7 +104,7 @@ def gather(storage: Storage, runs: Iterable[PastRun],
                                     for key, problem in (unreadable or {}).items())
     runs = list(runs)
     if not runs and not unreadable:
-        data.reading_problems.append(("crawls/", "no crawl manifests: the archive has no runs yet"))
+        data.reading_problems.append((CRAWLS_PREFIX, "no crawl manifests: the archive has no runs yet"))
     for run in runs:
         # A manifest is JSON written by a crawl, but may have been edited or damaged since.
         started = run.started_at if isinstance(run.started_at, str) else ""
@@ -141,7 +140,7 @@ def _run_row(run: PastRun, site: str, started: str,
         errors = run.errors
     except (TypeError, ValueError):
         errors = 0
-        problems.append((f"crawls/{run.crawl_id}.json", "error counts are not numbers: shown as 0"))
+        problems.append((manifest_key(run.crawl_id), "error counts are not numbers: shown as 0"))
     return RunRow(
         crawl_id=run.crawl_id, site=site, started_at=started,
         duration_seconds=run.duration_seconds, status=run.status,
@@ -155,7 +154,7 @@ def _coverage(storage: Storage, run: PastRun, site: str, started: str,
     try:
         key = articles_key(site, run.crawl_id)
     except ValueError:
-        problems.append((f"crawls/{run.crawl_id}.json",
+        problems.append((manifest_key(run.crawl_id),
                          "crawl id has no start time: its JSONL cannot be located"))
         return None
     if key_problem(key):
@@ -541,6 +540,6 @@ PAGE = """\
 def write_report(path: str | os.PathLike[str], data: ReportData) -> None:
     """Write the page to ``path`` whole or not at all."""
     target = Path(path)
-    partial = target.with_name(target.name + ".part")
+    partial = part_path(target)
     partial.write_text(render_html(data), encoding="utf-8")
     os.replace(partial, target)

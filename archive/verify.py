@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from archive.keys import key_problem
+from archive.layout import CRAWLS_PREFIX, archive_file_keys, is_jsonl_key, is_warc_key, key_problem, manifest_keys
 from archive.storage import ObjectNotFoundError, Storage, StorageError, open_storage
 from archive.warc_reading import (
     Unreadable,
@@ -45,8 +45,6 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 MAX_FAILURES_PER_FILE = 20
-#: Where crawl files live (DESIGN.md); anything else (e.g. state/) is not an archive file.
-ARCHIVE_PREFIXES = ("warc/", "indexes/", "articles/")
 
 
 @dataclass(frozen=True)
@@ -103,11 +101,11 @@ def verify(target: str | Path | Storage, **storage_options: Any) -> VerifyReport
     else:
         storage = target
     report = VerifyReport(storage.uri)
-    manifest_keys = [info.key for info in storage.list("crawls/") if info.key.endswith(".json")]
-    if not manifest_keys:
-        report.fail("crawls/", "no crawl manifest found: nothing to verify")
-    listed: set[str] = set(manifest_keys)
-    crawls = {key: _read_manifest(storage, key, report) for key in manifest_keys}
+    manifests = manifest_keys(storage)
+    if not manifests:
+        report.fail(CRAWLS_PREFIX, "no crawl manifest found: nothing to verify")
+    listed: set[str] = set(manifests)
+    crawls = {key: _read_manifest(storage, key, report) for key in manifests}
     # A revisit's JSONL pointer leads to the original record, in an earlier crawl's WARC.
     archive_warcs: dict[str, str] = {}
     for files in crawls.values():
@@ -116,9 +114,7 @@ def verify(target: str | Path | Storage, **storage_options: Any) -> VerifyReport
         report.manifests.append(key)
         if files is not None:
             listed.update(_verify_crawl(storage, files, archive_warcs, report))
-    report.unlisted = sorted(
-        info.key for prefix in ARCHIVE_PREFIXES for info in storage.list(prefix)
-        if info.key not in listed and not info.key.endswith(".open"))
+    report.unlisted = sorted(key for key in archive_file_keys(storage) if key not in listed)
     return report
 
 
@@ -137,7 +133,7 @@ def _warc_names(files: list[dict[str, Any]]) -> dict[str, str]:
     """WARC file name → key, for the WARCs among a manifest's files."""
     names: dict[str, str] = {}
     for entry in files:
-        if _is_warc(entry["key"]):
+        if is_warc_key(entry["key"]):
             names.setdefault(PurePosixPath(entry["key"]).name, entry["key"])
     return names
 
@@ -150,7 +146,7 @@ def _verify_crawl(storage: Storage, files: list[dict[str, Any]], archive_warcs: 
     for entry in files:
         _verify_object(storage, entry, report)
     for entry in files:
-        if _is_jsonl(entry["key"]):
+        if is_jsonl_key(entry["key"]):
             _verify_pointers(storage, entry["key"], warc_keys, report)
     return {entry["key"] for entry in files}
 
@@ -182,14 +178,6 @@ def _read_manifest(storage: Storage, key: str, report: VerifyReport) -> list[dic
     return good
 
 
-def _is_warc(key: str) -> bool:
-    return key.endswith((".warc.gz", ".warc"))
-
-
-def _is_jsonl(key: str) -> bool:
-    return key.endswith((".jsonl.gz", ".jsonl"))
-
-
 # --- objects ---------------------------------------------------------------------------------
 
 
@@ -210,7 +198,7 @@ def _verify_object(storage: Storage, entry: dict[str, Any], report: VerifyReport
     try:
         with storage.open_read(key) as raw:
             tee = HashingReader(raw)
-            if _is_warc(key):
+            if is_warc_key(key):
                 _verify_warc(key, tee, report)
             elif key.endswith(".gz"):
                 for span in gzip_members(tee, keep_data=False):

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.cdxj import Regions, readable_regions, run_indexer
+from archive.layout import part_path, site_articles_files, site_warc_files
 
 WACZ_VERSION = "1.1.1"
 WACZ_REQUIREMENT = "wacz==0.6.*"
@@ -42,13 +43,12 @@ def archive_warcs(archive: Path) -> list[tuple[str, Path]]:
 
     Base names are kept unless two sites of one crawl share one; then the site prefixes it.
     """
-    warcs = sorted((archive / "warc").glob("*/**/*.warc.gz"))
+    warcs = site_warc_files(archive)
     counts: dict[str, int] = {}
-    for warc in warcs:
+    for _, warc in warcs:
         counts[warc.name] = counts.get(warc.name, 0) + 1
     named = []
-    for warc in warcs:
-        site = warc.relative_to(archive / "warc").parts[0]
+    for site, warc in warcs:
         named.append((warc.name if counts[warc.name] == 1 else f"{site}-{warc.name}", warc))
     return named
 
@@ -58,8 +58,7 @@ def iter_pages(archive: Path, renamed: dict[tuple[str, str], str],
     """pages.jsonl entries for the articles of the archive's JSONL files; a line or file
     that cannot be read is named in ``losses`` and skipped."""
     losses = [] if losses is None else losses
-    for path in sorted(archive.glob("articles/*/**/*.jsonl.gz")):
-        site = path.relative_to(archive / "articles").parts[0]
+    for site, path in site_articles_files(archive):
         number = 0
         try:
             with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -177,7 +176,7 @@ def write_wacz(
                           "hash": digest, "bytes": size})
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".part")
+    partial = part_path(output)
     try:
         with zipfile.ZipFile(partial, "w", allowZip64=True) as zf:
             for name, path in warcs:

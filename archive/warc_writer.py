@@ -2,7 +2,7 @@
 
 Each file starts with a ``warcinfo`` record; every record is its own gzip member, flushed to
 the OS as soon as it is written, so a crash leaves at most the last member incomplete and
-the ``.open`` suffix says the file was never closed (``archive.recover`` repairs it).
+the ``.open`` suffix says the file was never closed (``archive.recovery`` repairs it).
 """
 
 from __future__ import annotations
@@ -18,16 +18,10 @@ from typing import BinaryIO, Protocol
 
 from archive.records import Record, RecordFactory
 from archive.errors import StorageError
+from archive.layout import open_path as open_path_of
+from archive.layout import warc_key
 
 logger = logging.getLogger(__name__)
-
-OPEN_SUFFIX = ".open"
-
-
-def crawl_id_of(name: str) -> str:
-    """``<crawl_id>-<serial>.warc.gz[.open]`` → ``<crawl_id>``."""
-    return name.split(".warc", 1)[0].rsplit("-", 1)[0]
-
 
 class FileSink(Protocol):
     def local_path(self, key: str) -> Path: ...
@@ -102,7 +96,7 @@ class RotatingWarcWriter:
         return self._key if self._handle else None
 
     def key_for(self, serial: int, moment: datetime) -> str:
-        return f"warc/{self.site}/{moment:%Y/%m/%d}/{self.crawl_id}-{serial:05d}.warc.gz"
+        return warc_key(self.site, self.crawl_id, serial, moment)
 
     def _open(self) -> None:
         moment = self.factory.clock()
@@ -110,7 +104,7 @@ class RotatingWarcWriter:
             self._key = self.key_for(self.serial, moment)
             self.serial += 1
             self._path = self.sink.local_path(self._key)
-            open_path = Path(str(self._path) + OPEN_SUFFIX)
+            open_path = open_path_of(self._path)
             # Never reuse a name already in the output (a re-run crawl id, or another
             # process of this crawl): renaming on close would replace that file.
             if self._path.exists():
@@ -178,7 +172,7 @@ class RotatingWarcWriter:
         os.fsync(handle.fileno())
         handle.close()
         assert self._path is not None
-        os.replace(str(self._path) + OPEN_SUFFIX, self._path)
+        os.replace(open_path_of(self._path), self._path)
         self.closed_keys.append(self._key)
         logger.info("Closed WARC %s", self._path)
         self.sink.file_closed(self._key)

@@ -1,35 +1,22 @@
-"""A download handler that records each HTTP exchange as it was on the wire.
+"""The wire: a download handler that records each HTTP exchange exactly as it went over the
+connection, the ``WireExchange`` it leaves in ``request.meta[WIRE_META_KEY]``, and the heads
+the capture archives (as recorded, else rebuilt from Scrapy's objects).
 
-Scrapy's ``Response`` (and Twisted's, under it) keeps neither the reason phrase nor header
-casing, order or repeats, and Twisted moves ``Content-Length``/``Transfer-Encoding`` out of
-the headers; nothing keeps the request head as written.  This handler is Scrapy's HTTP/1.1
-handler with its own connection protocol:
-
-- the response parser records the status line and every header line exactly as received;
-- the Twisted request records the head bytes it writes to the socket;
-- the body reader keeps what arrived of a body cut at ``DOWNLOAD_MAXSIZE`` or by a lost
-  connection, so that the capture middleware can archive it as ``WARC-Truncated``;
-- a response head (status line and headers) longer than ``NEWSARCHIVE_MAX_RESPONSE_HEAD``
-  bytes ends the download as it arrives, before more is buffered: the request fails with
-  :class:`ResponseHeadTooLarge` (counted as ``wire/head_too_large``, not retried) and
-  nothing of it is archived.
-
-The result is a ``WireExchange`` in ``request.meta[WIRE_META_KEY]``, which
-``archive.capture.WarcCaptureMiddleware`` writes.  Every substitution happens on objects
-this handler's own connection pool creates; Twisted and Scrapy stay untouched for anyone
-else.  Enable it with::
-
-    DOWNLOAD_HANDLERS = {
-        "http": "archive.wire.WireHTTP11DownloadHandler",
-        "https": "archive.wire.WireHTTP11DownloadHandler",
-    }
+It is Scrapy's HTTP/1.1 handler with its own connection protocol (the private names it uses:
+``archive.upstream``): status line and header lines as received, the request head as
+written, what arrived of a body cut short, and a response head over
+``NEWSARCHIVE_MAX_RESPONSE_HEAD`` bytes refused as it arrives (``wire/head_too_large``).
+Enable it with ``DOWNLOAD_HANDLERS = {"http": "archive.wire.WireHTTP11DownloadHandler", …}``.
 """
 
 from __future__ import annotations
 
 import functools
+import http
 import logging
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
@@ -42,7 +29,7 @@ from twisted.python.failure import Failure
 from twisted.web.client import Response as TxResponse
 from twisted.web.iweb import UNKNOWN_LENGTH, IResponse
 
-from archive.capture import WIRE_META_KEY, WireExchange
+from archive.records import http_block
 from archive.upstream import (
     HEADER,
     STATUS,
@@ -63,6 +50,98 @@ if TYPE_CHECKING:
     from twisted.internet.interfaces import IAddress
 
 logger = logging.getLogger(__name__)
+
+WIRE_META_KEY = "newsarchive_wire"
+
+
+@dataclass
+class WireExchange:
+    """What the download handler saw on the wire, stored in ``request.meta[WIRE_META_KEY]``."""
+
+    status_line: bytes
+    header_lines: list[bytes]
+    request_head: bytes | None = None
+    # Original framing headers that no longer describe the stored (dechunked) body.
+    dechunked: bool = False
+    notes: list[str] = field(default_factory=list)
+    ip_address: str | None = None
+    # Set when the body was cut ("length": DOWNLOAD_MAXSIZE, "disconnect": connection
+    # lost) and the download failed: what arrived of it.
+    truncated: str | None = None
+    partial_body: bytes | None = None
+
+    def status_code(self) -> int | None:
+        parts = self.status_line.split(None, 2)
+        try:
+            return int(parts[1])
+        except (IndexError, ValueError):
+            return None
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def wire_head(wire: WireExchange) -> tuple[bytes, list[bytes]]:
+    """Status line and header lines as received, minus a framing claim the body lost."""
+    lines = list(wire.header_lines)
+    if wire.dechunked:
+        lines = [
+            b"X-Archive-Orig-" + line if line.lower().startswith(b"transfer-encoding:") else line
+            for line in lines
+        ]
+    return wire.status_line, lines
+
+
+def response_head(request: Request, response: Response) -> tuple[bytes, list[bytes]]:
+    """Status line and header lines of a response: from the wire when known."""
+    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
+    if wire is not None and wire.status_code() == response.status:
+        return wire_head(wire)
+    protocol = response.protocol or "HTTP/1.1"
+    status_line = f"{protocol} {response.status} {reason_phrase(response.status)}".rstrip()
+    lines = [
+        bytes(name) + b": " + bytes(value)
+        for name, values in response.headers.items()
+        for value in values
+    ]
+    return status_line.encode("latin-1"), lines
+
+
+def request_block(request: Request) -> bytes:
+    """The request as sent: from the wire when known, else rebuilt from the Request."""
+    wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
+    if wire is not None and wire.request_head is not None:
+        return wire.request_head + request.body
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = []
+    if b"Host" not in request.headers:
+        lines.append(
+            b"Host: " + parts.netloc.encode("idna" if not parts.netloc.isascii() else "ascii")
+        )
+    for name, values in request.headers.items():
+        for value in values:
+            lines.append(bytes(name) + b": " + bytes(value))
+    if request.body and b"Content-Length" not in request.headers:
+        lines.append(b"Content-Length: " + str(len(request.body)).encode())
+    start = f"{request.method} {target} HTTP/1.1".encode("latin-1")
+    block, _ = http_block(start, lines, request.body)
+    return block
+
+
+def content_encoded(header_lines: list[bytes]) -> bool:
+    """Whether the HTTP head declares a Content-Encoding (other than identity)."""
+    for line in header_lines:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-encoding" and value.strip().lower() not in (
+            b"", b"identity"
+        ):
+            return True
+    return False
 
 _WIRE_ATTRIBUTE = "_newsarchive_wire"
 DEFAULT_MAX_RESPONSE_HEAD = 256 * 1024
@@ -229,8 +308,7 @@ class WireHTTP11DownloadHandler(HTTP11DownloadHandler):
 
     def __init__(self, crawler: Crawler):
         super().__init__(crawler)
-        self.max_head = crawler.settings.getint(
-            "NEWSARCHIVE_MAX_RESPONSE_HEAD", DEFAULT_MAX_RESPONSE_HEAD)
+        self.max_head = crawler.settings.getint("NEWSARCHIVE_MAX_RESPONSE_HEAD")
         self._pool._factory = functools.partial(WireHTTP11ClientFactory, max_head=self.max_head)
 
     async def download_request(self, request: Request) -> Response:

@@ -110,10 +110,13 @@ def baseline(warcs: list[Path]) -> tuple[int, float]:
 
 def reextract_run(warcs: list[Path], processes: int) -> tuple[int, float, Counter[str]]:
     from archive.reextract import reextract
+    from crawler.run import crawl_settings
+    from pipelines.responses import ExtractSettings
 
     started = time.perf_counter()
     cpu = time.process_time()
-    outcomes: Counter[str] = Counter(outcome.key for outcome in reextract(warcs, processes=processes))
+    outcomes: Counter[str] = Counter(outcome.key for outcome in reextract(
+        warcs, settings=ExtractSettings.from_settings(crawl_settings()), processes=processes))
     elapsed = time.perf_counter() - started
     if processes == 1:
         CPU["reextract"] = time.process_time() - cpu
@@ -134,11 +137,11 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the numbers as JSON")
     args = parser.parse_args()
 
-    from archive.reextract import warc_files
+    from archive.layout import warc_files_among
 
     with tempfile.TemporaryDirectory(prefix="bench-reextract-") as tmp:
         if args.inputs:
-            warcs = warc_files(args.inputs)
+            warcs = warc_files_among(args.inputs)
         elif args.pages:
             warcs = [pages_warc(args.pages, Path(tmp) / "bench-00000.warc.gz", args.copies)]
         else:

@@ -41,7 +41,7 @@ class Progress:
     def from_crawler(cls, crawler: Crawler) -> Progress:
         if not crawler.settings.getbool("NEWSARCHIVE_PROGRESS"):
             raise NotConfigured
-        interval = 0.5 if sys.stderr.isatty() else crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL", 10.0)
+        interval = 0.5 if sys.stderr.isatty() else crawler.settings.getfloat("NEWSARCHIVE_PROGRESS_INTERVAL")
         extension = cls(crawler, sys.stderr, interval)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

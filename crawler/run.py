@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from archive.crawl_output import attach_output, crawl_output, open_crawl_output
-from archive.interrupted import recover_interrupted_crawls
+from archive.recovery.local_crawl import recover_interrupted_crawls
 from archive.manifest import CrawlManifest
 from archive.output import LocalOutput
 from crawler.config import SiteConfig

@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from archive.manifest import NORMAL_FINISH, manifest_key
+from archive.layout import is_crawl_manifest_key, manifest_key, manifest_keys
+from archive.manifest import NORMAL_FINISH
 from archive.storage import open_storage, split_uri
 from archive.crawl_id import crawl_date
 
@@ -132,16 +133,16 @@ def read_history(target: str | Path, **storage_options: Any) -> History:
     storage = open_storage(target, **storage_options)
     runs: list[CrawlRun] = []
     unreadable: dict[str, str] = {}
-    for info in storage.list("crawls/"):
-        if not info.key.endswith(".json") or info.key.count("/") != 1:
+    for key in manifest_keys(storage):
+        if not is_crawl_manifest_key(key):
             continue
         try:
-            run = run_from_manifest(json.loads(storage.read(info.key)))
+            run = run_from_manifest(json.loads(storage.read(key)))
         except (ValueError, UnicodeDecodeError) as exc:
-            unreadable[info.key] = str(exc)
+            unreadable[key] = str(exc)
             continue
-        if manifest_key(run.crawl_id) != info.key:
-            unreadable[info.key] = f"names crawl {run.crawl_id!r}, not its file name"
+        if manifest_key(run.crawl_id) != key:
+            unreadable[key] = f"names crawl {run.crawl_id!r}, not its file name"
             continue
         runs.append(run)
     if scheme in ("", "file"):

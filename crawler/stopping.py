@@ -27,6 +27,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from archive.crawl_output import crawl_output
+from archive.layout import open_warc_files
 
 EXIT_FORCED = 130  # 128 + SIGINT, as a shell reports a program Ctrl-C ended
 
@@ -146,7 +147,7 @@ def left_behind(crawler: Crawler) -> list[str]:
     output = crawl_output(crawler)
     spool = getattr(output, "spool_dir", None)
     root = Path(spool if spool is not None else output.root)
-    open_warcs = sorted(root.glob(f"warc/**/{crawl_id}-*.warc.gz.open")) if crawl_id else []
+    open_warcs = open_warc_files(root, crawl_id) if crawl_id else []
     lines = [f"  left open, no manifest: {path}" for path in open_warcs]
     if spool is not None:
         lines.append(f"  to recover and upload it: newsarchive upload --pending {spool}")

@@ -59,7 +59,7 @@ class ArticleExtractionPipeline:
         settings = crawler.settings
         if not settings.getbool("NEWSARCHIVE_EXTRACT"):
             raise NotConfigured("extraction is off (archive only)")
-        workers = settings.getint("EXTRACT_WORKERS", -1)
+        workers = settings.getint("EXTRACT_WORKERS")
         if workers < 0:
             workers = os.cpu_count() or 1
         return cls(crawler, workers=workers, settings=ExtractSettings.from_settings(settings))

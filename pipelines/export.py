@@ -7,7 +7,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from archive.crawl_output import crawl_output
-from archive.crawl_id import crawl_date
+from archive.layout import articles_key
 
 # The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.1.schema.json).
 RECORD_FIELDS = [
@@ -35,10 +35,6 @@ RECORD_FIELDS = [
     "warc",
     "extractor",
 ]
-
-
-def articles_key(site: str, crawl_id: str) -> str:
-    return f"articles/{site}/{crawl_date(crawl_id):%Y/%m/%d}/{crawl_id}.jsonl.gz"
 
 
 def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from pipelines.extract import Extraction
 from pipelines.extract.record import WordFloors, build
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, record_errors
-from pipelines.warc_keys import key_from_name, site_of_key
+from archive.layout import key_from_name, site_of_key
 
 # The capture renames framing headers that no longer describe the archived (dechunked) body;
 # Scrapy saw the originals.
@@ -47,7 +47,7 @@ class FetchedResponse:
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    """The crawl settings that decide what gets extracted (defaults: ``crawler.settings``)."""
+    """The crawl settings that decide what gets extracted, read from the crawler's settings."""
 
     max_bytes: int
     download_maxsize: int
@@ -57,16 +57,8 @@ class ExtractSettings:
     word_floors: WordFloors = WordFloors()
 
     @classmethod
-    def from_settings(cls, overrides: Any = None) -> ExtractSettings:
-        """From a Scrapy ``Settings`` object, or from the defaults plus a dict of overrides."""
-        from scrapy.settings import BaseSettings, Settings
-
-        if isinstance(overrides, BaseSettings):
-            settings = overrides
-        else:
-            settings = Settings()
-            settings.setmodule("crawler.settings", priority="project")
-            settings.update(overrides or {}, priority="cmdline")
+    def from_settings(cls, settings: Any) -> ExtractSettings:
+        """From a Scrapy ``Settings`` object (the crawler's, or ``crawler.run.crawl_settings``)."""
         return cls(
             max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
             download_maxsize=settings.getint("DOWNLOAD_MAXSIZE"),

@@ -1,52 +1,13 @@
-"""A record's ``warc.key``: where its WARC lives relative to the archive root.
+"""Which WARC key a record points to: the running crawl's writer, or a warcinfo's site.
 
-The key layout itself is owned by ``archive.warc_writer.RotatingWarcWriter.key_for``
-(``warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-<serial>.warc.gz``, the date being the day the
-file was opened); this module only finds the key of a file it is given.
+The key layout itself is owned by ``archive.layout``.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import PurePath
 
-from archive.warc_writer import RotatingWarcWriter, crawl_id_of
-from archive.crawl_id import crawl_date
-
-_LAYOUT_PARTS = 6  # warc / site / YYYY / MM / DD / file
-_DATE_PART = re.compile(r"^\d+$")
-_SITE = re.compile(r"^[a-z0-9_-]+$")
-_WARC_NAME = re.compile(r"^(?P<crawl_id>.+)-(?P<serial>\d+)\.warc\.gz$")
-
-
-def key_from_path(path: str | PurePath) -> str | None:
-    """The key of a WARC file that sits in an archive layout (``…/warc/<site>/Y/M/D/f``)."""
-    parts = PurePath(path).parts[-_LAYOUT_PARTS:]
-    if len(parts) < _LAYOUT_PARTS or parts[0] != "warc" or not _SITE.match(parts[1]):
-        return None
-    if not all(_DATE_PART.match(p) for p in parts[2:5]):
-        return None
-    return "/".join(parts)
-
-
-def key_from_name(site: str | None, filename: str) -> str | None:
-    """The key of one of newsarchive's WARCs from its name: the file opened on the day its
-    crawl started (true unless a crawl rotated files after midnight UTC)."""
-    match = _WARC_NAME.match(filename)
-    if not site or not _SITE.match(site) or match is None:
-        return None
-    crawl_id = crawl_id_of(filename)
-    try:
-        started = crawl_date(crawl_id)
-    except ValueError:
-        return None
-    layout = RotatingWarcWriter(None, site, crawl_id, {})  # type: ignore[arg-type]  # no file
-    key = layout.key_for(int(match["serial"]), started)
-    return key if key.endswith("/" + filename) else None
-
-
-def site_of_key(key: str | None) -> str | None:
-    return key.split("/")[1] if key else None
+from archive.warc_writer import RotatingWarcWriter
 
 
 def key_in_crawl(writer: RotatingWarcWriter | None, filename: str) -> str | None:

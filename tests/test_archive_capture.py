@@ -14,16 +14,15 @@ from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.capture import (
-    FETCHED_AT_META_KEY,
-    POINTER_META_KEY,
-    WIRE_META_KEY,
-    WarcCaptureMiddleware,
-    WireExchange,
-)
+import crawler.settings as project_settings
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY, WarcCaptureMiddleware
+from archive.wire import WIRE_META_KEY, WireExchange
 from archive.records import RecordFactory, sha1_digest
 from tests.test_archive_records import fastwarc_verify, members, warcio_check
 
+# the archive's settings with their defaults (crawler/settings.py, the only place they are)
+PROJECT_SETTINGS = {name: getattr(project_settings, name) for name in dir(project_settings)
+                    if name.startswith(("WARC_", "NEWSARCHIVE_"))}
 MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
 
 
@@ -31,6 +30,7 @@ def make_middleware(out: Path, crawl_id: str = "c1", **settings: object) -> Warc
     crawler = get_crawler(
         Spider,
         settings_dict={
+            **PROJECT_SETTINGS,
             "NEWSARCHIVE_OUTPUT": str(out),
             "NEWSARCHIVE_CRAWL_ID": crawl_id,
             "WARC_ENABLED": True,

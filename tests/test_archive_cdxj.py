@@ -9,7 +9,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archive.cdxj import index_key_for, write_index
+from archive.cdxj import write_index
+from archive.layout import index_key_for
 from archive.records import RecordFactory, http_block
 
 URLS = [

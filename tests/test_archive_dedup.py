@@ -10,7 +10,8 @@ from pathlib import Path
 from scrapy import Request
 from scrapy.http import Response
 
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex, Original
+from archive.dedup import DedupIndex, Original
+from archive.layout import DEDUP_STATE_KEY
 from archive.records import sha1_digest
 from tests.servers.wire_routes import SAME_BODY, WireServer
 from tests.test_archive_capture import make_middleware, records

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.dedup import DedupIndex
+from archive.layout import DEDUP_STATE_KEY
 from archive.records import RecordFactory, gzip_member
-from archive.recover import recover_open_warc, recover_open_warcs
+from archive.recovery.warc_files import recover_open_warc, recover_open_warcs
 from tests.test_archive_capture import make_middleware, records
 from tests.test_archive_dedup import exchange
 from tests.test_archive_records import Sink, fastwarc_verify, members, warcio_check

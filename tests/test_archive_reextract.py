@@ -24,8 +24,11 @@ from archive.reextract import run_reextract
 from crawler.cli import reextract_cmd
 from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from tests.servers.newssite import CHUNKED_PATH, GZIP_PATH
+from crawler.run import crawl_settings
 
 pytestmark = pytest.mark.e2e
+
+EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
 
 
 @dataclass
@@ -87,8 +90,8 @@ def test_cli_output_equals_the_crawl_jsonl(crawl: Crawl, tmp_path: Path) -> None
 
 
 def test_fastwarc_and_warcio_readers_agree_in_one_process(crawl: Crawl) -> None:
-    fast = run_reextract(crawl.warcs, processes=1, reader="fastwarc")
-    slow = run_reextract(crawl.warcs, processes=1, reader="warcio")
+    fast = run_reextract(crawl.warcs, settings=EXTRACT_SETTINGS, processes=1, reader="fastwarc")
+    slow = run_reextract(crawl.warcs, settings=EXTRACT_SETTINGS, processes=1, reader="warcio")
     assert fast.records == slow.records
     assert by_url(fast.records) == by_url(crawl.records)
     assert fast.counts == slow.counts
@@ -106,7 +109,7 @@ def test_reads_a_warcio_written_copy(crawl: Crawl, tmp_path: Path) -> None:
     for warc in crawl.warcs:
         copies.append(tmp_path / warc.name)
         copy_with_warcio(warc, copies[-1])
-    result = run_reextract(copies, processes=2)
+    result = run_reextract(copies, settings=EXTRACT_SETTINGS, processes=2)
     assert len(result.records) == len(crawl.records)
     for got, expected in zip(by_url(result.records), by_url(crawl.records)):
         got_pointer, expected_pointer = got.pop("warc"), dict(expected)["warc"]
@@ -150,7 +153,7 @@ def revisits_of(warc: Path, target: Path, crawl_id: str) -> dict[str, str | None
 def test_revisits_resolve_to_their_original(crawl: Crawl, tmp_path: Path) -> None:
     later = tmp_path / "later-00000.warc.gz"
     dates = revisits_of(crawl.warcs[0], later, "later")
-    result = run_reextract([*crawl.warcs, later], processes=1)
+    result = run_reextract([*crawl.warcs, later], settings=EXTRACT_SETTINGS, processes=1)
     first = [r for r in crawl.records if r["warc"]["filename"] == crawl.warcs[0].name]
     again = [r for r in result.records if r["crawl_id"] == "later"]
     assert result.counts["revisits/resolved"] == len(dates)
@@ -163,7 +166,7 @@ def test_revisits_resolve_to_their_original(crawl: Crawl, tmp_path: Path) -> Non
             k: v for k, v in original.items() if k not in ("fetched_at", "crawl_id")
         }
 
-    alone = run_reextract([later], processes=1)
+    alone = run_reextract([later], settings=EXTRACT_SETTINGS, processes=1)
     assert alone.records == []
     assert alone.counts["revisits/unresolved"] == len(dates)
 
@@ -225,14 +228,14 @@ def test_content_encodings_decode_like_scrapy(article: Any, encoding: str) -> No
         **{**resp.__dict__, "payload": ENCODINGS[encoding](resp.payload),
            "headers": [*resp.headers, ("Content-Encoding", encoding)]}
     )
-    record, key, _ = decide(encoded, ExtractSettings.from_settings())
+    record, key, _ = decide(encoded, ExtractSettings.from_settings(crawl_settings()))
     assert key == "articles/extracted"
     assert record == expected
 
 
 def test_the_crawls_skips(article: Any) -> None:
     resp, _ = article
-    settings = ExtractSettings.from_settings()
+    settings = ExtractSettings.from_settings(crawl_settings())
 
     def variant(**changes: Any) -> str:
         return decide(FetchedResponse(**{**resp.__dict__, **changes}), settings)[1]

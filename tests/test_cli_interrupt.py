@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from archive.recover import whole_members
+from archive.recovery.warc_files import whole_members
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e

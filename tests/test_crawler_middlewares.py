@@ -21,6 +21,7 @@ from crawler.middlewares import (
     DeferredDecompressionMiddleware,
 )
 from pipelines.responses import ExtractSettings, FetchedResponse, decide, header_pairs
+from crawler.run import crawl_settings
 
 PAGE = (b"<html><head><title>Harbour news</title></head><body><article><h1>Harbour news</h1>"
         + b"<p>The harbour reopened on Monday after a week of repairs to the outer wall.</p>" * 20
@@ -73,7 +74,7 @@ def test_article_page_stays_compressed_and_a_worker_decodes_it(middleware, encod
                               crawl_id="c")
     plain = FetchedResponse(**{**fetched.__dict__, "payload": PAGE,
                                "headers": [("Content-Type", "text/html; charset=utf-8")]})
-    settings = ExtractSettings.from_settings()
+    settings = ExtractSettings.from_settings(crawl_settings())
     assert decide(fetched, settings).record == decide(plain, settings).record
 
 

@@ -284,7 +284,7 @@ def test_queued_requests_are_json_not_pickle() -> None:
     assert (back.url, back.method, back.body, back.priority) == (request.url, "POST", b"\x00\xffraw", 5)
     assert back.headers.getlist("X-Bin") == [b"\xe9t\xe9"]
     assert back.meta == request.meta and back.callback == spider.parse_page
-    from archive.capture import WIRE_META_KEY
+    from archive.wire import WIRE_META_KEY
 
     redirected = request.replace(meta={**request.meta, WIRE_META_KEY: object()})
     assert request_from_dict(JsonRequests.loads(JsonRequests.dumps(redirected.to_dict(spider=spider))),

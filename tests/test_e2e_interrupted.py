@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.recover import whole_members
+from archive.recovery.warc_files import whole_members
 from tests.warc_checks import check_warc
 
 pytestmark = pytest.mark.e2e
@@ -107,7 +107,7 @@ def test_killed_local_crawl_is_recovered_by_the_next(news_site: Any, tmp_path: P
 def test_recovery_beside_a_live_crawl_leaves_it_alone(news_site: Any, tmp_path: Path) -> None:
     """Recovery run again and again while a crawl is alive — before its first WARC, between
     two WARC files, while it closes — never touches it (``archive.crawl_lock``)."""
-    from archive.interrupted import recover_interrupted_crawls
+    from archive.recovery.local_crawl import recover_interrupted_crawls
     from archive.output import LocalOutput
 
     out = tmp_path / "out"

@@ -15,7 +15,8 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.cdxj import index_key_for, index_lines
+from archive.cdxj import index_lines
+from archive.layout import index_key_for
 from tests.servers.s3_fixtures import Bucket
 from tests.warc_checks import check_warc, read_pointer
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from pipelines.validate import SCHEMA_FILE
 from tests.quality.dev_sets import SHARED, require_shared
+from crawler.run import crawl_settings
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "pipelines" / SCHEMA_FILE
 POINTER = {"key": "warc/dev/2026/01/01/dev-00000.warc.gz", "filename": "dev-00000.warc.gz",
@@ -77,7 +78,7 @@ def test_a_mutated_real_page_is_a_valid_record_or_a_clean_non_article(
         url=f"https://news.example/2026/01/01/page-{index}/", date="2026-01-01T00:00:00Z",
         status=200, headers=[("Content-Type", "text/html")], payload=page, pointer=POINTER,
         crawl_id="20260101T000000Z-000000", site="dev")
-    outcome = decide(response, ExtractSettings.from_settings())
+    outcome = decide(response, ExtractSettings.from_settings(crawl_settings()))
     assert outcome.key not in ("articles/extract_failed", "articles/dropped/invalid_record"), \
         outcome.detail
     if outcome.record is None:

@@ -35,8 +35,12 @@ from tests.test_readers_warc_reading import (
     watchdog,
     with_claim,
 )
+from crawler.run import crawl_settings
+from pipelines.responses import ExtractSettings
 
 WARC_KEY = "warc/news/2026/01/02/crawl-00000.warc.gz"
+
+EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
 
 
 def run(module: Any, command: str, *argv: str) -> int:
@@ -204,7 +208,7 @@ def test_reextract_always_ends_and_names_every_loss(data: st.DataObject) -> None
         warc = Path(tmp) / "damaged.warc.gz"
         warc.write_bytes(bytes(damaged))
         with watchdog():
-            result = run_reextract([warc], processes=1)
+            result = run_reextract([warc], settings=EXTRACT_SETTINGS, processes=1)
     lost = [item for item in spans if isinstance(item, Unreadable)]
     assert result.lost == [f"{warc}: {item}" for item in lost]
     assert result.counts["records/unreadable"] == len(lost)

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.keys import key_problem
+from archive.layout import key_problem
 from archive.records import Record, RecordFactory, gzip_member, http_block
 from archive.verify import HashingReader, warc_problems
 from archive.warc_reading import (

@@ -16,12 +16,17 @@ from archive.reextract import run_reextract
 from archive.warc_writer import RotatingWarcWriter
 from pipelines.export import RECORD_FIELDS
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION
-from pipelines.warc_keys import key_from_name, key_from_path, key_in_crawl
+from archive.layout import key_from_name, key_from_path
+from pipelines.warc_keys import key_in_crawl
 from tests.test_e2e_crawl import Crawl, load_crawl, run_cli_crawl
+from crawler.run import crawl_settings
+from pipelines.responses import ExtractSettings
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "schema"
 SCHEMA_1_1 = SCHEMA_DIR / "article-v1.1.schema.json"
 SCHEMA_1_0 = SCHEMA_DIR / "article-v1.schema.json"
+
+EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +99,8 @@ def test_crawl_records_validate_against_the_schema_file(crawl: Crawl) -> None:
 
 
 def test_reextract_fills_the_same_fields(crawl: Crawl, tmp_path: Path) -> None:
-    again = {r["url"]: r for r in run_reextract([crawl.out / "warc"], processes=1).records}
+    again = {r["url"]: r for r in
+             run_reextract([crawl.out / "warc"], settings=EXTRACT_SETTINGS, processes=1).records}
     assert set(again) == {r["url"] for r in crawl.records}
     for record in crawl.records:
         other = again[record["url"]]
@@ -104,7 +110,7 @@ def test_reextract_fills_the_same_fields(crawl: Crawl, tmp_path: Path) -> None:
     # its warcinfo names
     loose = tmp_path / crawl.warcs[0].name
     loose.write_bytes(crawl.warcs[0].read_bytes())
-    copied = run_reextract([loose], processes=1).records
+    copied = run_reextract([loose], settings=EXTRACT_SETTINGS, processes=1).records
     assert copied
     for record in copied:
         assert record["site"] == "demo"
@@ -171,7 +177,7 @@ def test_the_pipeline_takes_the_key_from_the_crawls_writer(tmp_path: Path) -> No
     crawler.engine = SimpleNamespace(  # type: ignore[assignment]
         downloader=SimpleNamespace(middleware=SimpleNamespace(middlewares=[capture])))
     pipeline = ArticleExtractionPipeline(crawler, workers=0,
-                                         settings=ExtractSettings.from_settings())
+                                         settings=ExtractSettings.from_settings(crawl_settings()))
     with_key = pipeline._pointer(pointer)
     assert with_key == {"key": f"warc/demo/2026/03/02/{pointer['filename']}", **pointer}
     capture.writer.close()

@@ -15,6 +15,7 @@ from pipelines.extract.record import WordFloors
 from pipelines.reasons import not_article_reasons, phrase, reason_code
 from pipelines.responses import ExtractSettings, FetchedResponse, decide
 from tests.test_e2e_crawl import load_crawl, run_cli_crawl
+from crawler.run import crawl_settings
 
 POINTER = {"filename": "20250315T100000Z-abcdef-00000.warc.gz", "offset": 0, "length": 10,
            "record_id": "<urn:uuid:00000000-0000-4000-8000-000000000001>",
@@ -45,21 +46,21 @@ def test_defaults_are_settings_and_match_the_extractor() -> None:
     settings.setmodule("crawler.settings")
     assert settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS") == MIN_WORDS_WITHOUT_SIGNAL == 200
     assert settings.getint("NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP") == MIN_WORDS_WITH_SIGNAL
-    assert ExtractSettings.from_settings().word_floors == WordFloors()
+    assert ExtractSettings.from_settings(crawl_settings()).word_floors == WordFloors()
 
 
 @pytest.mark.parametrize("markup", [False, True])
 def test_word_floors_come_from_the_settings(markup: bool) -> None:
     body = page(120, markup)
-    defaults = decide(fetched(body), ExtractSettings.from_settings())
+    defaults = decide(fetched(body), ExtractSettings.from_settings(crawl_settings()))
     if markup:
         assert defaults.key == "articles/extracted"
-        strict = ExtractSettings.from_settings({"NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP": 500})
+        strict = ExtractSettings.from_settings(crawl_settings({"NEWSARCHIVE_ARTICLE_MIN_WORDS_WITH_MARKUP": 500}))
         outcome = decide(fetched(body), strict)
         assert outcome.key == "pages/non_articles/too-little-text-with-markup"
     else:
         assert defaults.key == "pages/non_articles/too-little-text"
-        lenient = ExtractSettings.from_settings({"NEWSARCHIVE_ARTICLE_MIN_WORDS": 50})
+        lenient = ExtractSettings.from_settings(crawl_settings({"NEWSARCHIVE_ARTICLE_MIN_WORDS": 50}))
         outcome = decide(fetched(body), lenient)
         assert outcome.key == "articles/extracted"
         assert outcome.record is not None and outcome.record["word_count"] >= 50

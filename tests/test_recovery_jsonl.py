@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from archive import interrupted
-from archive.crawl_lock import CrawlLock, crawl_lock_path
+from archive.recovery import local_crawl as interrupted
+from archive.crawl_lock import CrawlLock
+from archive.layout import crawl_lock_path
 from archive.jsonl_gzip import LineFlushedGzipPlugin, cut_jsonl, readable_prefix, whole_lines
 from archive.output import LocalOutput
-from archive.interrupted import recover_interrupted_crawls
+from archive.recovery.local_crawl import recover_interrupted_crawls
 
 REPO = Path(__file__).resolve().parents[1]
 CRAWL_ID = "20261127T010203Z-abcdef"

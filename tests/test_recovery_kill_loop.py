@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-from archive.recover import whole_members, parse_record
+from archive.recovery.warc_files import whole_members, parse_record
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from archive.layout import copy_temp_path
 from archive.storage import ObjectInfo, check_key, sha256_file, split_uri
 from archive.storage.errors import (
     IntegrityError,
@@ -52,7 +52,7 @@ class LocalStorage:
         if dest.exists():
             return self._existing(key, dest, sha256)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        temp = dest.with_name(f".{dest.name}.part-{uuid.uuid4().hex}")
+        temp = copy_temp_path(dest)
         digest = hashlib.sha256()
         try:
             with open(source, "rb") as src, open(temp, "xb") as out:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import default_spool_root, part_path
 from archive.storage import check_key
 from archive.storage.errors import SpoolBusyError, SpoolFullError
 
@@ -51,11 +52,6 @@ class PendingUpload:
     sha256: str
     target: dict[str, Any]
     upload_ids: list[str] = field(default_factory=list)
-
-
-def default_spool_root() -> Path:
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "newsarchive" / "spool"
 
 
 def new_spool_dir(root: str | Path | None = None) -> Path:
@@ -171,7 +167,7 @@ class Spool:
         path = self.root / TARGET
         if path.exists():
             return
-        partial = path.with_name(TARGET + ".part")
+        partial = part_path(path)
         try:
             partial.write_text(json.dumps(target, sort_keys=True) + "\n", "utf-8")
             os.replace(partial, path)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archive.layout import is_manifest_key
 from archive.storage import ObjectInfo, Storage, open_storage
 from archive.storage.errors import (
     IntegrityError,
@@ -23,14 +24,10 @@ from archive.storage.errors import (
     StorageError,
     TransientStorageError,
 )
-from archive.storage.spool import PendingUpload, Spool, find_spools
-from archive.storage.spool_recovery import recover_spool
+from archive.storage.spool import PendingUpload, Spool
+from archive.recovery.spool import recover_spool
 
 logger = logging.getLogger(__name__)
-
-
-def is_manifest_key(key: str) -> bool:
-    return key.startswith("crawls/")
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -169,7 +166,7 @@ class PendingReport:
     failed: dict[str, str] = field(default_factory=dict)
     unjournaled: list[str] = field(default_factory=list)
     aborted_uploads: int = 0
-    # One line per interrupted crawl recovered in the spool (``spool_recovery``).
+    # One line per interrupted crawl recovered in the spool (``archive.recovery.spool``).
     recovered: list[str] = field(default_factory=list)
 
 
@@ -179,7 +176,7 @@ def upload_pending(spool_dir: str | Path, *, workers: int = 2,
                    **storage_options: Any) -> PendingReport:
     """Finish the uploads a crashed or failed run left in ``spool_dir``.
 
-    A crawl killed mid-WARC is recovered first (:mod:`archive.storage.spool_recovery`: its
+    A crawl killed mid-WARC is recovered first (:mod:`archive.recovery.spool`: its
     ``.open`` WARCs cut to whole records, indexed, a ``recovered`` manifest).  Stale
     multipart uploads are aborted and files uploaded again (verified; a copy already
     stored counts as done).  Storage options: ``defaults`` < what the journal recorded <
@@ -231,8 +228,3 @@ def _finish_target(spool: Spool, uri: str, entries: list[PendingUpload], report:
     report.stored.extend(sorted(uploader.stored))
     for key in not_stored:
         report.failed[key] = uploader.failed.get(key, "held back: other files not stored")
-
-
-def upload_all_pending(root: str | Path, **options: Any) -> list[PendingReport]:
-    """:func:`upload_pending` for ``root`` or every spool directly inside it."""
-    return [upload_pending(spool, **options) for spool in find_spools(root)]

@@ -46,7 +46,6 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
 def settings_from_args(args: argparse.Namespace) -> dict:
     """Settings overrides from the command line; ``ConfigError`` for a bad ``-s`` or
     contradictory options.  A ``-s`` name nobody knows gets a one-line warning."""
-    from crawler.cli.setting_names import unknown_setting_warning
     from crawler.run import quiet_logging
 
     overrides = quiet_logging(args.verbose)
@@ -58,7 +57,19 @@ def settings_from_args(args: argparse.Namespace) -> dict:
         overrides["NEWSARCHIVE_MAX_ARTICLES"] = args.max_articles
     if args.no_extract:
         overrides["NEWSARCHIVE_EXTRACT"] = False
-    for item in args.set:
+    overrides.update(set_options(args.set))
+    check_allowed_networks(overrides.get("NEWSARCHIVE_ALLOWED_NETWORKS"))
+    check_watchdog_limits(overrides)
+    return overrides
+
+
+def set_options(items: list[str]) -> dict[str, str]:
+    """The ``-s NAME=VALUE`` options; ``ConfigError`` for a malformed one.  A name nobody
+    knows gets a one-line warning."""
+    from crawler.cli.setting_names import unknown_setting_warning
+
+    overrides = {}
+    for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ConfigError("-s", f"expected NAME=VALUE, got {item!r}")
@@ -66,8 +77,6 @@ def settings_from_args(args: argparse.Namespace) -> dict:
         if warning:
             print(f"newsarchive: warning: {warning}", file=sys.stderr)
         overrides[name] = value
-    check_allowed_networks(overrides.get("NEWSARCHIVE_ALLOWED_NETWORKS"))
-    check_watchdog_limits(overrides)
     return overrides
 
 

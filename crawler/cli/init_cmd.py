@@ -195,7 +195,7 @@ def _fail(message: str, status: int) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from scrapy.settings import Settings
+    from crawler.run import crawl_settings
 
     from crawler.config import NAME_RE, site_config_from_dict
     from crawler.errors import ConfigError
@@ -206,8 +206,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"{args.url!r} is not an http(s) URL", 2)
     if args.name is not None and not NAME_RE.match(args.name):
         return _fail(f"--name {args.name!r} must match [a-z0-9_-]+ (it is used in paths)", 2)
-    settings = Settings()
-    settings.setmodule("crawler.settings")
+    settings = crawl_settings()
     user_agent = settings.get("USER_AGENT")
 
     home = fetch(args.url, user_agent)

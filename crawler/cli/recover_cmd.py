@@ -1,7 +1,7 @@
 """`newsarchive recover DIR`: finish what an interrupted crawl left in a local output.
 
 Its ``.warc.gz.open`` files are cut back to their last whole record, indexed and listed in a
-manifest with status ``recovered`` (``archive.interrupted``; the next crawl into DIR does the
+manifest with status ``recovered`` (``archive.recovery``; the next crawl into DIR does the
 same).  For ``--storage`` crawls, `newsarchive upload --pending` recovers and uploads.
 Exit 0 (also when nothing was left), 2 when DIR is not a directory.
 """
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.interrupted import recover_interrupted_crawls
+    from archive.recovery.local_crawl import recover_interrupted_crawls
     from archive.output import LocalOutput
 
     if not args.directory.is_dir():

@@ -18,6 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import IO
 
+from archive.layout import part_path
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -42,7 +44,10 @@ def _open_output(path: Path, compressed: bool) -> IO[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.reextract import reextract, warc_files
+    from archive.layout import warc_files_among
+    from archive.reextract import reextract
+    from crawler.run import crawl_settings
+    from pipelines.responses import ExtractSettings
     from pipelines.export import RECORD_FIELDS
 
     missing = [str(p) for p in args.inputs if not p.exists()]
@@ -53,19 +58,20 @@ def run(args: argparse.Namespace) -> int:
     if args.processes < 1:
         print("newsarchive reextract: --processes must be at least 1", file=sys.stderr)
         return 2
-    paths = warc_files(args.inputs)
+    paths = warc_files_among(args.inputs)
     if not paths:
         print("newsarchive reextract: no WARC files (*.warc.gz, *.warc) in "
               f"{', '.join(map(str, args.inputs))}", file=sys.stderr)
         return 2
 
+    settings = ExtractSettings.from_settings(crawl_settings())
     started = time.monotonic()
     counts: Counter[str] = Counter()
     lost: list[str] = []
 
     def write_records(out: IO[str]) -> None:
-        for record, key, _ in reextract(paths, processes=args.processes, reader=args.reader,
-                                     counts=counts, lost=lost):
+        for record, key, _ in reextract(paths, settings=settings, processes=args.processes,
+                                     reader=args.reader, counts=counts, lost=lost):
             counts[key] += 1
             if record is not None:
                 ordered = {name: record.get(name) for name in RECORD_FIELDS}
@@ -76,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     else:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        partial = args.output.with_name(args.output.name + ".part")
+        partial = part_path(args.output)
         try:
             with _open_output(partial, args.output.name.endswith(".gz")) as out:
                 write_records(out)

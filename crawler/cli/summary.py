@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.layout import manifest_key
 from crawler.run import CrawlResult
 
 TOP_REASONS = 5
@@ -54,7 +55,7 @@ def summarize(results: list[CrawlResult], where: str) -> str:
                 if f["kind"] == kind:
                     lines.append(f"  {kind:8} {where.rstrip('/')}/{f['key']}  ({f['size']:,} bytes)")
         if result.manifest and not result.manifest.get("not_stored"):
-            lines.append(f"  manifest {where.rstrip('/')}/crawls/{result.crawl_id}.json")
+            lines.append(f"  manifest {where.rstrip('/')}/{manifest_key(result.crawl_id)}")
         for problem in result.problems:
             lines.append(f"  problem: {problem}")
         not_stored = manifest.get("not_stored") or []

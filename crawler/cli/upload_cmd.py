@@ -30,8 +30,9 @@ def add_s3_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def s3_options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """Command-line S3 options over the project's ``STORAGE_S3_*`` settings."""
-    return {**s3_options_from_project_settings(), **s3_options_given(args)}
+    """Command-line S3 options over the ``STORAGE_S3_*`` settings."""
+    return {**s3_options_from_project_settings(getattr(args, "set", None)),
+            **s3_options_given(args)}
 
 
 def s3_options_given(args: argparse.Namespace) -> dict[str, Any]:
@@ -39,14 +40,14 @@ def s3_options_given(args: argparse.Namespace) -> dict[str, Any]:
             if getattr(args, name, None)}
 
 
-def s3_options_from_project_settings() -> dict[str, Any]:
-    try:
-        from crawler import settings as project_settings
-    except ImportError:
-        return {}
-    return {argument: getattr(project_settings, setting)
-            for setting, argument in S3_SETTINGS.items()
-            if getattr(project_settings, setting, None)}
+def s3_options_from_project_settings(set_options_given: list[str] | None = None) -> dict[str, Any]:
+    """The ``STORAGE_S3_*`` settings (``crawler/settings.py`` under ``-s NAME=VALUE``)."""
+    from crawler.cli.crawl_cmd import set_options
+    from crawler.run import crawl_settings
+
+    settings = crawl_settings(set_options(set_options_given or []))
+    return {argument: settings.get(setting)
+            for setting, argument in S3_SETTINGS.items() if settings.get(setting)}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,14 +59,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("spool", nargs="?", metavar="SPOOL", default=None,
                         help="a spool directory, or a directory of spools")
     parser.add_argument("--workers", type=int, default=2, help="parallel uploads (default 2)")
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting (STORAGE_S3_*)")
     add_s3_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from archive.storage.spool import default_spool_root, find_spools
+    from archive.layout import default_spool_root
+    from archive.storage.spool import find_spools
     from archive.storage.uploader import upload_pending
+    from crawler.errors import ConfigError
 
+    # What the journal recorded wins over the settings; the command line wins over both.
+    try:
+        defaults = s3_options_from_project_settings(args.set)
+    except ConfigError as exc:
+        print(f"newsarchive: bad config: {exc}", file=sys.stderr)
+        return 2
+    overrides = s3_options_given(args)
     root = Path(args.spool) if args.spool else default_spool_root()
     if not root.is_dir():
         print(f"newsarchive: no spool directory {root}", file=sys.stderr)
@@ -74,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
     if not spools:
         print(f"nothing pending in {root}")
         return 0
-    # What the journal recorded wins over the settings; the command line wins over both.
-    defaults, overrides = s3_options_from_project_settings(), s3_options_given(args)
     status = 0
     for spool in spools:
         try:

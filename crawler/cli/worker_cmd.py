@@ -58,7 +58,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler import settings as project_settings
     from crawler.frontier import (
         Frontier,
         RedisFrontierScheduler,
@@ -67,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
         mask_url,
         seeded_sites,
     )
+    from crawler.run import crawl_settings
 
     if args.idle_exit is not None and not args.idle_exit >= 0:
         print("newsarchive: --idle-exit must be a number of seconds >= 0", file=sys.stderr)
@@ -100,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     overrides["SCHEDULER"] = f"{RedisFrontierScheduler.__module__}.{RedisFrontierScheduler.__name__}"
     # outermost (order 1): they see a popped request's end, so its in-flight entry can go
+    settings = crawl_settings(overrides)  # the project's, under -s
     # and nearest the download but for the capture (940): a request waits for its host's turn
     overrides["DOWNLOADER_MIDDLEWARES"] = {
-        **project_settings.DOWNLOADER_MIDDLEWARES,
+        **settings.getdict("DOWNLOADER_MIDDLEWARES"),
         "crawler.frontier.middlewares.FrontierDoneDownloaderMiddleware": 1,
         "crawler.frontier.middlewares.FrontierPaceDownloaderMiddleware": 940,
     }
@@ -110,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     # through Redis (crawler.frontier.hosts): the worker's own downloader must not wait again.
     overrides["DOWNLOAD_DELAY"] = 0
     overrides["AUTOTHROTTLE_ENABLED"] = False
-    overrides["SPIDER_MIDDLEWARES"] = {**getattr(project_settings, "SPIDER_MIDDLEWARES", {}),
+    overrides["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
                                        "crawler.frontier.middlewares.FrontierDoneSpiderMiddleware": 1}
     overrides["FRONTIER_SHARED"] = True
     crawlers: list[Any] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -100,8 +99,3 @@ def sitemap_links(body: bytes, max_urls: int = DEFAULT_MAX_SITEMAP_URLS) -> Site
     except (etree.XMLSyntaxError, ValueError):
         pass  # what was read before the document broke off is kept
     return found
-
-
-def iter_feed_or_sitemap(body: bytes) -> Iterator[str]:
-    yield from feed_links(body)
-    yield from sitemap_links(body).pages

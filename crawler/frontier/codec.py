@@ -7,7 +7,7 @@ import base64
 import json
 from typing import Any
 
-from archive.capture import WIRE_META_KEY
+from archive.wire import WIRE_META_KEY
 
 
 class JsonRequests:

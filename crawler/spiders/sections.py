@@ -17,7 +17,8 @@ from scrapy.utils.gz import gunzip
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
-from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY, WIRE_META_KEY
+from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
+from archive.wire import WIRE_META_KEY
 from crawler.config import SiteConfig, load_site_config, site_config_from_dict
 from archive.crawl_id import new_crawl_id
 from crawler.errors import ConfigError
@@ -84,11 +85,9 @@ class SectionSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
         spider.crawl_id = settings.get("NEWSARCHIVE_CRAWL_ID") or new_crawl_id()
-        spider.max_links = settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE", DEFAULT_MAX_LINKS)
-        spider.max_sitemap_urls = settings.getint(
-            "NEWSARCHIVE_SITEMAP_MAX_URLS", DEFAULT_MAX_SITEMAP_URLS
-        )
-        spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS", spider.max_sitemaps)
+        spider.max_links = settings.getint("NEWSARCHIVE_MAX_LINKS_PER_PAGE")
+        spider.max_sitemap_urls = settings.getint("NEWSARCHIVE_SITEMAP_MAX_URLS")
+        spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS")
         site = spider.site
         spider.requisite_policy = RequisitePolicy.from_site(site, settings)
         settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")

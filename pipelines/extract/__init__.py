@@ -5,11 +5,18 @@ Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`
     extract_page(html, url, headers=None, *, articles_only=False) -> Extraction
     extract(html, url, headers=None) -> dict          # Extraction.record
 
-Which module does what: ``decode`` (bytes → text), ``structured`` (extruct: JSON-LD,
-microdata, OpenGraph), ``titles``, ``bylines``, ``dates``, ``sections``, ``language``,
-``images`` (lead image + credit), ``body`` (trafilatura + paragraph clean-up, with the
-wording rules in ``boilerplate``), ``page_type`` (article or not), ``record`` (assembly) and
-``rules`` (named rules an ablation can switch off: ``NEWSARCHIVE_EXTRACT_ABLATE``).
+Which module does what:
+
+- ``decode``: bytes → text; ``structured``: JSON-LD, microdata, OpenGraph (extruct)
+- ``titles``; ``sections``; ``language``; ``images`` (lead image and credit)
+- ``bylines``: authors and the byline (``markup`` declared, ``printed`` on the page,
+  ``names`` parsing, ``page_text`` the visible text); ``given_names``; ``site_owner``
+- ``dates`` (declared dates and arbitration), ``printed_dates`` (dates the page prints)
+- ``body``: trafilatura and paragraph clean-up, with ``blocks`` (text blocks completing
+  trafilatura's paragraphs) and ``boilerplate`` (wording rules)
+- ``page_type`` (article or not), ``record`` (assembly), ``text_utils`` (shared helpers)
+- ``rules``: named rules an ablation can switch off (``NEWSARCHIVE_EXTRACT_ABLATE``)
+- ``preload``: one-time tables built before the extraction workers fork
 """
 
 from __future__ import annotations

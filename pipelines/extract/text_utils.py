@@ -24,10 +24,6 @@ def fold(text: str) -> str:
     return "".join(filter(str.isalnum, text.casefold()))
 
 
-def node_text(el: HtmlElement) -> str:
-    return clean(el.text_content())
-
-
 def first_str(value: Any) -> str | None:
     """First non-empty string in a JSON-LD value (str, list, or ``{name|@value}`` dict)."""
     if isinstance(value, str):
@@ -44,11 +40,6 @@ def first_str(value: Any) -> str | None:
             if found:
                 return found
     return None
-
-
-def has_class(el: HtmlElement, *needles: str) -> bool:
-    attrs = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-    return any(n in attrs for n in needles)
 
 
 _HIDDEN_HINTS = ("hid", "sr-only", "screen-reader", "rich-snippet", "display", "visibility")

@@ -182,7 +182,12 @@ def crawl_main(argv: list[str]) -> int:
         def parse(self, response):  # type: ignore[no-untyped-def]
             return None
 
+    import crawler.settings as project
+
+    # the archive's settings with their defaults (crawler/settings.py), under this crawl's own
     settings = {
+        **{name: getattr(project, name) for name in dir(project)
+           if name.startswith(("WARC_", "NEWSARCHIVE_"))},
         "NEWSARCHIVE_OUTPUT": out,
         "NEWSARCHIVE_CRAWL_ID": "wiretest",
         "WARC_ENABLED": True,

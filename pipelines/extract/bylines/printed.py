@@ -110,11 +110,6 @@ def _class_words(el: HtmlElement) -> str:
     return _LAYOUT_MODIFIER.sub(" ", attrs) if attrs else ""
 
 
-def _blocked_classes(el: HtmlElement) -> bool:
-    attrs = _class_words(el)
-    return bool(attrs) and bool(_NOT_BYLINE.search(attrs) or _AUTHOR_BOX.search(attrs))
-
-
 def _headline_holders(tree: HtmlElement, data: Structured | None = None) -> set[HtmlElement]:
     """Elements that contain the page's headline (every <h1>, and the heading that matches the
     declared title: Blogger's <h3 class=post-title> inside its "widget Blog"): layout

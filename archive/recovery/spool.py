@@ -1,47 +1,45 @@
-"""Recover, in a spool, what a crawl killed mid-WARC left there (``upload --pending``).
+"""Recovery of the interrupted crawls of a spool (``upload --pending``).
 
-The spool counterpart of :mod:`archive.interrupted`: each ``.warc.gz.open`` file is cut
-back to its last whole record (:mod:`archive.recover`) and indexed; a WARC closed but never
-journaled (the kill came between the rename and the journal) is adopted and indexed; the
-crawl's JSONL, torn by the kill, is cut to its whole lines whose WARC pointers survived;
-and a manifest with status ``recovered`` lists every file of the crawl, those already stored
-included.  All of it is journaled as pending, so the ordinary upload (manifest last)
-follows.  Nothing partial is ever uploaded.
+As ``local_crawl`` does for a local output: ``.open`` WARCs cut (``warc_files``) and indexed,
+closed WARCs never journaled adopted, JSONL cut, a ``recovered`` manifest listing every file
+of the crawl (those already stored too); all journaled as pending, the manifest uploaded last.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
+from archive.layout import (
+    articles_files,
+    belongs_to,
+    closed_name,
+    crawl_id_of,
+    file_kind,
+    index_key_for,
+    is_warc_key,
+    key_of,
+    manifest_key,
+    storage_dedup_state_path,
+    warc_files,
+)
+from archive.recovery.warc_files import RecoveredFile, confirm_survivors, recover_open_warcs
 from archive.storage import sha256_file
 from archive.storage.spool import PendingUpload, Spool
-from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
 logger = logging.getLogger(__name__)
-
-WARC_SUFFIX = ".warc.gz"
 
 
 @dataclass
 class _Crawl:
     crawl_id: str
-    recovered: list[Any] = field(default_factory=list)  # archive.recover.RecoveredFile
+    recovered: list[RecoveredFile] = field(default_factory=list)
     adopted: list[str] = field(default_factory=list)  # closed WARC keys never journaled
-
-
-def belongs_to(key: str, crawl_id: str) -> bool:
-    name = PurePosixPath(key).name
-    return name.startswith((f"{crawl_id}-", f"{crawl_id}."))
 
 
 def recover_spool(spool: Spool) -> list[str]:
     """Recover every interrupted crawl in ``spool`` (owned by the caller); one line each."""
-    from archive.recover import recover_open_warcs
-
     files_dir = spool.files_dir
     if not files_dir.is_dir():
         return []
@@ -51,8 +49,8 @@ def recover_spool(spool: Spool) -> list[str]:
         crawl_id = crawl_id_of(result.open_path.name)
         crawls.setdefault(crawl_id, _Crawl(crawl_id)).recovered.append(result)
     recovered = {r.path for c in crawls.values() for r in c.recovered}
-    for path in sorted(files_dir.glob(f"warc/**/*{WARC_SUFFIX}")):
-        key = path.relative_to(files_dir).as_posix()
+    for path in warc_files(files_dir):
+        key = key_of(files_dir, path)
         if key not in journaled and path not in recovered:
             crawl_id = crawl_id_of(path.name)
             crawls.setdefault(crawl_id, _Crawl(crawl_id)).adopted.append(key)
@@ -74,9 +72,9 @@ def recover_spool(spool: Spool) -> list[str]:
 
 def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUpload],
                    target: dict[str, Any]) -> str | None:
-    from archive.cdxj import index_key_for, write_index
+    from archive.cdxj import write_index
     from archive.jsonl_gzip import cut_jsonl
-    from archive.manifest import build_manifest, file_kind, manifest_key, write_manifest_file
+    from archive.manifest import recovered_manifest, write_manifest_file
 
     files_dir = spool.files_dir
     key = manifest_key(crawl.crawl_id)
@@ -86,21 +84,21 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
     kept_sizes: dict[str, int] = {}  # recovered WARC name → bytes kept
     for result in crawl.recovered:
         if result.path is not None:
-            new.append(result.path.relative_to(files_dir).as_posix())
+            new.append(key_of(files_dir, result.path))
             kept_sizes[result.path.name] = result.bytes_kept
         else:
-            kept_sizes[result.open_path.name.removesuffix(OPEN_SUFFIX)] = 0
+            kept_sizes[closed_name(result.open_path.name)] = 0
     new += crawl.adopted
     ours = {k: e for k, e in journaled.items() if belongs_to(k, crawl.crawl_id)}
-    for warc_key in [*new, *(k for k in ours if k.endswith(WARC_SUFFIX))]:
+    for warc_key in [*new, *(k for k in ours if is_warc_key(k))]:
         index_key = index_key_for(warc_key)
         if index_key in ours or not spool.path(warc_key).exists():
             continue
         write_index(spool.path(warc_key), spool.path(index_key))
         new.append(index_key)
     lines = 0
-    for path in sorted(files_dir.glob(f"articles/**/{crawl.crawl_id}.jsonl.gz")):
-        jsonl_key = path.relative_to(files_dir).as_posix()
+    for path in articles_files(files_dir, crawl.crawl_id):
+        jsonl_key = key_of(files_dir, path)
         if jsonl_key in ours:
             continue
         kept = cut_jsonl(path, kept_sizes)
@@ -110,17 +108,11 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
     entries = [PendingUpload(k, spool.path(k).stat().st_size, sha256_file(spool.path(k)), target)
                for k in new]
     listed = sorted([*ours.values(), *entries], key=lambda e: e.key)
-    cut = sum(r.bytes_cut for r in crawl.recovered)
-    if any(file_kind(k) == "jsonl" for k in ours):
-        jsonl = "its JSONL was closed whole"
-    else:
-        jsonl = f"{lines} JSONL records kept (`newsarchive reextract` rebuilds the rest)"
-    problem = (f"crawl was interrupted; {len(crawl.recovered)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut, {jsonl}")
-    manifest = build_manifest(
-        crawl.crawl_id, status="recovered", problems=[problem],
-        counts={"warc_records": sum(r.records_kept for r in crawl.recovered), "articles": lines},
-        files=listed)
+    problem, manifest = recovered_manifest(
+        crawl.crawl_id, listed, open_files=len(crawl.recovered),
+        bytes_cut=sum(r.bytes_cut for r in crawl.recovered),
+        warc_records=sum(r.records_kept for r in crawl.recovered), jsonl_lines=lines,
+        jsonl_whole=any(file_kind(k) == "jsonl" for k in ours))
     path = spool.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_manifest_file(path, manifest)
@@ -133,16 +125,6 @@ def _recover_crawl(spool: Spool, crawl: _Crawl, journaled: dict[str, PendingUplo
 
 
 def _confirm_in_revisit_index(spool: Spool, target: dict[str, Any], crawls: Any) -> None:
-    """Tell a storage target's revisit index (``archive.capture.dedup_state_path``: beside
-    the spools, under ``state/``) which records of the recovered files survived."""
-    from archive.dedup import DEDUP_STATE_KEY, DedupIndex
-
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", str(target.get("uri", "storage")))
-    state = spool.root.parent.parent / "state" / name / PurePosixPath(DEDUP_STATE_KEY).name
-    if not state.exists():
-        return
-    with DedupIndex(state) as index:
-        for crawl in crawls:
-            for result in crawl.recovered:
-                index.confirm_recovered(result.open_path.name.removesuffix(OPEN_SUFFIX),
-                                        result.record_ids)
+    """The revisit index of a storage target lives beside the spools (``archive.layout``)."""
+    state = storage_dedup_state_path(spool.root.parent, str(target.get("uri", "storage")))
+    confirm_survivors(state, [result for crawl in crawls for result in crawl.recovered])

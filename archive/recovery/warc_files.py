@@ -1,13 +1,9 @@
-"""Crash recovery of ``.warc.gz.open`` files left by a killed crawl.
+"""Recovery of ``.warc.gz.open`` files left by a killed crawl.
 
-The writer (``archive.warc_writer``) makes every record one gzip member and hands each
-member to the OS as soon as it is written, so after a ``kill -9`` an ``.open`` file is a run
-of complete records possibly followed by one torn member.  ``recover_open_warcs`` keeps the
-longest prefix of members that decompress to the end and hold a record that parses (WARC
-header, ``Content-Length`` matching the block, the closing CRLF CRLF, a matching
-``WARC-Block-Digest`` when there is one), cuts the rest, and renames the file to its final
-name.  ``archive.interrupted`` (a local output) and ``archive.storage.spool_recovery`` (a
-spool) run it for the crawls a kill left unfinished.
+The writer (``archive.warc_writer``) makes every record one gzip member, so after a kill an
+``.open`` file is whole records possibly followed by one torn member.  The longest prefix of
+members that decompress and hold a record that parses (header, ``Content-Length``, closing
+CRLF CRLF, ``WARC-Block-Digest``) is kept, the rest cut, and the file renamed.
 """
 
 from __future__ import annotations
@@ -22,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.dedup import DedupIndex
+from archive.layout import DEDUP_STATE_KEY, closed_name, final_path, open_warc_files
 from archive.warc_reading import gzip_members
-from archive.warc_writer import OPEN_SUFFIX
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +80,6 @@ def whole_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
         if not member.ok or member.data is None:
             return
         yield member.start, member.end, member.data
-
-
-def final_path(open_path: Path) -> Path:
-    return Path(str(open_path).removesuffix(OPEN_SUFFIX))
 
 
 def cut_open_warc(open_path: Path) -> RecoveredFile:
@@ -163,12 +155,18 @@ def recover_open_warcs(root: Path) -> list[RecoveredFile]:
     root = Path(root)
     recovered = [
         recover_open_warc(path)
-        for path in sorted(root.rglob("*.warc.gz" + OPEN_SUFFIX))
-        if path.is_file() and not held_by_a_writer(path)
+        for path in open_warc_files(root)
+        if not held_by_a_writer(path)
     ]
-    state = root / DEDUP_STATE_KEY
-    if recovered and state.exists():
-        with DedupIndex(state) as index:
-            for result in recovered:
-                index.confirm_recovered(final_path(result.open_path).name, result.record_ids)
+    confirm_survivors(root / DEDUP_STATE_KEY, recovered)
     return recovered
+
+
+def confirm_survivors(state: Path, results: list[RecoveredFile]) -> None:
+    """Tell the revisit index at ``state`` (``archive.dedup``), if there is one, which records
+    of the recovered files survived, so later crawls refer to them and never to those cut."""
+    if not results or not state.exists():
+        return
+    with DedupIndex(state) as index:
+        for result in results:
+            index.confirm_recovered(closed_name(result.open_path.name), result.record_ids)

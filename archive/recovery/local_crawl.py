@@ -1,15 +1,9 @@
-"""Finish what an interrupted crawl (kill -9, power loss) left in a local output.
+"""Recovery of the interrupted crawls of a local output (kill -9, power loss).
 
-A crawl is interrupted when it left files (WARCs, ``.open`` WARCs, JSONL, its live lock) but
-no manifest, and no live process holds its lock (``archive.crawl_lock``).  Its ``.open``
-WARCs are cut back to their last complete record (``archive.recover``), every WARC is
-indexed, its JSONL keeps the whole lines whose WARC pointers survived (``archive.jsonl_gzip``),
-and a manifest with status ``recovered`` lists them all, so ``verify``, ``replay`` and
-``reextract`` see the crawl like any other.
-
-Recovery itself may be killed at any point and run again: the ``.open`` files keep their
-name (and so mark the crawl interrupted) until the manifest naming them is written, and
-every step before is idempotent.
+A crawl is interrupted when it left files but no manifest, and no live process holds its
+lock (``archive.crawl_lock``).  Its ``.open`` WARCs are cut (``warc_files``), every WARC is
+indexed, its JSONL cut to the lines whose WARC pointers survived (``archive.jsonl_gzip``),
+and a ``recovered`` manifest lists them.  Every step may be killed and run again.
 """
 
 from __future__ import annotations
@@ -18,26 +12,37 @@ import logging
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from archive.cdxj import index_key_for, write_index
-from archive.crawl_lock import CrawlLock, locked_crawl_ids
-from archive.dedup import DEDUP_STATE_KEY, DedupIndex
+from archive.cdxj import write_index
+from archive.crawl_lock import CrawlLock
 from archive.jsonl_gzip import cut_jsonl
-from archive.manifest import build_manifest, manifest_key, write_manifest_file
+from archive.layout import (
+    DEDUP_STATE_KEY,
+    OPEN_SUFFIX,
+    closed_name,
+    articles_files,
+    crawl_id_of,
+    index_key_for,
+    jsonl_crawl_id,
+    key_of,
+    locked_crawl_ids,
+    manifest_key,
+    manifested_crawl_ids,
+    open_warc_files,
+    stale_parts,
+    warc_files,
+)
+from archive.manifest import recovered_manifest, write_manifest_file
 from archive.output import LocalOutput, StoredFile, sha256_file
-from archive.recover import (
-    RecoveredFile,
+from archive.recovery.warc_files import (
+    confirm_survivors,
     cut_open_warc,
     finish_open_warc,
     held_by_a_writer,
     parse_record,
     whole_members,
 )
-from archive.warc_writer import OPEN_SUFFIX, crawl_id_of
 
 logger = logging.getLogger(__name__)
-
-WARC_SUFFIX = ".warc.gz"
-JSONL_SUFFIX = ".jsonl.gz"
 
 
 def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
@@ -64,32 +69,29 @@ def recover_interrupted_crawls(output: LocalOutput) -> list[str]:
 def candidate_crawl_ids(root: Path) -> list[str]:
     """Crawls that may be interrupted: no manifest, ``.open`` WARCs left, or a lock file
     (a crawl killed just after writing its manifest leaves one to remove)."""
-    ids = set()
-    for path in _files(root, "warc", WARC_SUFFIX):
-        ids.add(crawl_id_of(path.name))
-    for path in _files(root, "articles", JSONL_SUFFIX):
-        ids.add(path.name.removesuffix(JSONL_SUFFIX))
-    with_open = {crawl_id_of(p.name) for p in _files(root, "warc", WARC_SUFFIX + OPEN_SUFFIX)}
-    return sorted((ids - _manifested(root)) | with_open | set(locked_crawl_ids(root)))
+    ids = {crawl_id_of(p.name) for p in warc_files(root)}
+    ids |= {jsonl_crawl_id(p.name) for p in articles_files(root)}
+    with_open = {crawl_id_of(p.name) for p in open_warc_files(root)}
+    return sorted((ids - manifested_crawl_ids(root)) | with_open | set(locked_crawl_ids(root)))
 
 
 def recover_crawl(root: Path, crawl_id: str) -> str | None:
     """Recover one crawl whose lock the caller holds; None when there was nothing to do."""
-    open_paths = _crawl_files(root, crawl_id, "warc", WARC_SUFFIX + OPEN_SUFFIX)
+    open_paths = open_warc_files(root, crawl_id)
     if any(held_by_a_writer(p) for p in open_paths):
         return None  # a writer without a crawl lock (an older version) is alive
     manifest = root / manifest_key(crawl_id)
     if manifest.exists() and not open_paths:
         return None
-    for stale in _stale_parts(root, crawl_id):
+    for stale in stale_parts(root, crawl_id):
         stale.unlink()
     results = [cut_open_warc(p) for p in open_paths]
     # final WARC key → the file holding its bytes now (a cut .open file keeps its name
     # until the manifest is written)
-    warcs = {_key(root, p): p for p in _crawl_files(root, crawl_id, "warc", WARC_SUFFIX)}
+    warcs = {key_of(root, p): p for p in warc_files(root, crawl_id)}
     for result in results:
         if result.path is not None:
-            warcs[_key(root, result.path)] = result.open_path
+            warcs[key_of(root, result.path)] = result.open_path
     files: list[StoredFile] = []
     records = 0
     for key, path in sorted(warcs.items()):
@@ -99,24 +101,21 @@ def recover_crawl(root: Path, crawl_id: str) -> str | None:
             index_as(path, PurePosixPath(key).name, root / index_key)
         files += [_stored(key, path), _stored(index_key, root / index_key)]
     warc_ends = {PurePosixPath(key).name: path.stat().st_size for key, path in warcs.items()}
-    warc_ends.update({r.open_path.name.removesuffix(OPEN_SUFFIX): 0
+    warc_ends.update({closed_name(r.open_path.name): 0
                       for r in results if r.path is None})
     lines = 0
-    for path in _crawl_files(root, crawl_id, "articles", JSONL_SUFFIX):
+    for path in articles_files(root, crawl_id):
         kept = cut_jsonl(path, warc_ends)
         if kept:
-            files.append(_stored(_key(root, path), path))
+            files.append(_stored(key_of(root, path), path))
         lines += kept
-    _confirm_in_revisit_index(root, results)
-    cut = sum(r.bytes_cut for r in results)
-    problem = (f"crawl was interrupted; {len(results)} open WARC file(s) recovered, "
-               f"{cut} bytes of torn records cut, {lines} JSONL records kept "
-               "(`newsarchive reextract` rebuilds the rest from the WARCs)")
+    confirm_survivors(root / DEDUP_STATE_KEY, results)
+    problem, document = recovered_manifest(
+        crawl_id, files, open_files=len(results), bytes_cut=sum(r.bytes_cut for r in results),
+        warc_records=records, jsonl_lines=lines)
     if files:
         manifest.parent.mkdir(parents=True, exist_ok=True)
-        write_manifest_file(manifest, build_manifest(
-            crawl_id, status="recovered", problems=[problem],
-            counts={"warc_records": records, "articles": lines}, files=files))
+        write_manifest_file(manifest, document)
     for result in results:
         finish_open_warc(result)
     if not files:
@@ -148,45 +147,6 @@ def index_as(warc: Path, name: str, index_path: Path) -> None:
         link = Path(folder) / name
         link.symlink_to(warc.resolve())
         write_index(link, index_path)
-
-
-def _confirm_in_revisit_index(root: Path, results: list[RecoveredFile]) -> None:
-    """Tell the output's revisit index which records of the cut files survived."""
-    state = root / DEDUP_STATE_KEY
-    if not results or not state.exists():
-        return
-    with DedupIndex(state) as index:
-        for result in results:
-            index.confirm_recovered(result.open_path.name.removesuffix(OPEN_SUFFIX),
-                                    result.record_ids)
-
-
-def _files(root: Path, top: str, suffix: str) -> list[Path]:
-    return sorted(p for p in (root / top).rglob(f"*{suffix}") if p.is_file())
-
-
-def _crawl_files(root: Path, crawl_id: str, top: str, suffix: str) -> list[Path]:
-    def crawl_of(path: Path) -> str:
-        return path.name.removesuffix(JSONL_SUFFIX) if top == "articles" else crawl_id_of(path.name)
-
-    return sorted(p for p in (root / top).glob(f"**/{crawl_id}*{suffix}")
-                  if p.is_file() and p.name.endswith(suffix) and crawl_of(p) == crawl_id)
-
-
-def _stale_parts(root: Path, crawl_id: str) -> list[Path]:
-    """Files the crawl (or an earlier recovery of it) was writing when killed: each is
-    written as ``<name>.part`` and renamed when whole."""
-    patterns = [f"indexes/**/{crawl_id}-*.cdxj.part", f"articles/**/{crawl_id}{JSONL_SUFFIX}.part",
-                f"crawls/{crawl_id}.json.part"]
-    return [p for pattern in patterns for p in root.glob(pattern) if p.is_file()]
-
-
-def _manifested(root: Path) -> set[str]:
-    return {p.stem for p in (root / "crawls").glob("*.json")}
-
-
-def _key(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _stored(key: str, path: Path) -> StoredFile:
