@@ -34,6 +34,11 @@ RECORD_FIELDS = [
     "site",
     "warc",
     "extractor",
+    # schema 1.2 (pipelines.revisions), present when incremental crawling is on
+    "id",
+    "revision",
+    "first_seen",
+    "previous",
 ]
 
 
