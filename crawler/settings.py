@@ -117,9 +117,10 @@ NEWSARCHIVE_FULL_CRAWL = False
 # articles published (or first seen) less than YOUNGER_THAN ago are re-checked once per EVERY.
 NEWSARCHIVE_RECRAWL_YOUNGER_THAN = "24h"
 NEWSARCHIVE_RECRAWL_EVERY = "6h"
-# Entries the seen-store of a site keeps (the least recently checked go first); about 300
-# bytes each in SQLite (bench/seen_store.py).
-NEWSARCHIVE_SEEN_STORE_MAX_URLS = 1_000_000
+# Entries the seen-store of a site keeps (the least recently checked go first, and are then
+# fetched as new if found again); about 800 bytes each in SQLite (bench/seen_store.py): the
+# default bounds a site's file near 200 MB, a year of a large site's articles.
+NEWSARCHIVE_SEEN_STORE_MAX_URLS = 250_000
 
 # --- Hostile input (NEWSARCHIVE_) -----------------------------------------------------------
 # Networks a site with allow_private_addresses: false may still reach ("10.1.0.0/16",

@@ -210,7 +210,8 @@ def test_two_workers_share_one_frontier(shared_crawl: SharedCrawl, news_site: An
     assert len(list(shared_crawl.out.glob("crawls/*.json"))) == 2
     # keys namespaced by site; the queue drained, the seen set kept for other workers
     assert shared_crawl.keys == {"newsarchive:sites", "newsarchive:demo:config",
-                                 "newsarchive:demo:seen"}
+                                 "newsarchive:demo:seen", "newsarchive:demo:known",
+                                 "newsarchive:demo:known:checked", "newsarchive:demo:known:created"}
     assert shared_crawl.waiting == 0
 
 
