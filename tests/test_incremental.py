@@ -207,6 +207,9 @@ def test_second_run_fetches_only_new_and_rechecks_recent_conditionally(
     history = newsarchive("history", "--out", str(site.out), "--json", cwd=site.out.parent)
     runs = [json.loads(line) for line in history.stdout.splitlines()]
     assert [r["counts"]["articles_updated"] for r in runs] == [1, 0]
+    table = newsarchive("history", "--out", str(site.out), cwd=site.out.parent).stdout
+    assert (f"complete (new 1, updated 1, unchanged 0, not modified 1, not fetched "
+            f"{len(first_records) - 2})") in table.splitlines()[1]
 
 
 def test_full_recrawl_fetches_everything_and_writes_only_changes(
