@@ -303,15 +303,42 @@ class RedisSeenStore:
 
 def rebuild_entries(storage: Any, site: str) -> Iterator[SeenEntry]:
     """The entries an archive's records imply: every JSONL file listed by a manifest of
-    ``site`` (``crawls/*.json``), oldest crawl first.  Validators (ETag, Last-Modified) are
-    not in the JSONL: the first re-check of a rebuilt entry is unconditional."""
+    ``site`` (``crawls/*.json``), oldest crawl first; the validators (ETag, Last-Modified)
+    are read from the response record each last revision points to."""
     entries: dict[str, SeenEntry] = {}
     for manifest in _site_manifests(storage, site):
         for key in (f.get("key") for f in manifest.get("files") or [] if isinstance(f, dict)):
             if isinstance(key, str) and key.startswith(f"articles/{site}/"):
                 for record in _jsonl_records(storage, key):
                     _apply(entries, record)
-    return iter(entries.values())
+    for entry in entries.values():
+        entry.etag, entry.last_modified = archived_validators(storage, entry.warc)
+        yield entry
+
+
+def archived_validators(storage: Any, pointer: dict[str, Any] | None
+                        ) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the archived response a JSONL pointer reaches (None, None
+    when it cannot be read: the first re-check is then unconditional)."""
+    from archive.keys import key_problem
+
+    key = (pointer or {}).get("key")
+    offset, length = (pointer or {}).get("offset"), (pointer or {}).get("length")
+    if key_problem(key) or not isinstance(offset, int) or not isinstance(length, int):
+        return None, None
+    try:
+        data = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(
+            storage.read_range(key, offset, length), 256 * 1024)
+    except (OSError, zlib.error, ValueError) as exc:
+        logger.debug("no validators from %s: %s", key, exc)
+        return None, None
+    _, _, http = data.partition(b"\r\n\r\n")
+    found: dict[bytes, str] = {}
+    for line in http.partition(b"\r\n\r\n")[0].split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() in (b"etag", b"last-modified"):
+            found[name.strip().lower()] = value.strip().decode("latin-1")
+    return found.get(b"etag"), found.get(b"last-modified")
 
 
 def has_earlier_records(storage: Any, site: str) -> bool:

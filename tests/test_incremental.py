@@ -18,7 +18,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.seen_store import text_digest
+from archive.seen_store import SqliteSeenStore, text_digest
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite
 from pipelines.revisions import article_id
@@ -246,6 +246,12 @@ def test_corrupt_seen_store_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
         assert not fetched & known
         assert records_of(site.out, second) == []
         assert second["counts"]["skipped_known"] == len(known)
+        rebuilt = SqliteSeenStore(store)
+        try:  # validators read back from the archived responses: re-checks stay conditional
+            entries = [rebuilt.get(url) for url in known]
+            assert all(e is not None and e.known and e.etag and e.last_modified for e in entries)
+        finally:
+            rebuilt.close()
 
         store.unlink()  # a store lost altogether is rebuilt too
         third = crawl(site.config, site.out)
