@@ -118,8 +118,8 @@ NEWSARCHIVE_FULL_CRAWL = False
 NEWSARCHIVE_RECRAWL_YOUNGER_THAN = "24h"
 NEWSARCHIVE_RECRAWL_EVERY = "6h"
 # Entries the seen-store of a site keeps (the least recently checked go first, and are then
-# fetched as new if found again); about 800 bytes each in SQLite (bench/seen_store.py): the
-# default bounds a site's file near 200 MB, a year of a large site's articles.
+# fetched as new if found again); about 600 bytes each in SQLite (bench/seen_store.py): the
+# default bounds a site's file near 150 MB, a year of a large site's articles.
 NEWSARCHIVE_SEEN_STORE_MAX_URLS = 250_000
 
 # --- Hostile input (NEWSARCHIVE_) -----------------------------------------------------------
