@@ -34,12 +34,10 @@ RECORD_FIELDS = [
     "site",
     "warc",
     "extractor",
-    # schema 1.2 (pipelines.revisions), present when incremental crawling is on
-    "id",
-    "revision",
-    "first_seen",
-    "previous",
 ]
+# Schema 1.2 adds these (pipelines.revisions): in a crawl's JSONL when incremental crawling is
+# on (an absent field is not written), never in `reextract`'s.
+REVISION_FIELDS = ["id", "revision", "first_seen", "previous"]
 
 
 def articles_key(site: str, crawl_id: str) -> str:
@@ -53,7 +51,7 @@ def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[
         path.resolve().as_uri(): {
             "format": "jsonlines",
             "encoding": "utf-8",
-            "fields": RECORD_FIELDS,
+            "fields": RECORD_FIELDS + REVISION_FIELDS,
             "store_empty": True,
             "overwrite": False,
             # Every line reaches the OS compressed and decompressible: a killed crawl keeps its

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.records import RecordFactory
 from archive.reextract import run_reextract
 from archive.warc_writer import RotatingWarcWriter
-from pipelines.export import RECORD_FIELDS
+from pipelines.export import RECORD_FIELDS, REVISION_FIELDS
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION
 from pipelines.warc_keys import key_from_name, key_from_path, key_in_crawl
 from tests.test_e2e_crawl import Crawl, load_crawl, run_cli_crawl
@@ -46,8 +46,9 @@ def test_schema_file_declares_its_id_and_version() -> None:
     assert current["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert current["properties"]["schema_minor"]["const"] == SCHEMA_MINOR
     # the JSONL key order names every field the schema has, and only those (1.2 adds four)
-    assert RECORD_FIELDS[:len(current["properties"])] == list(current["properties"]) == current["required"]
-    assert RECORD_FIELDS == list(schema(SCHEMA_1_2)["properties"]) == schema(SCHEMA_1_2)["required"]
+    assert RECORD_FIELDS == list(current["properties"]) == current["required"]
+    newer = schema(SCHEMA_1_2)
+    assert RECORD_FIELDS + REVISION_FIELDS == list(newer["properties"]) == newer["required"]
 
 
 def test_schema_1_1_only_adds_to_1_0() -> None:
@@ -76,7 +77,7 @@ def test_crawl_records_carry_site_status_and_warc_key(crawl: Crawl) -> None:
         key = record["warc"]["key"]
         assert key in warc_keys
         assert key.startswith("warc/demo/") and key.endswith("/" + record["warc"]["filename"])
-        assert list(record) == RECORD_FIELDS[:len(schema(SCHEMA_1_1)["properties"])]
+        assert list(record) == RECORD_FIELDS
         # the key, under the archive root, reaches the response record
         with open(crawl.out / key, "rb") as stream:
             stream.seek(record["warc"]["offset"])
