@@ -188,6 +188,11 @@ class SqliteSeenStore:
         (total,) = self._db.execute("SELECT count(*) FROM articles").fetchone()
         return int(total)
 
+    def has_known(self) -> bool:
+        """Whether any entry is a known article (a record of it was written)."""
+        return self._db.execute(
+            "SELECT 1 FROM articles WHERE text_digest IS NOT NULL LIMIT 1").fetchone() is not None
+
     def prune(self, max_urls: int) -> int:
         # (no index on checked_at: a sort when over the limit costs less than ~90 bytes a URL)
         excess = self.count() - max_urls
@@ -217,10 +222,10 @@ class SqliteSeenStore:
         self._db.close()
 
 
-def set_aside(path: Path) -> Path:
-    """Rename a corrupt store (and its WAL files) out of the way; returns the new name."""
+def set_aside(path: Path, reason: str = "corrupt") -> Path:
+    """Rename a store (and its WAL files) out of the way; returns the new name."""
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    aside = path.with_name(f"{path.name}.{reason}-{stamp}")
     for suffix in ("-wal", "-shm"):
         extra = path.with_name(path.name + suffix)
         if extra.exists():
@@ -307,10 +312,9 @@ def rebuild_entries(storage: Any, site: str) -> Iterator[SeenEntry]:
     are read from the response record each last revision points to."""
     entries: dict[str, SeenEntry] = {}
     for manifest in _site_manifests(storage, site):
-        for key in (f.get("key") for f in manifest.get("files") or [] if isinstance(f, dict)):
-            if isinstance(key, str) and key.startswith(f"articles/{site}/"):
-                for record in _jsonl_records(storage, key):
-                    _apply(entries, record)
+        for key in _jsonl_keys(manifest, site):
+            for record in _jsonl_records(storage, key):
+                _apply(entries, record)
     for entry in entries.values():
         entry.etag, entry.last_modified = archived_validators(storage, entry.warc)
         yield entry
@@ -342,13 +346,22 @@ def archived_validators(storage: Any, pointer: dict[str, Any] | None
 
 
 def has_earlier_records(storage: Any, site: str) -> bool:
-    """Whether a manifest of ``site`` lists articles written: then an empty store is lost."""
-    return any(int((m.get("counts") or {}).get("articles") or 0) > 0
-               for m in _site_manifests(storage, site))
+    """Whether a manifest of ``site`` lists a JSONL file: then an empty store is lost."""
+    return any(_jsonl_keys(manifest, site) for manifest in _each_site_manifest(storage, site))
+
+
+def _jsonl_keys(manifest: dict[str, Any], site: str) -> list[str]:
+    return [key for key in (f.get("key") for f in manifest.get("files") or [] if isinstance(f, dict))
+            if isinstance(key, str) and key.startswith(f"articles/{site}/")]
 
 
 def _site_manifests(storage: Any, site: str) -> list[dict[str, Any]]:
-    found = []
+    found = list(_each_site_manifest(storage, site))
+    found.sort(key=lambda m: (str(m.get("started_at") or ""), str(m.get("crawl_id") or "")))
+    return found
+
+
+def _each_site_manifest(storage: Any, site: str) -> Iterator[dict[str, Any]]:
     for info in storage.list("crawls/"):
         if not re.fullmatch(r"crawls/[^/]+\.json", info.key):
             continue
@@ -359,9 +372,7 @@ def _site_manifests(storage: Any, site: str) -> list[dict[str, Any]]:
             continue
         if isinstance(manifest, dict) and any(
                 isinstance(s, dict) and s.get("name") == site for s in manifest.get("sites") or []):
-            found.append(manifest)
-    found.sort(key=lambda m: (str(m.get("started_at") or ""), str(m.get("crawl_id") or "")))
-    return found
+            yield manifest
 
 
 def _jsonl_records(storage: Any, key: str) -> Iterator[dict[str, Any]]:

@@ -128,7 +128,7 @@ class IncrementalMiddleware:
         self._count("incremental/seen_store_rebuilt")
         return count
 
-    def _open_sqlite(self, site: str) -> SeenStore:
+    def _open_sqlite(self, site: str) -> SqliteSeenStore:
         path = self._sqlite_path(site)
         try:
             store = SqliteSeenStore(path)
@@ -138,7 +138,15 @@ class IncrementalMiddleware:
             logger.warning("Seen-store unreadable (%s): set aside as %s, rebuilding it from the "
                            "archive", exc, aside.name)
             store = SqliteSeenStore(path)
-        if store.count() == 0 and has_earlier_records(self._archive_storage(), site):
+        earlier = has_earlier_records(self._archive_storage(), site)
+        if not earlier and store.has_known():
+            # (a storage archive's store lives outside it: the bucket may be new or emptied)
+            store.close()
+            aside = set_aside(path, "stale")
+            logger.warning("Seen-store %s describes articles this archive has no record of: "
+                           "set aside as %s", path, aside.name)
+            store = SqliteSeenStore(path)
+        if store.count() == 0 and earlier:
             count = self._rebuild(store, site)
             logger.warning("Seen-store of site %s rebuilt from the archive's JSONL: %d articles",
                            site, count)

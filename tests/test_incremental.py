@@ -256,6 +256,14 @@ def test_corrupt_seen_store_is_set_aside_and_rebuilt(tmp_path: Path) -> None:
         store.unlink()  # a store lost altogether is rebuilt too
         third = crawl(site.config, site.out)
         assert third["counts"]["skipped_known"] == len(known)
+
+        # a store of another archive (or of an emptied bucket) is set aside, not believed
+        other = site.out.parent / "other"
+        (other / "state" / "seen").mkdir(parents=True)
+        (other / "state" / "seen" / "demo.sqlite").write_bytes(store.read_bytes())
+        fresh = crawl(site.config, other)
+        assert "set aside as demo.sqlite.stale-" in fresh["stderr"]
+        assert {r["url"] for r in records_of(other, fresh)} == known
     finally:
         site.server.stop()
 
