@@ -116,8 +116,31 @@ def attached_seen_store(crawler: Any) -> SeenStore | None:
     return getattr(crawler, _ATTRIBUTE, None)
 
 
+class SeenStoreError(Exception):
+    """The store failed while in use (disk full, Redis gone): the crawl goes on without it."""
+
+
 class CorruptSeenStore(Exception):
     """The SQLite file is not a readable seen-store."""
+
+
+def guarded(method: Any) -> Any:
+    """Store errors (SQLite's, Redis's) as ``SeenStoreError``, so callers catch one type."""
+    import functools
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except SeenStoreError:
+            raise
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            raise SeenStoreError(str(exc)) from exc
+        except Exception as exc:
+            if type(exc).__module__.startswith("redis"):
+                raise SeenStoreError(str(exc)) from exc
+            raise
+    return call
 
 
 _SCHEMA = """
@@ -166,6 +189,7 @@ class SqliteSeenStore:
             except sqlite3.Error:
                 logger.debug("closing %s failed", self.path)
 
+    @guarded
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE url = ?", (url,)).fetchone()
@@ -175,6 +199,7 @@ class SqliteSeenStore:
         values["warc"] = json.loads(values["warc"]) if values["warc"] else None
         return SeenEntry(**values)
 
+    @guarded
     def update(self, url: str, values: dict[str, Any]) -> None:
         names = [name for name in values if name in _COLUMNS and name != "url"]
         params = [json.dumps(values[n], separators=(",", ":"))
@@ -184,15 +209,18 @@ class SqliteSeenStore:
             f" ON CONFLICT (url) DO UPDATE SET {', '.join(f'{n} = excluded.{n}' for n in names)}",
             (url, *params))
 
+    @guarded
     def count(self) -> int:
         (total,) = self._db.execute("SELECT count(*) FROM articles").fetchone()
         return int(total)
 
+    @guarded
     def has_known(self) -> bool:
         """Whether any entry is a known article (a record of it was written)."""
         return self._db.execute(
             "SELECT 1 FROM articles WHERE text_digest IS NOT NULL LIMIT 1").fetchone() is not None
 
+    @guarded
     def prune(self, max_urls: int) -> int:
         # (no index on checked_at: a sort when over the limit costs less than ~90 bytes a URL)
         excess = self.count() - max_urls
@@ -203,6 +231,7 @@ class SqliteSeenStore:
             " ORDER BY checked_at LIMIT ?)", (excess,))
         return excess
 
+    @guarded
     def load(self, entries: Iterable[SeenEntry]) -> int:
         loaded = 0
         self._db.execute("BEGIN")
@@ -259,12 +288,15 @@ class RedisSeenStore:
         self.created_key = f"{prefix}:known:created"
         self._merge = server.register_script(_MERGE)
 
+    @guarded
     def exists(self) -> bool:
         return bool(self.server.exists(self.created_key))
 
+    @guarded
     def mark_created(self) -> None:
         self.server.set(self.created_key, str(int(time.time())), nx=True)
 
+    @guarded
     def get(self, url: str) -> SeenEntry | None:
         raw = self.server.hget(self.key, url)
         if raw is None:
@@ -274,15 +306,18 @@ class RedisSeenStore:
             return None
         return SeenEntry(url=url, **{k: v for k, v in values.items() if k in _COLUMNS and k != "url"})
 
+    @guarded
     def update(self, url: str, values: dict[str, Any]) -> None:
         values = {k: v for k, v in values.items() if k != "url"}
         checked = values.get("checked_at")
         self._merge(keys=[self.key, self.order_key],
                     args=[url, json.dumps(values), "" if checked is None else repr(checked)])
 
+    @guarded
     def count(self) -> int:
         return int(self.server.hlen(self.key))
 
+    @guarded
     def prune(self, max_urls: int) -> int:
         excess = int(self.server.zcard(self.order_key)) - max_urls
         if excess <= 0:
@@ -293,6 +328,7 @@ class RedisSeenStore:
             self.server.zrem(self.order_key, *urls)
         return len(urls)
 
+    @guarded
     def load(self, entries: Iterable[SeenEntry]) -> int:
         loaded = 0
         for entry in entries:

@@ -38,6 +38,7 @@ from archive.seen_store import (
     CorruptSeenStore,
     RedisSeenStore,
     SeenEntry,
+    SeenStoreError,
     SeenStore,
     SqliteSeenStore,
     attach_seen_store,
@@ -108,11 +109,15 @@ class IncrementalMiddleware:
         from crawler.frontier.store import KEY_PREFIX, attached_frontier
 
         frontier = attached_frontier(self.crawler)
-        if frontier is not None:
-            self.store = self._open_redis(RedisSeenStore(frontier.server, f"{KEY_PREFIX}:{site.name}"),
-                                          site.name)
-        else:
-            self.store = self._open_sqlite(site.name)
+        try:
+            if frontier is not None:
+                self.store = self._open_redis(
+                    RedisSeenStore(frontier.server, f"{KEY_PREFIX}:{site.name}"), site.name)
+            else:
+                self.store = self._open_sqlite(site.name)
+        except SeenStoreError as exc:
+            self.failed(exc)
+            return
         attach_seen_store(self.crawler, self.store)
         if self.full:
             logger.info("Full crawl of site %s: every known article is fetched again", site.name)
@@ -187,9 +192,24 @@ class IncrementalMiddleware:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
+    def failed(self, exc: Exception) -> None:
+        """The store failed: every article is fetched from now on (nothing is lost)."""
+        logger.warning("Seen-store unusable, fetching every article for the rest of the crawl: "
+                       "%s", exc)
+        self._count("incremental/store_failed")
+        attach_seen_store(self.crawler, None)
+        self.store = None
+
     def spider_closed(self, spider: Any) -> None:
         if self.store is None:
             return
+        try:
+            self._close_store()
+        except SeenStoreError as exc:
+            self.failed(exc)
+
+    def _close_store(self) -> None:
+        assert self.store is not None
         pruned = self.store.prune(self.policy.max_urls or 0) if self.policy.max_urls else 0
         if pruned:
             self._count("incremental/pruned", pruned)
@@ -213,7 +233,11 @@ class IncrementalMiddleware:
     def process_request(self, request: Request) -> None:
         if self.store is None or self.full or not is_article_candidate(request):
             return None
-        entry = self.store.get(request.url)
+        try:
+            entry = self.store.get(request.url)
+        except SeenStoreError as exc:
+            self.failed(exc)
+            return None
         if entry is None or not entry.known:
             return None
         if not self.due(entry, self.clock()):
@@ -234,6 +258,16 @@ class IncrementalMiddleware:
     def process_response(self, request: Request, response: Response) -> Response:
         if self.store is None or not is_article_candidate(request):
             return response
+        try:
+            return self._answered(request, response)
+        except SeenStoreError as exc:
+            self.failed(exc)
+            if response.status == 304 and RECHECK_META_KEY in request.meta:
+                raise IgnoreRequest(f"{request.url}: not modified") from None
+            return response
+
+    def _answered(self, request: Request, response: Response) -> Response:
+        assert self.store is not None
         now = self.clock()
         if response.status == 304 and RECHECK_META_KEY in request.meta:
             self.store.update(request.url, {"checked_at": now})

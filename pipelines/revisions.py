@@ -19,7 +19,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from archive.seen_store import attached_seen_store, parse_time, text_digest
+import logging
+
+from archive.seen_store import (
+    SeenStoreError, attach_seen_store, attached_seen_store, parse_time, text_digest,
+)
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_MINOR_WITH_REVISIONS = 2
 SCHEMA_FILE = "schema/article-v1.2.schema.json"
@@ -49,7 +55,11 @@ class RevisionPipeline:
             return item
         url = item["url"]
         digest, title = text_digest(item.get("text") or ""), text_digest(item.get("title") or "")
-        entry = store.get(url)
+        try:
+            entry = store.get(url)
+        except SeenStoreError as exc:
+            self._failed(exc)
+            return item
         known = entry is not None and entry.known
         if known and entry.text_digest == digest and entry.title_digest == title:
             self._count("revisions/unchanged")
@@ -70,6 +80,21 @@ class RevisionPipeline:
         store = attached_seen_store(self.crawler)
         if store is None or not isinstance(item, dict) or "revision" not in item:
             return
+        try:
+            self._remember(store, item)
+        except SeenStoreError as exc:
+            self._failed(exc)
+            return
+        self._count("revisions/new" if item["revision"] == 1 else "revisions/updated")
+
+    def _failed(self, exc: Exception) -> None:
+        """Records are written whole (schema 1.1, as without revisions) from now on."""
+        logger.warning("Seen-store unusable, revisions off for the rest of the crawl: %s", exc)
+        self._count("incremental/store_failed")
+        attach_seen_store(self.crawler, None)
+
+    @staticmethod
+    def _remember(store: Any, item: dict[str, Any]) -> None:
         store.update(item["url"], {
             "revision": item["revision"],
             "first_seen": item["first_seen"],
@@ -80,7 +105,6 @@ class RevisionPipeline:
             "warc": item.get("warc"),
             "checked_at": parse_time(item.get("fetched_at")),
         })
-        self._count("revisions/new" if item["revision"] == 1 else "revisions/updated")
 
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None

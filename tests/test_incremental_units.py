@@ -14,7 +14,8 @@ from scrapy.utils.test import get_crawler
 
 from archive.records import RecordFactory
 from archive.seen_store import (
-    RECHECK_META_KEY, CorruptSeenStore, SeenEntry, SqliteSeenStore, attach_seen_store,
+    RECHECK_META_KEY, CorruptSeenStore, SeenEntry, SeenStoreError, SqliteSeenStore,
+    attach_seen_store,
     text_digest,
 )
 from crawler.config import recrawl_policy, site_config_from_dict
@@ -183,3 +184,25 @@ def test_not_modified_revisit_record() -> None:
     assert headers["WARC-Refers-To"] == "<urn:uuid:0>"
     assert "WARC-Payload-Digest" not in headers
     assert revisit.block == head
+
+
+class BrokenStore:
+    """A store whose backend has gone away (a full disk, a Redis that stopped)."""
+
+    def get(self, url: str) -> None:
+        raise SeenStoreError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    update = get
+
+
+def test_a_failing_store_means_fetching_everything_not_a_traceback(tmp_path: Path) -> None:
+    mw, stats = middleware(tmp_path, known(published=NOW - 3 * 86400))
+    mw.store = BrokenStore()  # type: ignore[assignment]
+    assert mw.process_request(article_request()) is None  # fetched after all
+    assert mw.store is None
+    assert stats.get_value("incremental/store_failed") == 1
+    pipeline, _, pipeline_stats = revision_pipeline(tmp_path / "p")
+    attach_seen_store(pipeline.crawler, BrokenStore())  # type: ignore[arg-type]
+    item = record("One.", "2026-01-02T10:00:00.000000Z")
+    assert pipeline.process_item(item) == item  # written whole, as without revisions
+    assert pipeline_stats.get_value("incremental/store_failed") == 1
