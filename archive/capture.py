@@ -374,7 +374,8 @@ class WarcCaptureMiddleware:
         digest = sha1_digest(body)
         original = None
         # A 304 to a re-check (crawler.incremental): a revisit of the capture it confirms.
-        recheck = request.meta.get(RECHECK_META_KEY) if status_line.split(b" ", 2)[1:2] == [b"304"] else None
+        not_modified = status_line.split(b" ", 2)[1:2] == [b"304"]
+        recheck = request.meta.get(RECHECK_META_KEY) if not_modified else None
         if self.dedup is not None and truncated is None and recheck is None:
             original = self._dedup("lookup", url, digest)
         if recheck is not None:

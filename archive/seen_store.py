@@ -304,7 +304,8 @@ class RedisSeenStore:
         values = json.loads(raw)
         if not isinstance(values, dict):
             return None
-        return SeenEntry(url=url, **{k: v for k, v in values.items() if k in _COLUMNS and k != "url"})
+        fields = {k: v for k, v in values.items() if k in _COLUMNS and k != "url"}
+        return SeenEntry(url=url, **fields)
 
     @guarded
     def update(self, url: str, values: dict[str, Any]) -> None:
@@ -387,8 +388,8 @@ def has_earlier_records(storage: Any, site: str) -> bool:
 
 
 def _jsonl_keys(manifest: dict[str, Any], site: str) -> list[str]:
-    return [key for key in (f.get("key") for f in manifest.get("files") or [] if isinstance(f, dict))
-            if isinstance(key, str) and key.startswith(f"articles/{site}/")]
+    keys = (f.get("key") for f in manifest.get("files") or [] if isinstance(f, dict))
+    return [key for key in keys if isinstance(key, str) and key.startswith(f"articles/{site}/")]
 
 
 def _site_manifests(storage: Any, site: str) -> list[dict[str, Any]]:

@@ -62,7 +62,8 @@ def main() -> None:
         store.close()
     print(f"seen-store (SQLite), {args.count:,} articles")
     print(f"  file           {size:,} bytes = {size / args.count:.0f} bytes per URL")
-    print(f"  fill           {filled:.1f} s ({filled / args.count * 1e6:.0f} µs per entry, one transaction)")
+    print(f"  fill           {filled:.1f} s "
+          f"({filled / args.count * 1e6:.0f} µs per entry, one transaction)")
     print(f"  get            {lookup * 1e6:.1f} µs per lookup ({args.lookups:,} random URLs)")
     print(f"  prune to half  {prune:.1f} s ({pruned:,} entries)")
 

@@ -43,7 +43,8 @@ class RevisionPipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RevisionPipeline:
         settings = crawler.settings
-        if not (settings.getbool("NEWSARCHIVE_INCREMENTAL") and settings.getbool("NEWSARCHIVE_EXTRACT")):
+        if not (settings.getbool("NEWSARCHIVE_INCREMENTAL")
+                and settings.getbool("NEWSARCHIVE_EXTRACT")):
             raise NotConfigured("incremental crawling or extraction is off")
         pipeline = cls(crawler)
         crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)

@@ -68,7 +68,8 @@ def not_modified(response: DemoResponse, request_headers: dict[str, str]) -> Dem
         matches = etag is not None and (etag in tags or "*" in tags)
     elif "if-modified-since" in asked and modified is not None:
         try:
-            matches = parsedate_to_datetime(modified) <= parsedate_to_datetime(asked["if-modified-since"])
+            since = parsedate_to_datetime(asked["if-modified-since"])
+            matches = parsedate_to_datetime(modified) <= since
         except (TypeError, ValueError):
             matches = False
     else:

@@ -328,7 +328,8 @@ class DemoSite:
         article = Article(**data)
         if article.path in self.by_path:
             raise ValueError(f"two articles at {article.path}")
-        self.articles = sorted([*self.articles, article], key=lambda a: a.published_dt, reverse=True)
+        self.articles = sorted([*self.articles, article], key=lambda a: a.published_dt,
+                               reverse=True)
         self.by_path[str(article.path)] = article
         if article.image_path:
             self.images[article.image_path] = article.slug
