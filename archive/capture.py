@@ -29,6 +29,7 @@ from archive.crawl_output import crawl_output
 from archive.dedup import DedupIndex, Original, dedup_state_path
 from archive.output import IndexBeforeClose, LocalOutput
 from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.seen_store import RECHECK_META_KEY
 from archive.warc_writer import RotatingWarcWriter
 from archive.wire import (
     WIRE_META_KEY,
@@ -278,9 +279,14 @@ class WarcCaptureMiddleware:
         fetched = utc_now()
         digest = sha1_digest(body)
         original = None
-        if self.dedup is not None and truncated is None:
+        # A 304 to a re-check (crawler.incremental): a revisit of the capture it confirms.
+        not_modified = status_line.split(b" ", 2)[1:2] == [b"304"]
+        recheck = request.meta.get(RECHECK_META_KEY) if not_modified else None
+        if self.dedup is not None and truncated is None and recheck is None:
             original = self.call_dedup("lookup", url, digest)
-        if original is not None:
+        if recheck is not None:
+            record = self._not_modified(url, status_line, header_lines, recheck, fetched, ip)
+        elif original is not None:
             block, _ = http_block(status_line, header_lines, b"")
             record = self.factory.revisit(
                 url,
@@ -320,7 +326,11 @@ class WarcCaptureMiddleware:
         stats = self._stats()
         stats.inc_value("warc/records_written", 2)
         stats.set_value("warc/bytes_written", self.writer.bytes_written)
-        if original is not None:
+        if recheck is not None:
+            request.meta[POINTER_META_KEY] = recheck.get("warc")
+            stats.inc_value("warc/revisits_written")
+            stats.inc_value("warc/revisits_not_modified")
+        elif original is not None:
             # The payload lives in the original record: that is what a pointer must reach.
             request.meta[POINTER_META_KEY] = original.pointer()
             stats.inc_value("warc/revisits_written")
@@ -341,6 +351,18 @@ class WarcCaptureMiddleware:
                     )
                 )
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
+
+    def _not_modified(self, url: str, status_line: bytes, header_lines: list[bytes],
+                      recheck: dict[str, Any], fetched: datetime, ip: str | None) -> Any:
+        """The server-not-modified revisit, dated by the revisit index when it knows the
+        original (``WARC-Refers-To-Date`` is left out rather than guessed)."""
+        pointer = recheck.get("warc") or {}
+        original = self.call_dedup("lookup", recheck["url"], recheck.get("payload_digest") or "")
+        block, _ = http_block(status_line, header_lines, b"")
+        return self.factory.not_modified_revisit(
+            url, block, refers_to_uri=recheck["url"],
+            refers_to=original.record_id if original else pointer.get("record_id"),
+            refers_to_date=original.date if original else None, date=fetched, ip_address=ip)
 
 
 def fetched_iso(moment: datetime) -> str:

@@ -38,6 +38,7 @@ MANIFEST_SUFFIX = ".json"
 PART_SUFFIX = ".part"
 
 DEDUP_STATE_KEY = "state/dedup.sqlite"
+SEEN_STATE_DIR = "state/seen"  # one seen-store per site (archive.seen_store)
 LIVE_DIR = "state/live"
 LOCK_SUFFIX = ".lock"
 
@@ -73,6 +74,10 @@ def index_name_for(warc_name: str) -> str:
 
 def articles_key(site: str, crawl_id: str) -> str:
     return f"{ARTICLES_PREFIX}{site}/{crawl_date(crawl_id):%Y/%m/%d}/{crawl_id}{JSONL_SUFFIX}"
+
+
+def site_articles_prefix(site: str) -> str:
+    return f"{ARTICLES_PREFIX}{site}/"
 
 
 def manifest_key(crawl_id: str) -> str:
@@ -208,6 +213,15 @@ def storage_state_dir(spool_root: Path, uri: str) -> Path:
 
 def storage_dedup_state_path(spool_root: Path, uri: str) -> Path:
     return storage_state_dir(spool_root, uri) / PurePosixPath(DEDUP_STATE_KEY).name
+
+
+def seen_state_key(site: str) -> str:
+    return f"{SEEN_STATE_DIR}/{site}.sqlite"
+
+
+def storage_seen_state_path(spool_root: Path, uri: str, site: str) -> Path:
+    """A storage target's seen-store of ``site``: beside its revisit index."""
+    return storage_state_dir(spool_root, uri) / PurePosixPath(seen_state_key(site)).relative_to("state")
 
 
 def default_spool_root() -> Path:

@@ -70,6 +70,13 @@ def crawl_counts(stats: dict[str, Any]) -> dict[str, Any]:
         "warc_revisits": stats.get("warc/revisits_written", 0),
         "warc_write_failed": stats.get("warc/write_failed", 0),
         "uploaded": stats.get("s3/uploaded", 0),
+        # incremental crawling: records written for new and changed articles, articles
+        # fetched unchanged, re-checks answered 304, known articles not fetched
+        "articles_new": stats.get("revisions/new", 0),
+        "articles_updated": stats.get("revisions/updated", 0),
+        "articles_unchanged": stats.get("revisions/unchanged", 0),
+        "not_modified": stats.get("incremental/not_modified", 0),
+        "skipped_known": stats.get("incremental/skipped_known", 0),
         "finish_reason": stats.get("finish_reason"),
         # Page requisites (images, stylesheets, fonts…), apart from the page counts above.
         "requisites": {k.removeprefix("requisites/"): v for k, v in sorted(stats.items())

@@ -235,3 +235,39 @@ class RecordFactory:
             ("Content-Type", "application/http; msgtype=response"),
         ]
         return Record(headers=headers, block=http_head)
+
+    def not_modified_revisit(
+        self,
+        uri: str,
+        http_head: bytes,
+        *,
+        refers_to_uri: str,
+        refers_to: str | None = None,
+        refers_to_date: str | None = None,
+        date: datetime | None = None,
+        ip_address: str | None = None,
+    ) -> Record:
+        """A 304 answer to a conditional request: a revisit of the server-not-modified
+        profile (WARC 1.1, 6.7.2), referring to the earlier capture it confirms.  The block is
+        the 304's head; there is no payload, so no payload digest."""
+        headers = [
+            ("WARC-Type", "revisit"),
+            ("WARC-Record-ID", self.make_id()),
+            ("WARC-Date", warc_date(date or self.clock())),
+            ("WARC-Target-URI", uri),
+        ]
+        if ip_address:
+            headers.append(("WARC-IP-Address", ip_address))
+        headers += [
+            ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
+            ("WARC-Refers-To-Target-URI", refers_to_uri),
+        ]
+        if refers_to_date:
+            headers.append(("WARC-Refers-To-Date", refers_to_date))
+        if refers_to:
+            headers.append(("WARC-Refers-To", refers_to))
+        headers += [
+            ("WARC-Block-Digest", sha1_digest(http_head)),
+            ("Content-Type", "application/http; msgtype=response"),
+        ]
+        return Record(headers=headers, block=http_head)

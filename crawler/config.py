@@ -24,6 +24,11 @@ MAX_CONCURRENCY = 100
 MAX_SECTION_PAGES = 10_000
 # Host names as allowed_domains compares them: no scheme, port, path or whitespace.
 DOMAIN_RE = re.compile(r"[^\s/:@?#\[\]\\]{1,253}")
+# recrawl durations: a number and a unit (90s, 30m, 6h, 2d)
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION = 3650 * 86400.0
+RECRAWL_KEYS = ("younger_than", "every", "max_urls")
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class SiteConfig:
     requisites_all_srcset: bool = False
     requisites_ignore_robots: bool = False
     requisite_domains: list[str] = field(default_factory=list)
+    # {younger_than: 48h, every: 6h, max_urls: N}: which known articles a run re-checks
+    # (crawler.incremental), as validated by ``recrawl_policy``.
+    recrawl: dict[str, Any] | None = None
     source: str = "<dict>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,6 +90,7 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "requisites_all_srcset": ((bool,), "true or false"),
     "requisites_ignore_robots": ((bool,), "true or false"),
     "requisite_domains": ((list,), "a list of host names"),
+    "recrawl": ((dict,), "a mapping (younger_than, every, max_urls)"),
 }
 _REQUIRED = ("name", "start_urls")
 
@@ -261,6 +270,54 @@ def _check_values(data: dict[str, Any], source: str) -> None:
         raise ConfigError(
             source, "true needs scrapy-playwright: pip install 'newsarchive[render]'", key="render"
         )
+    if "recrawl" in data:
+        recrawl_policy(data["recrawl"], source)
+
+
+@dataclass(frozen=True)
+class RecrawlPolicy:
+    """Known articles published (or first seen) less than ``younger_than`` seconds ago are
+    re-checked once per ``every`` seconds; the seen-store keeps at most ``max_urls``."""
+
+    younger_than: float | None = None
+    every: float | None = None
+    max_urls: int | None = None
+
+
+def parse_duration(value: Any, source: str, key: str) -> float:
+    """``90s``, ``30m``, ``6h``, ``2d`` (or 0) as seconds; ``ConfigError`` naming ``key``."""
+    match = DURATION_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if value == 0 and not isinstance(value, bool):
+        return 0.0
+    if match is None:
+        raise ConfigError(source, f"must be a duration such as 90s, 30m, 6h or 2d, not {value!r}",
+                          key=key)
+    seconds = float(match[1]) * DURATION_UNITS[match[2]]
+    if seconds > MAX_DURATION:
+        raise ConfigError(source, f"must be at most 3650d, not {value!r}", key=key)
+    return seconds
+
+
+def recrawl_policy(data: Any, source: str = "<dict>") -> RecrawlPolicy:
+    """The site config's ``recrawl`` mapping, checked; unset values stay None (the
+    ``NEWSARCHIVE_RECRAWL_*`` settings' defaults apply)."""
+    if data is None:
+        return RecrawlPolicy()
+    if not isinstance(data, dict):
+        raise ConfigError(source, f"must be a mapping (younger_than, every, max_urls), "
+                          f"not {data!r}", key="recrawl")
+    for key in data:
+        if key not in RECRAWL_KEYS:
+            raise ConfigError(source, f"unknown key (allowed: {', '.join(RECRAWL_KEYS)})",
+                              key=f"recrawl.{key_text(key)}")
+    durations = {key: parse_duration(data[key], source, f"recrawl.{key}")
+                 for key in ("younger_than", "every") if data.get(key) is not None}
+    max_urls = data.get("max_urls")
+    if max_urls is not None and (isinstance(max_urls, bool) or not isinstance(max_urls, int)
+                                 or max_urls < 1):
+        raise ConfigError(source, f"must be a whole number of at least 1, not {max_urls!r}",
+                          key="recrawl.max_urls")
+    return RecrawlPolicy(max_urls=max_urls, **durations)
 
 
 def _is_http_url(url: str) -> bool:

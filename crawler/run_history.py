@@ -177,12 +177,22 @@ HEADER = (f"{'CRAWL ID':<24}  {'SITE':<16}  {'STARTED':<25}  {'FINISHED':<25}  {
           f"{'PAGES':>6}  {'ARTICLES':>8}  {'ERRORS':>6}  STATUS")
 
 
+def revision_counts(counts: dict[str, Any]) -> str:
+    """What an incremental run found, for the end of its row ('' for a run without them)."""
+    if "articles_new" not in counts:
+        return ""
+    return (f" (new {counts.get('articles_new', 0)}, updated {counts.get('articles_updated', 0)}, "
+            f"unchanged {counts.get('articles_unchanged', 0)}, "
+            f"not modified {counts.get('not_modified', 0)}, "
+            f"not fetched {counts.get('skipped_known', 0)})")
+
+
 def format_run(run: CrawlRun) -> str:
-    """One table row; ``pages`` is the responses received."""
+    """One table row; ``pages`` is the responses received, ``articles`` the records written."""
     return (f"{run.crawl_id:<24}  {','.join(run.sites) or '?':<16}  {run.started_at or '?':<25}  "
             f"{run.finished_at or '?':<25}  {format_duration(run.duration_seconds):>6}  "
             f"{run.counts.get('responses', 0):>6}  {run.counts.get('articles', 0):>8}  "
-            f"{run.errors:>6}  {run.status}{status_notes(run)}")
+            f"{run.errors:>6}  {run.status}{status_notes(run)}{revision_counts(run.counts)}")
 
 
 def status_notes(run: CrawlRun) -> str:

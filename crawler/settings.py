@@ -66,11 +66,16 @@ DOWNLOADER_MIDDLEWARES = {
     # middleware (cookies, user agent, Accept-Encoding) and the response before
     # decompression, redirect handling or retries.
     "archive.capture.WarcCaptureMiddleware": 950,
+    # Drops known articles not due for a re-check; re-checks conditionally.  Above the
+    # redirect middleware, so a redirect's target is looked up too.
+    "crawler.incremental.IncrementalMiddleware": 700,
 }
 ITEM_PIPELINES = {
     "pipelines.articles.ArticleExtractionPipeline": 300,
+    # Drops unchanged articles, numbers revisions (schema 1.2).
+    "pipelines.revisions.RevisionPipeline": 400,
     # The record's lead image → its archived copy (image.warc), waiting for the fetch.
-    "pipelines.lead_image.LeadImagePointer": 400,
+    "pipelines.lead_image.LeadImagePointer": 410,
     # After extraction: lets exactly NEWSARCHIVE_MAX_ARTICLES records through.
     "crawler.article_limit.ArticleLimit": 900,
 }
@@ -109,6 +114,22 @@ NEWSARCHIVE_MAX_ARTICLES = 0
 # 0 = no limit.  `schedule` sets both from its plan for every run.
 NEWSARCHIVE_MAX_RUN_SECONDS = 0
 NEWSARCHIVE_IDLE_SECONDS = 0
+
+# --- Incremental crawling (NEWSARCHIVE_) ----------------------------------------------------
+# Repeated crawls into one archive fetch known articles again only when the recrawl policy says
+# so, conditionally, and write JSONL records only for new or changed articles (revisions).
+# Off: every crawl is complete and writes every article (schema 1.1 records).
+NEWSARCHIVE_INCREMENTAL = True
+# `--full`: fetch every known article again (revisions are still recorded).
+NEWSARCHIVE_FULL_CRAWL = False
+# Defaults of a site config's `recrawl:` (durations: 90s, 30m, 6h, 2d, or seconds): known
+# articles published (or first seen) less than YOUNGER_THAN ago are re-checked once per EVERY.
+NEWSARCHIVE_RECRAWL_YOUNGER_THAN = "24h"
+NEWSARCHIVE_RECRAWL_EVERY = "6h"
+# Entries the seen-store of a site keeps (the least recently checked go first, and are then
+# fetched as new if found again); about 600 bytes each in SQLite (bench/seen_store.py): the
+# default bounds a site's file near 150 MB, a year of a large site's articles.
+NEWSARCHIVE_SEEN_STORE_MAX_URLS = 250_000
 
 # --- Hostile input (NEWSARCHIVE_) -----------------------------------------------------------
 # Networks a site with allow_private_addresses: false may still reach ("10.1.0.0/16",

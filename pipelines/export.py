@@ -35,6 +35,9 @@ RECORD_FIELDS = [
     "warc",
     "extractor",
 ]
+# Schema 1.2 adds these (pipelines.revisions): in a crawl's JSONL when incremental crawling is
+# on (an absent field is not written), never in `reextract`'s.
+REVISION_FIELDS = ["id", "revision", "first_seen", "previous"]
 
 
 def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[str, Any]]:
@@ -44,7 +47,7 @@ def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[
         path.resolve().as_uri(): {
             "format": "jsonlines",
             "encoding": "utf-8",
-            "fields": RECORD_FIELDS,
+            "fields": RECORD_FIELDS + REVISION_FIELDS,
             "store_empty": True,
             "overwrite": False,
             # Every line reaches the OS compressed and decompressible: a killed crawl keeps its

@@ -55,7 +55,9 @@ def crawl(news_site: Any, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     config.write_text(yaml.safe_dump(news_site.site.site_config(news_site.base_url)), "utf-8")
     out = base / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", str(config), "--out", str(out)],
+        # a complete crawl: its records are schema 1.1, as reextract's (no revision history)
+        [sys.executable, "-m", "crawler", "crawl", str(config), "--out", str(out),
+         "-s", "NEWSARCHIVE_INCREMENTAL=false"],
         capture_output=True, text=True, timeout=600, check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -179,7 +179,8 @@ def test_two_workers_share_one_frontier(shared_crawl: SharedCrawl, news_site: An
     assert len(list(shared_crawl.out.glob("crawls/*.json"))) == 2
     # keys namespaced by site; the queue drained, the seen set kept for other workers
     assert shared_crawl.keys == {"newsarchive:sites", "newsarchive:demo:config",
-                                 "newsarchive:demo:seen"}
+                                 "newsarchive:demo:seen", "newsarchive:demo:known",
+                                 "newsarchive:demo:known:checked", "newsarchive:demo:known:created"}
     assert shared_crawl.waiting == 0
 
 
@@ -434,7 +435,8 @@ def test_a_killed_workers_in_flight_requests_are_reclaimed_by_another(
         assert types.count("request") == types.count("response")
     # nothing left behind: queue drained, no in-flight hash, no worker listed
     assert {k.decode() for k in server.keys("*")} == {
-        "newsarchive:sites", "newsarchive:demo:config", "newsarchive:demo:seen"}
+        "newsarchive:sites", "newsarchive:demo:config", "newsarchive:demo:seen",
+        "newsarchive:demo:known", "newsarchive:demo:known:checked", "newsarchive:demo:known:created"}
 
 
 def test_a_worker_stopped_by_sigterm_leaves_nothing_in_flight(

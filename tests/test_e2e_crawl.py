@@ -106,7 +106,7 @@ def test_exactly_the_expected_articles(crawl: Crawl, truth: dict[str, dict[str, 
     assert set(urls) == set(truth)
 
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.2.schema.json"
 
 
 def test_every_record_validates_against_the_published_schema(crawl: Crawl) -> None:

@@ -14,7 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 from archive.records import RecordFactory
 from archive.reextract import run_reextract
 from archive.warc_writer import RotatingWarcWriter
-from pipelines.export import RECORD_FIELDS
+from pipelines.export import RECORD_FIELDS, REVISION_FIELDS
 from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION
 from archive.layout import key_from_name, key_from_path
 from pipelines.warc_keys import key_in_crawl
@@ -24,6 +24,7 @@ from pipelines.responses import ExtractSettings
 
 SCHEMA_DIR = Path(__file__).resolve().parents[1] / "pipelines" / "schema"
 SCHEMA_1_1 = SCHEMA_DIR / "article-v1.1.schema.json"
+SCHEMA_1_2 = SCHEMA_DIR / "article-v1.2.schema.json"
 SCHEMA_1_0 = SCHEMA_DIR / "article-v1.schema.json"
 
 EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
@@ -32,7 +33,9 @@ EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
 @pytest.fixture(scope="module")
 def crawl(news_site: Any, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     out = tmp_path_factory.mktemp("records") / "out"
-    proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out)
+    # incremental crawling off: schema 1.1 records (1.2 adds revisions: tests/test_incremental.py)
+    proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out,
+                         "-s", "NEWSARCHIVE_INCREMENTAL=false")
     return load_crawl(out, proc)
 
 
@@ -47,8 +50,10 @@ def test_schema_file_declares_its_id_and_version() -> None:
     assert current["version"] == f"{SCHEMA_VERSION}.{SCHEMA_MINOR}" == "1.1"
     assert current["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert current["properties"]["schema_minor"]["const"] == SCHEMA_MINOR
-    # the JSONL key order names every field the schema has, and only those
+    # the JSONL key order names every field the schema has, and only those (1.2 adds four)
     assert RECORD_FIELDS == list(current["properties"]) == current["required"]
+    newer = schema(SCHEMA_1_2)
+    assert RECORD_FIELDS + REVISION_FIELDS == list(newer["properties"]) == newer["required"]
 
 
 def test_schema_1_1_only_adds_to_1_0() -> None:

@@ -96,8 +96,9 @@ def run_crawl(site: Path, out: Path, moment: Moment | None) -> Run:
     """One crawl; SIGKILLed when ``moment`` is reached (if it is before the crawl ends)."""
     old = crawl_ids(out)
     proc = subprocess.Popen(
+        # complete crawls: each writes its JSONL again, which the kill moments watch
         [sys.executable, "-m", "crawler", "crawl", str(site), "--out", str(out), "-v",
-         "-s", "WARC_MAX_SIZE=40000"],
+         "-s", "WARC_MAX_SIZE=40000", "-s", "NEWSARCHIVE_INCREMENTAL=false"],
         cwd=out.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     log: list[str] = []

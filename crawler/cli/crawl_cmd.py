@@ -39,6 +39,8 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-articles", type=max_articles, default=None, metavar="N",
                         help="stop after exactly N article records (N >= 1)")
     parser.add_argument("--no-extract", action="store_true", help="archive only; JSONL later with reextract")
+    parser.add_argument("--full", action="store_true",
+                        help="fetch every article again, known ones too (a complete recrawl)")
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting")
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
 
@@ -57,6 +59,8 @@ def settings_from_args(args: argparse.Namespace) -> dict:
         overrides["NEWSARCHIVE_MAX_ARTICLES"] = args.max_articles
     if args.no_extract:
         overrides["NEWSARCHIVE_EXTRACT"] = False
+    if args.full:
+        overrides["NEWSARCHIVE_FULL_CRAWL"] = True
     overrides.update(set_options(args.set))
     check_allowed_networks(overrides.get("NEWSARCHIVE_ALLOWED_NETWORKS"))
     check_watchdog_limits(overrides)

@@ -12,6 +12,7 @@ import http.client
 import socket
 import threading
 import time
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
@@ -54,6 +55,32 @@ class _Server(ThreadingHTTPServer):
         return
 
 
+def not_modified(response: DemoResponse, request_headers: dict[str, str]) -> DemoResponse:
+    """A 200 whose validators match the request's If-None-Match (or, without one,
+    If-Modified-Since) becomes a 304 with the same validators (RFC 9110, 13.1)."""
+    if response.status != 200:
+        return response
+    sent = {name.lower(): value for name, value in response.headers}
+    asked = {name.lower(): value for name, value in request_headers.items()}
+    etag, modified = sent.get("etag"), sent.get("last-modified")
+    if "if-none-match" in asked:
+        tags = [tag.strip().removeprefix("W/") for tag in asked["if-none-match"].split(",")]
+        matches = etag is not None and (etag in tags or "*" in tags)
+    elif "if-modified-since" in asked and modified is not None:
+        try:
+            since = parsedate_to_datetime(asked["if-modified-since"])
+            matches = parsedate_to_datetime(modified) <= since
+        except (TypeError, ValueError):
+            matches = False
+    else:
+        matches = False
+    if not matches:
+        return response
+    keep = {"date", "etag", "last-modified", "cache-control", "vary", "server"}
+    return DemoResponse(304, "Not Modified",
+                        [(n, v) for n, v in response.headers if n.lower() in keep], b"")
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "demo"
@@ -77,7 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         headers = dict(self.headers.items())
         self.server.owner.request_log.append((time.monotonic(), self.command, self.path, headers))
-        response = self.server.owner.site.handle(self.command, self.path, headers)
+        response = not_modified(self.server.owner.site.handle(self.command, self.path, headers),
+                                headers)
         try:
             self._write(response)
         except (BrokenPipeError, ConnectionResetError):

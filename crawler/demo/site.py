@@ -230,6 +230,15 @@ def redirect(location: str, status: int = 301) -> DemoResponse:
     return response(status, body.encode(), "text/html; charset=UTF-8", ("Location", location))
 
 
+def article_validators(article: Article) -> list[tuple[str, str]]:
+    """ETag (of the article's own fields, not of the page around it, as a CMS's post
+    revision) and Last-Modified (its modified or published time)."""
+    fields = (article.title, article.body, article.description, article.authors, article.modified)
+    etag = hashlib.sha1(repr(fields).encode("utf-8")).hexdigest()[:16]
+    changed = dt.datetime.fromisoformat(article.modified or article.published).astimezone(dt.UTC)
+    return [("ETag", f'"{etag}"'), ("Last-Modified", format_datetime(changed, usegmt=True))]
+
+
 def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
@@ -321,6 +330,25 @@ class DemoSite:
         self.images[assets.LOGO_PATH] = "logo"
         # Links on section listings that are not (emitted) articles; subclasses add to it.
         self.extra_links: dict[str, list[ListingEntry]] = {s: [] for s in SECTIONS}
+
+    def add_article(self, data: dict[str, Any]) -> Article:
+        """Publish one more article (``Article`` fields), as a CMS would between two crawls."""
+        article = Article(**data)
+        if article.path in self.by_path:
+            raise ValueError(f"two articles at {article.path}")
+        self.articles = sorted([*self.articles, article], key=lambda a: a.published_dt,
+                               reverse=True)
+        self.by_path[str(article.path)] = article
+        if article.image_path:
+            self.images[article.image_path] = article.slug
+        return article
+
+    def edit_article(self, path: str, **changes: Any) -> Article:
+        """Change fields of the article at ``path`` (its ETag and Last-Modified follow)."""
+        article = self.by_path[path]
+        for name, value in changes.items():
+            setattr(article, name, value)
+        return article
 
     # -- requests ---------------------------------------------------------------------------
     def handle(self, method: str, target: str, headers: Mapping[str, str]) -> DemoResponse:
@@ -481,9 +509,12 @@ class DemoSite:
     def article_response(self, article: Article, origin: str) -> DemoResponse:
         text = self.render_article(article, origin)
         if article.charset.lower() in ("utf-8", "utf8"):
-            return html_response(text)
-        # Declared only in <meta charset>: the Content-Type carries no charset parameter.
-        return response(200, text.encode(article.charset, "xmlcharrefreplace"), "text/html")
+            found = html_response(text)
+        else:
+            # Declared only in <meta charset>: the Content-Type carries no charset parameter.
+            found = response(200, text.encode(article.charset, "xmlcharrefreplace"), "text/html")
+        found.headers += article_validators(article)
+        return found
 
     def render_article(self, article: Article, origin: str) -> str:
         url = origin + str(article.path)
