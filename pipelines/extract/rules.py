@@ -21,6 +21,8 @@ RULES: dict[str, str] = {
                    "the ImageObject's picture, the first figure before the text",
     "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
+    "newsroom-byline": "a NewsArticle's declared author is the site itself (alone, with a desk or an agency) "
+                       "and the printed byline says the same: the newsroom is the author",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
 }
 
