@@ -8,7 +8,8 @@ import pytest
 
 from pipelines.extract import extract
 from pipelines.extract.bylines import split_byline
-from tests.synthetic_pages import news_page
+from pipelines.extract.rules import ABLATE_ENV
+from tests.synthetic_pages import SITE, news_page
 
 URL = "https://news.example/2024/05/03/harbour-opens/"
 TITLE = "Harbour Opens Again"
@@ -414,3 +415,44 @@ def test_an_author_named_only_in_the_markup_is_no_author() -> None:
     html = page(f"<article><h1>{TITLE}</h1>{body_text()}<p>Von R. L. am 07.08.2013</p></article>",
                 head)
     assert authors_of(html) == ["R. L."]
+
+
+def newsroom_page(article_type: str, byline: str, author: object) -> str:
+    """A page of the site "Harbour Courier" declaring ``author`` and printing ``byline``."""
+    head = ld({"@context": "https://schema.org", "@type": article_type, "headline": TITLE,
+               "author": author})
+    article = (f"<article><h1>{TITLE}</h1><div class='byline'>{byline}</div>"
+               f"{body_text()}</article>")
+    return news_page(TITLE, article, head).replace(SITE, "Harbour Courier")
+
+
+@pytest.mark.parametrize(
+    ("byline", "author", "expected"),
+    [
+        ("Harbour Courier", ["Harbour Courier"], ["Harbour Courier"]),
+        ("VonHarbour Courier Redaktion", {"@type": "Person", "name": "Harbour Courier Redaktion"},
+         ["Harbour Courier Redaktion"]),
+        ("By Harbour Courier with Agencies", {"@type": "Organization", "name": "Harbour Courier"},
+         ["Harbour Courier"]),
+    ],
+)
+def test_a_news_article_credited_to_its_newsroom(byline: str, author: object,
+                                                 expected: list[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    html = newsroom_page("NewsArticle", byline, author)
+    assert authors_of(html) == expected
+    monkeypatch.setenv(ABLATE_ENV, "newsroom-byline")
+    assert authors_of(html) != expected
+
+
+@pytest.mark.parametrize(
+    ("article_type", "byline", "author"),
+    [
+        ("Article", "By Harbour Courier", "Harbour Courier"),  # not a news article
+        ("NewsArticle", "Friday, 3 May", "Harbour Courier"),  # declared, not printed
+        ("NewsArticle", "By Mara Lind", ["Harbour Courier", "Mara Lind"]),  # a person too
+    ],
+)
+def test_the_site_as_author_stays_out_elsewhere(article_type: str, byline: str,
+                                                author: object) -> None:
+    assert "Harbour Courier" not in authors_of(newsroom_page(article_type, byline, author))

@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION
 
+from . import rules
 from .body import BodySettings, extract_body
 from .bylines import extract_authors, signature_author
 from .dates import extract_dates
@@ -130,8 +131,10 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     image = extract_image(tree, data, url)
     section = extract_section(tree, data, title)
     body = extract_body(tree, url, title, [byline] if byline else [], settings)
-    if not authors:
-        authors = signature_author(tree, body.text, keys) or site_owner(tree, data, keys)
+    if not authors and rules.enabled("signature-author"):
+        authors = signature_author(tree, body.text, keys)
+    if not authors and rules.enabled("site-owner"):
+        authors = site_owner(tree, data, keys)
     if image is not None and not image.get("credit") and body.credits:
         image["credit"] = body.credits[0]
     published, modified = extract_dates(tree, data, url)

@@ -21,6 +21,11 @@ RULES: dict[str, str] = {
                    "the ImageObject's picture, the first figure before the text",
     "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
+    "newsroom-byline": "a NewsArticle's declared author is the site itself (alone, with a desk or an agency) "
+                       "and the printed byline says the same: the newsroom is the author",
+    "signature-author": "a page with no byline signed by a name alone in bold/italics as the "
+                        "text's last line",
+    "site-owner": "a page with no byline on a site named after a person: that person",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
 }
 

@@ -18,11 +18,13 @@ from functools import cache, partial
 
 from lxml.html import HtmlElement
 
+from .. import rules
 from ..given_names import starts_with_given_name, without_titles
 from ..structured import Structured, type_names
 from ..text_utils import fold
 from .markup import _full_name, _main_node, _meta_names, _names_from_ld, _with_display_names
 from .names import clean_name, person_like, split_byline
+from .newsroom import newsroom_credit
 from .page_text import _page_text, _printed_somewhere
 from .printed import (
     _box_names,
@@ -74,6 +76,10 @@ def extract_authors(
     page_text = cache(partial(_page_text, tree))  # read once, and only if a rule needs it
     names, byline = _authors(tree, data, site_keys, page_text)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
+    if rules.enabled("newsroom-byline") and not any(map(person_like, names)):
+        credit = newsroom_credit(data, site_keys, byline)
+        if credit:
+            return credit, byline
     if names and not _printed_somewhere(names, page_text()):
         # named only in the markup, shown to no reader: the CMS account that saved the page
         # or a byline the site chose not to print
