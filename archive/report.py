@@ -26,7 +26,7 @@ from archive.storage import Storage, StorageError
 #: Field coverage: the share of a run's records that have each of these.
 COVERAGE_FIELDS = ("authors", "published", "image", "image credit", "section")
 #: Per-run article counts of an incremental crawl, when its manifest has them.
-REVISION_COUNTS = ("new", "updated", "unchanged", "not_modified")
+REVISION_COUNTS = ("articles_new", "articles_updated", "articles_unchanged", "not_modified")
 SLOWEST_RUNS = 10
 LATEST_PROBLEMS = 30
 FAILING_RUNS = 50
@@ -144,8 +144,8 @@ def _run_row(run: PastRun, site: str, started: str,
     return RunRow(
         crawl_id=run.crawl_id, site=site, started_at=started,
         duration_seconds=run.duration_seconds, status=run.status,
-        new=_count(counts, "new") if revision_counts else _count(counts, "articles"),
-        updated=_count(counts, "updated"), revision_counts=revision_counts,
+        new=_count(counts, "articles_new") if revision_counts else _count(counts, "articles"),
+        updated=_count(counts, "articles_updated"), revision_counts=revision_counts,
         errors=errors, warc_bytes=_count(counts, "warc_bytes"), problems=list(run.problems))
 
 

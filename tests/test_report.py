@@ -336,7 +336,8 @@ def test_new_and_updated_counts_are_drawn_when_the_manifest_has_them(tmp_path: P
 
     write_manifest(tmp_path, "20260101T100000Z-aaaaaa", {"articles": 12})
     write_manifest(tmp_path, "20260102T100000Z-bbbbbb",
-                   {"articles": 3, "new": 2, "updated": 1, "unchanged": 9, "not_modified": 4})
+                   {"articles": 3, "articles_new": 2, "articles_updated": 1, "articles_unchanged": 9,
+                    "not_modified": 4})
     history = read_history(tmp_path)
     data = gather(open_storage(tmp_path), history.runs, history.unreadable)
     rows = chart_specs(data)["runs"]["data"]["values"]
