@@ -16,7 +16,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from pipelines.warc_keys import key_from_name, key_in_crawl
+from archive.layout import key_from_name
+from pipelines.warc_keys import key_in_crawl
 
 
 class LeadImagePointer:
