@@ -9,10 +9,11 @@ from scrapy.crawler import Crawler
 from archive.crawl_output import crawl_output
 from archive.layout import articles_key
 
-# The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.1.schema.json).
+# The order of keys in every JSONL line (JSON Schema: pipelines/schema/article-v1.2.schema.json).
 RECORD_FIELDS = [
     "schema_version",
     "schema_minor",
+    "id",
     "url",
     "canonical_url",
     "title",
@@ -37,7 +38,7 @@ RECORD_FIELDS = [
 ]
 # Schema 1.2 adds these (pipelines.revisions): in a crawl's JSONL when incremental crawling is
 # on (an absent field is not written), never in `reextract`'s.
-REVISION_FIELDS = ["id", "revision", "first_seen", "previous"]
+REVISION_FIELDS = ["revision", "first_seen", "previous"]
 
 
 def feed_settings(crawler: Crawler, site: str, crawl_id: str) -> dict[str, dict[str, Any]]:

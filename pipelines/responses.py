@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from pipelines.extract import Extraction
 from pipelines.extract.record import WordFloors, build
-from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, record_errors
+from pipelines.validate import SCHEMA_MINOR, SCHEMA_VERSION, article_id, record_errors
 from archive.layout import key_from_name, site_of_key
 
 # The capture renames framing headers that no longer describe the archived (dechunked) body;
@@ -95,6 +95,7 @@ def build_record(item: Mapping[str, Any], extraction: Extraction, crawl_id: str)
     record: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "schema_minor": SCHEMA_MINOR}
     record.update(extraction.record)
     record["url"] = item["url"]
+    record["id"] = article_id(item["url"])
     record["fetched_at"] = item["fetched_at"]
     record["http_status"] = item["http_status"]
     record["crawl_id"] = crawl_id

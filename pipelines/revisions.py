@@ -12,7 +12,6 @@ later (``--max-articles``) is not taken for archived.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from scrapy import signals
@@ -21,6 +20,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 import logging
 
+from pipelines.validate import article_id
 from archive.seen_store import (
     SeenStoreError, attach_seen_store, attached_seen_store, parse_time, text_digest,
 )
@@ -29,11 +29,6 @@ logger = logging.getLogger(__name__)
 
 SCHEMA_MINOR_WITH_REVISIONS = 2
 SCHEMA_FILE = "schema/article-v1.2.schema.json"
-
-
-def article_id(url: str) -> str:
-    """A record's stable ``id``: SHA-1 (hex) of the URL that keys the seen-store."""
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
 class RevisionPipeline:

@@ -1,4 +1,4 @@
-"""JSON Schema validation of article records (schema 1.1) before export.
+"""JSON Schema validation of article records (schema 1.2) before export.
 
 ``pipelines.responses.decide`` validates every record it makes (in the extraction workers
 during a crawl, and in ``reextract``); an invalid record is a bug, dropped and logged.
@@ -7,6 +7,7 @@ jsonschema is the reference validator; fastjsonschema's compiled check is the fa
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from functools import lru_cache
@@ -17,9 +18,15 @@ import fastjsonschema
 from jsonschema import Draft202012Validator
 
 SCHEMA_VERSION = 1  # major: every 1.x record has it, so readers of 1.0 keep working
-SCHEMA_MINOR = 1
+SCHEMA_MINOR = 2
 # The schema of the records made now; older minor versions' files stay beside it, unchanged.
-SCHEMA_FILE = "schema/article-v1.1.schema.json"
+SCHEMA_FILE = "schema/article-v1.2.schema.json"
+
+
+def article_id(url: str) -> str:
+    """A record's stable ``id``: SHA-1 (hex) of the URL it was fetched from (the seen-store's
+    key), the same in every revision, for upserts."""
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=1)

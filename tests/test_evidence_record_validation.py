@@ -18,7 +18,7 @@ from archive.crawl_id import new_crawl_id
 from pipelines.articles import ArticleExtractionPipeline
 from tests.servers.newssite import NewsTestSite
 
-SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.1.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parents[1] / "pipelines" / "schema" / "article-v1.2.schema.json"
 ORIGIN = "http://news.test"
 # a value for each WARC pointer field the schema may declare
 POINTER_VALUES: dict[str, Any] = {

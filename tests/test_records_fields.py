@@ -33,7 +33,7 @@ EXTRACT_SETTINGS = ExtractSettings.from_settings(crawl_settings())
 @pytest.fixture(scope="module")
 def crawl(news_site: Any, tmp_path_factory: pytest.TempPathFactory) -> Crawl:
     out = tmp_path_factory.mktemp("records") / "out"
-    # incremental crawling off: schema 1.1 records (1.2 adds revisions: tests/test_incremental.py)
+    # incremental crawling off: no revision fields (they are tested in tests/test_incremental.py)
     proc = run_cli_crawl(news_site.site.site_config(news_site.base_url), out,
                          "-s", "NEWSARCHIVE_INCREMENTAL=false")
     return load_crawl(out, proc)
@@ -44,31 +44,51 @@ def schema(path: Path) -> dict[str, Any]:
 
 
 def test_schema_file_declares_its_id_and_version() -> None:
-    current = schema(SCHEMA_1_1)
+    current = schema(SCHEMA_1_2)
     Draft202012Validator.check_schema(current)
-    assert current["$id"].endswith("/article-v1.1.schema.json")
-    assert current["version"] == f"{SCHEMA_VERSION}.{SCHEMA_MINOR}" == "1.1"
+    assert current["$id"].endswith("/article-v1.2.schema.json")
+    assert current["version"] == f"{SCHEMA_VERSION}.{SCHEMA_MINOR}" == "1.2"
     assert current["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert current["properties"]["schema_minor"]["const"] == SCHEMA_MINOR
-    # the JSONL key order names every field the schema has, and only those (1.2 adds four)
-    assert RECORD_FIELDS == list(current["properties"]) == current["required"]
-    newer = schema(SCHEMA_1_2)
-    assert RECORD_FIELDS + REVISION_FIELDS == list(newer["properties"]) == newer["required"]
+    # the JSONL key order names every field the schema has, and only those; the revision
+    # fields are written by incremental crawls only
+    assert RECORD_FIELDS + REVISION_FIELDS == list(current["properties"])
+    assert RECORD_FIELDS == current["required"]
+
+
+def only_adds(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """The fields ``new`` adds to ``old``, asserting that every field of ``old`` but the
+    version constants kept its spec (``warc`` and ``image`` may gain optional properties)."""
+    assert old["$id"] != new["$id"]
+    for name, spec in old["properties"].items():
+        if name in ("schema_version", "schema_minor"):
+            continue
+        got = new["properties"][name]
+        if name in ("warc", "image"):
+            olds, news = spec.get("oneOf", [spec])[-1], got.get("oneOf", [got])[-1]
+            assert set(olds["properties"]) <= set(news["properties"]), name
+            for field, field_spec in olds["properties"].items():
+                assert news["properties"][field] == field_spec, (name, field)
+            assert set(olds.get("required", [])) <= set(news.get("required", [])), name
+        else:
+            assert got == spec, name
+    return set(new["properties"]) - set(old["properties"])
 
 
 def test_schema_1_1_only_adds_to_1_0() -> None:
-    old, new = schema(SCHEMA_1_0), schema(SCHEMA_1_1)
-    assert old["$id"] != new["$id"]
+    old = schema(SCHEMA_1_0)
     assert old["properties"]["schema_version"] == {"const": 1}  # the 1.0 file is kept as it was
-    for name, spec in old["properties"].items():
-        if name == "warc":
-            assert set(spec["properties"]) < set(new["properties"]["warc"]["properties"])
-            for field, field_spec in spec["properties"].items():
-                assert new["properties"]["warc"]["properties"][field] == field_spec
-        elif name != "schema_version":
-            assert new["properties"][name] == spec, name
-    assert set(new["properties"]) - set(old["properties"]) == {
-        "schema_minor", "site", "http_status"}
+    assert only_adds(old, schema(SCHEMA_1_1)) == {"schema_minor", "site", "http_status"}
+
+
+def test_schema_1_2_only_adds_to_1_1() -> None:
+    old, new = schema(SCHEMA_1_1), schema(SCHEMA_1_2)
+    assert only_adds(old, new) == {"id", "revision", "first_seen", "previous"}
+    assert set(new["required"]) - set(old["required"]) == {"id"}
+    image = new["properties"]["image"]["oneOf"][1]["properties"]
+    assert set(image) - set(old["properties"]["image"]["oneOf"][1]["properties"]) == {"warc"}
+    assert (new["properties"]["image"]["oneOf"][1]["required"]
+            == old["properties"]["image"]["oneOf"][1]["required"])
 
 
 def test_crawl_records_carry_site_status_and_warc_key(crawl: Crawl) -> None:
@@ -76,7 +96,7 @@ def test_crawl_records_carry_site_status_and_warc_key(crawl: Crawl) -> None:
     assert crawl.records
     warc_keys = {str(path.relative_to(crawl.out)) for path in crawl.warcs}
     for record in crawl.records:
-        assert (record["schema_version"], record["schema_minor"]) == (1, 1)
+        assert (record["schema_version"], record["schema_minor"]) == (1, 2)
         assert record["site"] == "demo"
         assert record["http_status"] == 200
         key = record["warc"]["key"]
@@ -92,13 +112,16 @@ def test_crawl_records_carry_site_status_and_warc_key(crawl: Crawl) -> None:
 
 
 def test_crawl_records_validate_against_the_schema_file(crawl: Crawl) -> None:
-    validator = Draft202012Validator(schema(SCHEMA_1_1))
+    validator = Draft202012Validator(schema(SCHEMA_1_2))
     for record in crawl.records:
         assert list(validator.iter_errors(record)) == [], record["url"]
-    # and the 1.0 file rejects them only for the fields 1.1 added
+    # and the 1.0 file rejects them only for the fields 1.1 and 1.2 added
     old = Draft202012Validator(schema(SCHEMA_1_0))
-    added = {"schema_minor", "site", "http_status", "key"}
+    added = {"schema_minor", "site", "http_status", "key", "id"}
     for error in old.iter_errors(crawl.records[0]):
+        if error.validator == "oneOf":  # an image with its archived copy (image.warc, 1.2)
+            assert list(error.absolute_path) == ["image"] and "warc" in error.instance
+            continue
         assert error.validator == "additionalProperties"
         assert set(error.instance) - set(error.schema["properties"]) <= added
 
