@@ -175,28 +175,6 @@ def test_lead_figure_after_a_standfirst(monkeypatch: pytest.MonkeyPatch) -> None
     assert without("lead-figure", monkeypatch, html)["credit"] is None
 
 
-def test_image_object_name_as_caption(monkeypatch: pytest.MonkeyPatch) -> None:
-    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", '
-          '"@type": "NewsArticle", "headline": "Ferry timetable approved", "image": {'
-          '"@type": "ImageObject", "url": "https://cdn.news.example/img/ferry.jpg", '
-          '"name": "The new ferry at the pier on Monday", "creditText": "Jane Doe"}}</script>')
-    html = news_page("Ferry timetable approved", article(""), ld)
-    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry.jpg",
-                              "caption": "The new ferry at the pier on Monday",
-                              "credit": "Jane Doe"}
-    assert without("ld-image-object", monkeypatch, html)["caption"] is None
-
-
-def test_image_object_of_another_rendition(monkeypatch: pytest.MonkeyPatch) -> None:
-    ld = ('<script type="application/ld+json">{"@context": "https://schema.org", '
-          '"@type": "NewsArticle", "headline": "Ferry timetable approved", "image": {'
-          '"@type": "ImageObject", "url": "https://cdn.news.example/img/ferry-square.jpg", '
-          '"caption": "The new ferry at the pier", "copyrightHolder": "Harbour Press"}}</script>')
-    html = news_page("Ferry timetable approved", article(""), OG + ld)
-    assert image_of(html)["credit"] == "Harbour Press"
-    assert without("ld-image-object", monkeypatch, html)["credit"] is None
-
-
 def test_alt_text_is_the_last_resort_caption(monkeypatch: pytest.MonkeyPatch) -> None:
     head = OG + ("<meta property='og:image:alt' content='The new ferry leaves the pier at six. "
                  "(AP Photo/Jane Doe)'>")

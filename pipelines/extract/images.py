@@ -155,9 +155,6 @@ def _ld_image(data: Structured) -> dict | None:
                     credit = clean_credit(credit)
                     break
             caption = first_str(value.get("caption")) or first_str(value.get("description"))
-            name = first_str(value.get("name"))
-            if not caption and name and rules.enabled("ld-image-object") and len(name.split()) >= 4:
-                caption = name
             return {"url": url, "caption": caption, "credit": credit}
     return None
 
@@ -375,8 +372,7 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         container = _lead_figure(root)
     if container is not None:
         caption, credit = _caption_and_credit(container)
-    if ld and (ld.get("url") and _key(urljoin(url, ld["url"])) == wanted
-               or rules.enabled("ld-image-object") and ld.get("url") and container is None):
+    if ld and ld.get("url") and _key(urljoin(url, ld["url"])) == wanted:
         caption = caption or ld.get("caption")
         credit = credit or ld.get("credit")
     if caption and not credit:

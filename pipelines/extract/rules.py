@@ -19,7 +19,6 @@ RULES: dict[str, str] = {
                      "part, text beside the caption; a <figcaption> right after its <figure>",
     "lead-figure": "the lead figure when og:image matches no <img>: the headline's article, "
                    "the ImageObject's picture, the first figure before the text",
-    "ld-image-object": "caption/credit of the declared ImageObject (its name as a caption)",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
     "newsroom-byline": "a NewsArticle's declared author is the site itself (alone, with a desk or an agency) "
                        "and the printed byline says the same: the newsroom is the author",
