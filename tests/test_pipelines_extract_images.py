@@ -38,21 +38,6 @@ def without(rule: str, monkeypatch: pytest.MonkeyPatch, html: str) -> dict:
         monkeypatch.delenv(ABLATE_ENV)
 
 
-@pytest.mark.parametrize(("caption", "expected"), [
-    ("The ferry leaves the pier. | Jane Doe/AFP", ("The ferry leaves the pier.", "Jane Doe/AFP")),
-    ("The ferry leaves the pier. (Getty Images)", ("The ferry leaves the pier.", "Getty Images")),
-    ("The ferry leaves the pier (AP)", ("The ferry leaves the pier", "AP")),
-    ("The ferry leaves the pier. REUTERS/Jane Doe",
-     ("The ferry leaves the pier.", "REUTERS/Jane Doe")),
-    ("Die Fähre legt ab. Max Muster/dpa", ("Die Fähre legt ab.", "Max Muster/dpa")),
-])
-def test_unlabelled_credit_after_the_caption(caption: str, expected: tuple,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    assert split_credit(caption) == expected
-    monkeypatch.setenv(ABLATE_ENV, "caption-tail-credit")
-    assert split_credit(caption)[1] is None
-
-
 @pytest.mark.parametrize("caption", [
     "The ferry leaves the pier (left).",
     "The ferry leaves the pier (file).",

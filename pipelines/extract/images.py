@@ -42,12 +42,6 @@ _AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]
 _LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
                            r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
 _COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{{4}}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
-# Unlabelled credits printed after the caption: "… | Jane Doe/AFP", "… (Getty Images)",
-# "… REUTERS/Jane Doe"; each only when what follows is shaped like a credit.
-_PIPE_TAIL = re.compile(r"\s[|]\s+(?P<name>[^|]{2,100}?)\s*$")
-_PAREN_TAIL = re.compile(r"(?:^|\s)\((?P<name>[^()]{2,80})\)\s*\.?\s*$")
-_SLASH_TAIL = re.compile(r"(?:(?<=[.!?»”\"])\s+)(?P<name>\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,4}"
-                         r"\s?/\s?\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,5})\s*$")
 _NOT_CREDITS = frozenset({"file", "archive", "archiv", "archivo", "archives", "left", "right",
                           "centre", "center", "top", "bottom", "above", "below", "pictured",
                           "video", "photo", "photos", "foto", "fotos", "image", "illustration",
@@ -97,13 +91,6 @@ def split_credit(text: str) -> tuple[str, str | None]:
             credit = clean_credit(m.group("name"))
             if credit:
                 return clean(text[: m.start()]).rstrip(" |–—-"), credit
-    if rules.enabled("caption-tail-credit"):
-        for pattern in (_PIPE_TAIL, _PAREN_TAIL, _SLASH_TAIL):
-            m = pattern.search(text)
-            if m and m.start() > 0 and credit_shaped(m.group("name")):
-                credit = clean_credit(m.group("name"))
-                if credit:
-                    return clean(text[: m.start()]).rstrip(" |–—-"), credit
     return text, None
 
 

@@ -14,7 +14,6 @@ ABLATE_ENV = "NEWSARCHIVE_EXTRACT_ABLATE"
 
 RULES: dict[str, str] = {
     "line-breaks": "trafilatura's <lb/> inside a paragraph is a word separator",
-    "caption-tail-credit": "unlabelled credit after a caption: '| Name', '(Agency)', 'REUTERS/Name'",
     "figure-credit": "credit anywhere in the lead figure: credit spans, <cite>, a last caption "
                      "part, text beside the caption; a <figcaption> right after its <figure>",
     "lead-figure": "the lead figure when og:image matches no <img>: the headline's article, "
