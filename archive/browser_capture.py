@@ -45,12 +45,11 @@ from archive.capture import (
 from archive.dedup import Original
 from archive.wire import reason_phrase
 from archive.errors import StorageError
-from archive.records import Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.records import BROWSER_HEADER, Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
 
 logger = logging.getLogger(__name__)
 
 RECORDER_META_KEY = "newsarchive_page_recorder"
-BROWSER_HEADER = "WARC-Browser-Capture"
 # Headers describing the framing of the wire, which a decoded body no longer has.
 _FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 ORIGINAL_PREFIX = "X-Archive-Orig-"

@@ -18,6 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+# Marks the records of a browser capture (archive.browser_capture), its value the browser.
+BROWSER_HEADER = "WARC-Browser-Capture"
+
 WARC_VERSION = b"WARC/1.1"
 CRLF = b"\r\n"
 

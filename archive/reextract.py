@@ -26,6 +26,7 @@ from typing import Any
 
 from archive.lead_images import LeadImagePointers
 from archive.layout import key_from_path, site_of_key, warc_files_among, warc_stem
+from archive.records import BROWSER_HEADER
 from archive.warc_reading import Unreadable, UnreadableRecord, read_warc_file
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide, decide_batch
 from pipelines.warc_keys import site_of_warcinfo
@@ -79,6 +80,16 @@ def _payload(headers: list[tuple[str, str]], payload: bytes) -> bytes:
 
 
 @dataclass
+class RenderedDom:
+    """A browser capture's ``conversion`` record: the page's DOM after its scripts ran,
+    which the crawl extracted from instead of the response it refers to."""
+
+    refers_to: str
+    dom: bytes
+    content_type: str
+
+
+@dataclass
 class RawRecord:
     """A response or revisit record read from a file, before its length is known."""
 
@@ -93,10 +104,11 @@ class RawRecord:
     offset: int
     length: int = 0
     refers_to: str | None = None
+    from_browser: bool = False  # written by a browser capture (archive.browser_capture)
 
 
 def iter_records(path: Path, reader: str = "auto"
-                 ) -> Iterator[RawRecord | dict[str, str] | Unreadable]:
+                 ) -> Iterator[RawRecord | RenderedDom | dict[str, str] | Unreadable]:
     """Response/revisit records of one file, the fields of its warcinfo records, and every
     span of it that could not be read (``archive.warc_reading``).  ``reader``: which HTTP
     parser to try first ("warcio", else FastWARC)."""
@@ -108,6 +120,10 @@ def iter_records(path: Path, reader: str = "auto"
         rtype = item.rec_type
         if rtype == "warcinfo":
             yield warc_fields(item.block)
+            continue
+        if rtype == "conversion" and item.header(BROWSER_HEADER) and item.header("WARC-Refers-To"):
+            yield RenderedDom(refers_to=item.header("WARC-Refers-To") or "", dom=item.block,
+                              content_type=item.header("Content-Type") or "text/html")
             continue
         if rtype not in ("response", "revisit") or not item.is_http:
             continue
@@ -128,6 +144,7 @@ def iter_records(path: Path, reader: str = "auto"
             offset=item.offset,
             length=item.length,
             refers_to=item.header("WARC-Refers-To"),
+            from_browser=bool(item.header(BROWSER_HEADER)),
         )
 
 
@@ -150,6 +167,7 @@ def archived_responses(
     originals: dict[str, tuple[Path, RawRecord, str | None]] = {}  # by record id, with site
     by_digest: dict[tuple[str, str], str] = {}  # (url, payload digest) -> record id
     revisits: list[tuple[Path, RawRecord, str, str | None]] = []
+    browser_held: list[RawRecord] = []
     for path in paths:
         crawl_id = default_crawl_id(path)
         site = site_of_key(key_from_path(path))
@@ -162,6 +180,14 @@ def archived_responses(
                 crawl_id = item.get("isPartOf") or crawl_id
                 site = site or site_of_warcinfo(item)
                 continue
+            if isinstance(item, RenderedDom):
+                # a rendered page: extracted from its DOM, as the crawl did; the exchanges
+                # of its page load held back till now go out as they are
+                counts["records/conversion"] += 1
+                for held in browser_held:
+                    yield _archived(path, *_rendered(held, item), crawl_id, site)
+                browser_held.clear()
+                continue
             counts[f"records/{item.kind}"] += 1
             if item.kind == "revisit":
                 revisits.append((path, item, crawl_id, site))
@@ -171,7 +197,13 @@ def archived_responses(
                 originals[item.record_id] = (path, replace(item, payload=b""), site)
                 by_digest.setdefault((item.url, item.payload_digest), item.record_id)
                 by_digest.setdefault(("", item.payload_digest), item.record_id)
+            if item.from_browser:
+                browser_held.append(item)  # until the page's DOM says which is the page
+                continue
             yield _archived(path, item, item.payload, crawl_id, site)
+        for held in browser_held:  # a page load cut off before its DOM was written
+            yield _archived(path, held, held.payload, crawl_id, site)
+        browser_held.clear()
     for path, revisit, crawl_id, site in revisits:
         digest = revisit.payload_digest or ""
         record_id = (
@@ -200,6 +232,15 @@ def archived_responses(
         )
         counts["revisits/resolved"] += 1
         yield _archived(original_path, resolved, payload, crawl_id, site or original_site)
+
+
+def _rendered(response: RawRecord, dom: RenderedDom) -> tuple[RawRecord, bytes]:
+    """The response as the crawl extracted it: its DOM (with the DOM's content type) when the
+    conversion refers to it, else unchanged."""
+    if response.record_id != dom.refers_to:
+        return response, response.payload
+    headers = [(n, v) for n, v in response.headers if n.lower() != "content-type"]
+    return replace(response, headers=[*headers, ("Content-Type", dom.content_type)]), dom.dom
 
 
 def _lose(lost: list[str] | None, what: str) -> None:

@@ -67,6 +67,23 @@ def test_rendered_record_has_the_text_the_script_inserted(rendered_crawl: CrawlR
         assert record["title"].startswith("Breakwater light goes automatic")
 
 
+def test_reextract_reads_the_rendered_dom_like_the_crawl(rendered_crawl: CrawlRun) -> None:
+    """Re-extraction of a browser capture extracts from the DOM kept in its ``conversion``
+    record, as the crawl did: the same text, the same pointer to the page's response."""
+    from archive.reextract import run_reextract
+    from crawler.run import crawl_settings
+    from pipelines.responses import ExtractSettings
+
+    result = run_reextract(rendered_crawl.warcs, processes=1,
+                           settings=ExtractSettings.from_settings(crawl_settings()))
+    again = {r["url"]: r for r in result.records}
+    assert set(again) == {r["url"] for r in rendered_crawl.records}
+    for record in rendered_crawl.records:
+        assert INSERTED_MARKER in again[record["url"]]["text"]
+        assert again[record["url"]]["text"] == record["text"]
+        assert again[record["url"]]["warc"]["record_id"] == record["warc"]["record_id"]
+
+
 def test_every_exchange_of_the_page_load_is_archived(rendered_crawl: CrawlRun,
                                                      rendered_site: DemoServer) -> None:
     for path in rendered_crawl.warcs:
