@@ -18,7 +18,7 @@ from archive.manifest import CrawlManifest
 from archive.output import LocalOutput
 from crawler.config import SiteConfig
 from crawler.errors import StorageError
-from crawler.spiders.sections import SectionSpider
+from crawler.spiders.site_spider import SectionSpider
 from crawler.stopping import StoppableCrawlerProcess
 
 

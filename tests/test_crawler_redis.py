@@ -272,7 +272,7 @@ def test_queued_requests_are_json_not_pickle() -> None:
     from scrapy.utils.request import request_from_dict
 
     from crawler.frontier import JsonRequests
-    from crawler.spiders.sections import SectionSpider
+    from crawler.spiders.site_spider import SectionSpider
 
     spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],
                                  "allow_private_addresses": True})
@@ -508,7 +508,7 @@ def test_in_flight_entry_recorded_on_pop_removed_when_done_reclaimed_when_dead(
         RedisFrontierScheduler,
         request_done,
     )
-    from crawler.spiders.sections import SectionSpider
+    from crawler.spiders.site_spider import SectionSpider
 
     server = redis.Redis.from_url(fresh_redis)
     spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],
@@ -620,7 +620,7 @@ def test_a_request_is_marked_seen_only_together_with_being_queued(fresh_redis: s
     from twisted.internet.task import Clock
 
     from crawler.frontier import RedisFrontierScheduler
-    from crawler.spiders.sections import SectionSpider
+    from crawler.spiders.site_spider import SectionSpider
 
     server = redis.Redis.from_url(fresh_redis)
     spider = SectionSpider(site={"name": "demo", "start_urls": ["http://127.0.0.1:1/news/"],

@@ -13,7 +13,7 @@ from scrapy import Request, signals
 from twisted.internet.task import Clock
 
 from crawler.frontier import RedisFrontierScheduler
-from crawler.spiders.sections import SectionSpider
+from crawler.spiders.site_spider import SectionSpider
 from tests.servers.redis_server import start_redis
 from tests.test_crawler_redis import FakeCrawler
 

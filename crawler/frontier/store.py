@@ -123,7 +123,7 @@ def seed(server: redis.Redis, site: SiteConfig) -> int:
     """Start a new shared crawl of ``site``: store its config, reset its queue and seen set,
     and push the requests ``SectionSpider.start()`` makes.  Returns how many were pushed."""
     from crawler.frontier.queue import SiteQueue
-    from crawler.spiders.sections import SectionSpider
+    from crawler.spiders.site_spider import SectionSpider
 
     keys = SiteKeys(site.name)
     spider = SectionSpider(site=site)
