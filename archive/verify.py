@@ -1,20 +1,9 @@
 """Fixity check of an archive (local directory or ``s3://`` URI): ``newsarchive verify``.
 
-For every crawl manifest under ``crawls/``:
-
-* every listed object exists with the listed size and SHA-256 (the object is streamed);
-* every WARC is read by ``archive.warc_reading``: every gzip member to its end (FastWARC
-  and warcio both stop quietly at a short last member), every record framed by its
-  ``Content-Length``; a span holding no readable record is named and reading carries on.
-  The first record is ``warcinfo``, and FastWARC confirms every block digest and every
-  response payload digest (warcio the payload of an HTTP head FastWARC refuses);
-* every manifest key is a safe relative key (no ``..``, absolute path, backslash or NUL);
-* every JSONL record's ``warc`` pointer, read as a byte range of the WARC named by
-  ``filename`` (resolved through the same manifest, else through any crawl manifest of the
-  archive: a revisit's pointer leads to the original in an earlier crawl), is complete gzip
-  and holds the response record with that ``record_id`` (and ``payload_digest``).
-
-Each object is read once: the hash, the gzip walk and the WARC parse share one stream.
+For every crawl manifest: each listed object has its size and SHA-256; each WARC reads whole
+through ``archive.warc_reading`` (every record framed, digests confirmed by FastWARC, unreadable
+spans named); each key is safe; each JSONL pointer reaches its response record. Each object is
+streamed once: hash, gzip walk and WARC parse share the stream.
 """
 
 from __future__ import annotations

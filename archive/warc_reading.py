@@ -1,18 +1,10 @@
-"""Reading WARC files that may be damaged: the project's one WARC reader and its one
-gzip-member walker.
+"""The project's one reader of WARC files that may be damaged, and its one gzip-member walker.
 
-:func:`gzip_members` walks a byte stream member by member.  :func:`read_warc` frames the
-records of a WARC (gzip per record, whole-file gzip, or uncompressed) and yields each as a
-:class:`WarcRecord`, or, for bytes it cannot read, an :class:`Unreadable` naming the span:
-a torn or corrupt gzip member, bytes that are neither gzip nor a WARC record, a record whose
-``Content-Length`` overruns its member or the file.  It then carries on at the next gzip
-member or ``WARC/1.x`` line, so every byte of the input is either in a record read or in a
-span named, the reader always ends, and it never raises for what it reads.
-
-Framing is done here because FastWARC and warcio both trust ``Content-Length`` (a record
-claiming 2 GB silently swallows the next) and stop at the first bad byte.  The HTTP message
-of a record is parsed by FastWARC, else by warcio (:meth:`WarcRecord.http`): FastWARC
-refuses very long HTTP heads that warcio reads.
+:func:`gzip_members` walks a stream member by member; :func:`read_warc` frames its records
+(gzip per record, whole-file gzip or plain) itself, because FastWARC and warcio trust
+``Content-Length`` and stop at the first bad byte. Every byte ends in a :class:`WarcRecord` or in
+an :class:`Unreadable` span; reading always ends and never raises. HTTP messages are parsed by
+FastWARC, else warcio (:meth:`WarcRecord.http`).
 """
 
 from __future__ import annotations

@@ -1,21 +1,9 @@
 """S3 (and S3-compatible) storage with verified, write-once puts.
 
-A put is verified end to end:
-
-* SHA-256 of the whole file is computed locally and stored as ``x-amz-meta-sha256``;
-* each request carries ``x-amz-checksum-sha256`` (and ``Content-MD5``) so a server that
-  supports them rejects corrupted bodies; large files go up as multipart uploads with a
-  checksum per part;
-* the object is created with ``If-None-Match: *`` (never a silent replace) after a HEAD that
-  finds no different object under the key (for servers that ignore the condition);
-* afterwards a HEAD checks the size, our metadata and the server's checksum — or, when the
-  server keeps none, the MD5 ETag — and, when neither proves the content, the object is read
-  back and hashed.
-
-Connection errors, 5xx and ``SlowDown`` are retried with exponential backoff (on top of
-botocore's own short retry).  Credentials come only from the AWS credential chain
-(environment, ``AWS_PROFILE``/``profile``, instance roles); this module never sees, logs or
-stores them.
+A put sends SHA-256 and MD5 checksums (multipart with one per part), never replaces an object
+(``If-None-Match: *`` after a HEAD), and is checked afterwards (size, metadata, the server's
+checksum, else a read-back). Connection errors, 5xx and ``SlowDown`` are retried with backoff.
+Credentials come only from the AWS credential chain; this module never sees or logs them.
 """
 
 from __future__ import annotations

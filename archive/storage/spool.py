@@ -1,17 +1,9 @@
 """The local spool: files waiting for upload, and a journal that outlives the process.
 
-Layout of one spool directory::
-
-    files/<key>        the closed file, kept until storage holds a verified copy
-    journal.jsonl      append-only, fsynced: pending / multipart / done records
-    .lock              flock'ed by the live process that owns the spool
-
-A ``pending`` record (key, size, sha256, target) is written when a file is closed; ``done``
-once the stored copy is verified.  After a crash (kill -9, power loss) the journal says what
-is left; ``newsarchive upload --pending SPOOL`` finishes it.  A torn last line (the process
-died mid-write, or the disk filled) is ignored: its file was never reported as stored.
-The target is recorded by its public description (URI, endpoint, region, addressing style,
-profile name) — never credentials.
+``files/<key>`` holds each closed file until storage has a verified copy; ``journal.jsonl``
+(append-only, fsynced) records ``pending`` / ``multipart`` / ``done``; ``.lock`` is held by the
+live owner. After a crash ``newsarchive upload --pending SPOOL`` finishes what the journal
+lists (a torn last line is ignored). Targets are recorded without credentials.
 """
 
 from __future__ import annotations
