@@ -1,23 +1,9 @@
 """Browser capture: every network exchange of a page load in a real browser, as WARC records.
 
-A :class:`PageRecorder` listens to a Playwright page's ``response`` events and reads each
-response's body from the browser (``Response.body()``); :class:`BrowserCaptureMiddleware`
-writes what it recorded, once the page has loaded, through the crawl's WARC writer (the
-one ``archive.capture.WarcCaptureMiddleware`` owns), so the records are indexed in CDXJ,
-deduplicated into revisits and manifested like every other exchange.
-
-A browser hands over decoded bodies and parsed headers, not the bytes of the wire, so these
-records differ from the capture middleware's:
-
-- the status line is rebuilt (``HTTP/1.1``, the status and the text the browser reports);
-- headers come in the order and case the browser reports them (HTTP/2 pseudo-headers
-  dropped); ``Content-Encoding``, ``Content-Length`` and ``Transfer-Encoding`` no longer
-  describe the decoded body and are kept as ``X-Archive-Orig-<name>``;
-- every record carries ``WARC-Browser-Capture: <browser>/<version>``.
-
-The rendered DOM the article record is extracted from is kept too, as a ``conversion``
-record referring to the page's response record (not indexed, so replay serves the
-network response).
+``PageRecorder`` collects a Playwright page's responses; ``BrowserCaptureMiddleware`` writes them
+through the crawl's WARC writer, so they are indexed, deduplicated and manifested as usual.
+Bodies come decoded from the browser, so the status line is rebuilt, stale length and encoding
+headers are kept as ``X-Archive-Orig-<name>`` and each record has ``WARC-Browser-Capture``.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """CDXJ indexes of our WARC files, in the format pywb and ReplayWeb.page read.
 
-cdxj-indexer (the indexer behind pywb's ``wb-manager`` and py-wacz) does the work: one line
-per response, revisit and resource record, ``<SURT> <14-digit timestamp> {json}`` with url,
-mime, status, digest, length, offset and filename.  Request records are folded into their
-response (``post_append``) so POST bodies stay addressable, as ``wb-manager reindex`` does,
-and lines are sorted, which pywb's binary search over ``.cdxj`` files needs.
-
-Our own WARCs are indexed as they are written (``LiveIndex``): every field of a line is known
-when the record is appended, so the file is never read back.  The lines are exactly
-cdxj-indexer's (tests compare them); files written by anything else, or recovered after a
-crash, are indexed by cdxj-indexer itself, a damaged one over its readable records only.
-
-Index keys mirror WARC keys (``archive.layout.index_key_for``).
+Lines are exactly cdxj-indexer's (tests compare them), sorted for pywb's binary search, with
+request records folded into their response. Our own WARCs are indexed as written
+(``LiveIndex``), never read back; other or recovered files go through cdxj-indexer itself,
+a damaged one over its readable records only. Index keys mirror WARC keys.
 """
 
 from __future__ import annotations

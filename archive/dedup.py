@@ -1,16 +1,9 @@
 """Revisit deduplication across crawls: URL + payload digest → the record holding the payload.
 
-A response whose payload was already archived for the same URL (in an earlier crawl, or
-earlier in this one) is written as a ``revisit`` record of the identical-payload-digest
-profile pointing at that record, instead of a second copy of the payload.
-
-The index is a SQLite file in the output (``state/dedup.sqlite``), shared by every crawl
-into that output.  An entry only counts once the WARC holding its record has been closed
-(renamed from ``.open``): a crash can cut the tail of an ``.open`` file (see
-``archive.recovery``), and a revisit must never refer to a record that was lost.  Entries of
-the files this index is writing are usable at once, since the original precedes its revisits
-in the same file; entries left pending by a killed crawl are confirmed by
-``confirm_recovered`` for the records that survived recovery, and ignored otherwise.
+A payload already archived for the same URL is written as an identical-payload-digest
+``revisit`` instead of a second copy. The index (``state/dedup.sqlite``) is shared by every
+crawl into the output; an entry counts only once its WARC is closed (or within the file being
+written, or once recovery confirms it), so a revisit never refers to a lost record.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """Gzip-compressed JSONL that survives a kill: written line by line, recovered to its last
 whole line.
 
-``LineFlushedGzipPlugin`` (a Scrapy feed-export postprocessing plugin) ends every write with a
-zlib sync flush and hands the bytes to the OS, so a crawl killed at any moment leaves a gzip
-stream lacking at most its trailer and the line being written: every line written before
-the kill decompresses.  (Scrapy's own ``GzipPlugin`` leaves the compressed data in zlib's
-and Python's buffers until the file is closed: a killed crawl left a file of 0 bytes.)
-``cut_jsonl`` reads back what decompresses of such a stream, keeps its whole lines whose WARC
-pointers survived recovery, and writes a valid ``.jsonl.gz`` in its place, or removes it
-when no line is left.
+``LineFlushedGzipPlugin`` (a feed-export plugin) sync-flushes every write to the OS, so every
+line written before a kill decompresses (Scrapy's ``GzipPlugin`` left 0 bytes). ``cut_jsonl``
+keeps the whole lines whose WARC pointers survived recovery, or removes a file left empty.
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """The layout of an archive: every key and path of its files, and every way of listing them.
 
-    warc/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-<serial>.warc.gz   (``.open`` while written)
-    indexes/<site>/<YYYY>/<MM>/<DD>/<crawl_id>-<serial>.cdxj
-    articles/<site>/<YYYY>/<MM>/<DD>/<crawl_id>.jsonl.gz
-    crawls/<crawl_id>.json                                     the manifest, written last
-    state/dedup.sqlite, state/live/<crawl_id>.lock             revisit index, live crawls
-
-A file written whole is first ``<key>.part``.  A storage output keeps its files in a spool
-(``archive.storage.spool``) under the same keys, and its revisit index beside the spools.
+WARCs, CDXJ indexes and article JSONL live under ``warc/``, ``indexes/`` and ``articles/``, then
+``<site>/<YYYY>/<MM>/<DD>/``; crawl manifests (written last) under ``crawls/``, the revisit
+index and live-crawl locks under ``state/``. A file written whole is first ``<key>.part``.
 Keys read from data (manifests, listings) are checked by :func:`key_problem` before use.
 """
 

@@ -1,15 +1,9 @@
 """Re-extraction: article records rebuilt from archived responses, no network.
 
-Each response record goes through ``pipelines.responses.decide``, the same function the
-crawl's extraction workers run on the response as fetched, so for the same extractor version
-the records equal the crawl's JSONL, pointers included.
-
-Reading uses ``archive.warc_reading``: damaged spans (truncation, garbage, a record whose
-``Content-Length`` lies, an HTTP head neither FastWARC nor warcio parses) are counted as
-``records/unreadable`` and named, and reading carries on after them.  The main process
-reads records, worker processes do everything else (decoding, extraction), in batches.
-Revisit records (identical-payload-digest) are resolved against the responses of all the
-files given, by payload digest; unresolved ones are counted and skipped.
+Each response goes through ``pipelines.responses.decide``, as in the crawl, so for the same
+extractor version the records equal the crawl's JSONL, pointers included. Damaged spans are
+counted (``records/unreadable``) and skipped, not fatal; revisits are resolved by payload
+digest against all the files given. Extraction runs in worker processes, in batches.
 """
 
 from __future__ import annotations

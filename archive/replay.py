@@ -1,15 +1,9 @@
 """Replay an archive through pywb, run from its own virtualenv.
 
-pywb pins old redis and werkzeug releases and installs a ``brotli`` shim (brotlipy) that
-breaks Scrapy's brotli decoding, so it never goes into the crawler's environment: a separate
-venv is created on first use (``NEWSARCHIVE_PYWB_VENV``, else
-``$XDG_CACHE_HOME/newsarchive/pywb-venv``) with ``python -m venv`` and ``pip install pywb``.
-
-A replay root is a temporary pywb directory with one collection per site:
-``collections/<site>/archive/`` holds symlinks to the site's WARCs and
-``collections/<site>/indexes/`` the CDXJ indexes (ours when the archive has them, written
-with ``archive.cdxj`` otherwise).  ``wayback`` serves it on 127.0.0.1.  Archives in S3 are
-first copied to a local cache (the WARCs and indexes listed in the crawl manifests).
+pywb's pinned dependencies (and its brotli shim, which breaks Scrapy's decoding) never enter the
+crawler's environment: a separate venv is created on first use (``NEWSARCHIVE_PYWB_VENV``).
+A temporary pywb root gets one collection per site (WARC symlinks, CDXJ indexes) and
+``wayback`` serves it on 127.0.0.1; archives in S3 are first copied to a local cache.
 """
 
 from __future__ import annotations

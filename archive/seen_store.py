@@ -1,17 +1,9 @@
-"""The seen-store: per site, what the archive holds of each article, keyed by its URL.
+"""The seen-store: per site, what the archive holds of each article, keyed by its fetched URL.
 
-The key is the URL the article was fetched from, as the crawler requests it (the spider
-normalises discovered links), not ``<link rel=canonical>``, which a page may get wrong.
-An entry holds what the last fetch answered (payload digest, ``ETag``, ``Last-Modified``,
-when it was fetched or re-checked) and the last recorded revision (its number, first-seen
-time, capture time, WARC pointer and text and title digests).  The crawler asks it whether a
-known article needs fetching (``crawler.incremental``); the revisions pipeline
-(``pipelines.revisions``) whether extracted text changed.
-
-Locally it is a SQLite file per site in the archive (``state/seen/<site>.sqlite``); workers
-on a shared Redis frontier keep it in Redis under the site's keys (``RedisSeenStore``).  A
-store that cannot be read is set aside (renamed) and rebuilt from the archive's manifests and
-JSONL (``rebuild_entries``), never left silently empty: that would refetch everything.
+An entry holds the last fetch's validators (digest, ``ETag``, ``Last-Modified``) and the last
+recorded revision; ``crawler.incremental`` and ``pipelines.revisions`` consult it. Local archives
+keep a SQLite file per site, Redis workers a hash (``RedisSeenStore``). An unreadable store is
+set aside and rebuilt from the archive, never left silently empty (that would refetch all).
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
-"""Every private name of Scrapy, Twisted and scrapy-redis that newsarchive relies on, in one place.
+"""Every private name of Scrapy, Twisted and scrapy-redis that newsarchive relies on.
 
-Byte-exact capture, the address guard, the stop on Ctrl-C, decoding outside a crawl and the
-shared frontier reach into these libraries' internals. Modules import the private classes and
-functions from here, and ``OVERRIDDEN`` lists the private methods and attributes we override
-or read, with the parameters we call them with. ``tests/test_upstream_contract.py`` checks
-every entry against the installed versions, so an upgrade that removes or changes one fails
-with the name, not somewhere deep in a crawl. pyproject.toml bounds the three libraries to the
-versions tested; `bench/try_newest.sh` tries the newest.
+Modules import those private classes and functions only from here; ``OVERRIDDEN`` lists the
+private methods and attributes we override or read. ``tests/test_upstream_contract.py`` checks
+every entry against the installed versions, so an upgrade that breaks one fails by name.
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """WACZ 1.1.1 packages of an archive, for ReplayWeb.page.
 
-Written here rather than with py-wacz: py-wacz pulls in frictionless, which needs
-``chardet>=6`` and would upgrade the chardet that readability-lxml uses in the crawler's
-environment.  ``wacz validate`` (py-wacz) still checks the result, from its own venv.
-
-Layout (every path two levels deep, as py-wacz's validator expects)::
-
-    archive/<name>.warc.gz        the WARCs, stored (not deflated) so readers can seek
-    indexes/index.cdx.gz          compressed CDXJ (cdxj-indexer), stored
-    indexes/index.idx             its block index
-    pages/pages.jsonl             one line per article: url, ts, title, text
-    datapackage.json              every file with size and sha256
-    datapackage-digest.json       sha256 of datapackage.json
+Written here, not with py-wacz, whose dependencies would upgrade the crawler's chardet;
+``wacz validate`` (py-wacz, from its own venv) still checks the result. WARCs are stored
+uncompressed in the zip so readers can seek; the CDXJ index, pages.jsonl and datapackage.json
+(size and sha256 of every file) follow py-wacz's two-level layout.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """The wire: a download handler that records each HTTP exchange exactly as it went over the
-connection, the ``WireExchange`` it leaves in ``request.meta[WIRE_META_KEY]``, and the heads
-the capture archives (as recorded, else rebuilt from Scrapy's objects).
+connection, left as a ``WireExchange`` in ``request.meta[WIRE_META_KEY]``.
 
-It is Scrapy's HTTP/1.1 handler with its own connection protocol (the private names it uses:
-``archive.upstream``): status line and header lines as received, the request head as
-written, what arrived of a body cut short, and a response head over
-``NEWSARCHIVE_MAX_RESPONSE_HEAD`` bytes refused as it arrives (``wire/head_too_large``).
-Enable it with ``DOWNLOAD_HANDLERS = {"http": "archive.wire.WireHTTP11DownloadHandler", …}``.
+Scrapy's HTTP/1.1 handler with its own protocol: heads as received or written, what arrived of
+a truncated body; a response head over ``NEWSARCHIVE_MAX_RESPONSE_HEAD`` bytes is refused.
+Also builds the heads the capture archives (as recorded, else rebuilt from Scrapy's objects).
 """
 
 from __future__ import annotations

@@ -1,22 +1,9 @@
 """Which network addresses a crawl may reach, checked where the connection is made.
 
-A site whose config says ``allow_private_addresses: false`` (the default) never connects to
-a loopback, private, link-local, unspecified, multicast or otherwise non-global address,
-however the URL spells it: a DNS name that resolves there, ``localhost``, or a numeric form
-such as ``http://2130706433/``, ``http://127.1/`` or ``http://0x7f000001/``.
-
-- ``refusal_reason`` is the decision on one resolved address, a plain function.
-- ``AddressGuardDownloadHandler`` makes it at connection time: the host is resolved through
-  the reactor's resolver (Scrapy's ``TWISTED_DNS_RESOLVER``, with its cache) and the refused
-  addresses are dropped before any connection is attempted, for every request that reaches
-  the handler (robots.txt and redirects included).  A request left without an address is
-  ignored (``IgnoreRequest``), counted as ``skipped/private_address/<reason>`` and logged;
-  no byte was sent or received, so nothing reaches the WARC.
-- ``PrivateAddressMiddleware`` refuses, before download, URLs whose host is an address
-  (in any numeric form), so that not even their robots.txt is asked for; it is the only
-  check for requests sent through a proxy.
-
-``NEWSARCHIVE_ALLOWED_NETWORKS`` lists networks allowed even so (an intranet mirror).
+Unless the site sets ``allow_private_addresses`` (or ``NEWSARCHIVE_ALLOWED_NETWORKS`` allows it),
+no connection goes to a non-global address, however the URL spells it (DNS name, ``localhost``,
+numeric forms). ``AddressGuardDownloadHandler`` drops refused addresses after resolution, before
+any byte is sent; ``PrivateAddressMiddleware`` is the only check for requests through a proxy.
 """
 
 from __future__ import annotations

@@ -1,24 +1,9 @@
-"""A compact request-fingerprint dupefilter for large crawls.
+"""A compact request-fingerprint dupefilter for large crawls (``CompactDupeFilter``).
 
-Scrapy's ``RFPDupeFilter`` keeps every fingerprint as a 20-byte ``bytes`` object in a Python
-``set``: about 100 bytes per URL once the object header and the set slot are counted.
-``CompactDupeFilter`` keeps the first 8 bytes of each fingerprint as a 64-bit integer in an
-open-addressing hash table (linear probing) held in one ``array('Q')``: 8 bytes per slot at
-a load factor between 0.35 and 0.7, so 11–23 bytes per URL (about 16 on average).
-
-Trade-off: two different requests whose fingerprints share their first 64 bits are taken as
-one, and the second is dropped (a false positive).  With SHA-1 fingerprints the chance of any
-such pair among n requests is about n² / 2⁶⁵: one in 370,000 for a 10-million-URL crawl.  A
-request already seen is never let through twice (no false negatives).
-
-Enable it with::
-
-    DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"
-
-Persistence follows ``RFPDupeFilter``: with ``JOBDIR`` set, every new fingerprint is appended
-to ``JOBDIR/requests.seen`` in the same format (a 2-byte big-endian length, then the full
-fingerprint), so a paused crawl resumes with either class and the file can be swapped between
-them.  A record cut short by an unclean shutdown is ignored on load, as Scrapy does.
+It keeps the first 64 bits of each fingerprint in an open-addressing table: about 16 bytes per
+URL against about 100 for Scrapy's ``RFPDupeFilter``. A seen request never passes twice; two
+requests sharing those 64 bits are taken as one (odds about 1 in 370,000 at 10 million URLs).
+With ``JOBDIR`` it persists to ``requests.seen`` in ``RFPDupeFilter``'s format, interchangeably.
 """
 
 from __future__ import annotations

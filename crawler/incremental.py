@@ -1,20 +1,9 @@
 """Incremental crawling: a known article is not fetched again unless the recrawl policy says
-so, and then conditionally.
+so, and then only conditionally (``If-None-Match`` / ``If-Modified-Since``).
 
-A downloader middleware over the seen-store (``archive.seen_store``).  Section pages, feeds,
-sitemaps and robots.txt always pass; an article candidate whose URL the store knows (a record
-of it was written) is dropped (``incremental/skipped_known``) unless it was published (or
-first seen) less than ``younger_than`` ago and last checked at least ``every`` ago; then it
-is re-checked with ``If-None-Match`` / ``If-Modified-Since`` (``incremental/conditional``).
-A 304 is archived by the capture middleware as a server-not-modified revisit and ends here
-(``incremental/not_modified``); a 200 goes on to extraction, where ``pipelines.revisions``
-decides whether the text changed.  ``NEWSARCHIVE_FULL_CRAWL`` (``--full``) fetches
-everything, still keeping the store up to date.
-
-The store is a SQLite file in the archive (``state/seen/<site>.sqlite``), or, for workers on
-a shared Redis frontier, a hash under the site's keys in the same Redis.  A store that cannot
-be read, or one that is empty next to an archive with earlier records of the site, is rebuilt
-from the archive's manifests and JSONL.
+A downloader middleware over the seen-store (``archive.seen_store``). Section pages, feeds,
+sitemaps and robots.txt always pass; ``NEWSARCHIVE_FULL_CRAWL`` (``--full``) fetches everything
+and still updates the store. An unreadable store is rebuilt from the archive, never left empty.
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """A bound on the requests waiting in the scheduler, in memory or in JOBDIR's disk queues.
 
-A site that keeps revealing URLs (a sitemap index listing a thousand sitemaps per level,
-listings without end) would otherwise grow the frontier, and the crawl's memory, without
-limit.  ``QueuedRequestsBound`` counts the requests scheduled and not yet handed to the
-downloader; once ``NEWSARCHIVE_MAX_QUEUED_REQUESTS`` wait, a new request is dropped
-(``request_scheduled`` handlers may refuse a request with ``IgnoreRequest``), counted as
-``skipped/queue_full`` and logged once.  Redirects and retries of a request already taken
-from the queue are let through: they replace it rather than add to it.
-
-The count starts at zero in each process: requests a resumed JOBDIR crawl finds on disk are
-not counted, so the bound applies to what this run adds.
+Once ``NEWSARCHIVE_MAX_QUEUED_REQUESTS`` wait, ``QueuedRequestsBound`` drops each new request
+(counted as ``skipped/queue_full``, logged once), so an endless site cannot grow memory without
+limit. Redirects and retries replace a request already taken, so they pass. The count starts
+at zero per process: requests a resumed JOBDIR crawl finds on disk are not counted.
 """
 
 from __future__ import annotations

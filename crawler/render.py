@@ -1,16 +1,9 @@
 """Rendering article pages in a real browser for sites with ``render: true``.
 
-scrapy-playwright drives one shared Chromium (Debian's ``/usr/bin/chromium``, never a
-downloaded one) for requests marked ``meta["playwright"]`` (``crawler.render_handler``);
-every other request goes to the crawl's own address-guarded, wire-recording handler, so
-robots.txt, listings, feeds and sitemaps are fetched and archived exactly as in a plain
-crawl.  What the browser loads is recorded by ``archive.browser_capture``.
-
-Bounds: ``NEWSARCHIVE_RENDER_TIMEOUT`` per page load, one browser context
-(``PLAYWRIGHT_MAX_CONTEXTS``) with at most ``NEWSARCHIVE_RENDER_MAX_PAGES`` pages open.
-A browser that crashes is launched again for the next page
-(``PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER``); a page lost with it is loaded again, up to
-``NEWSARCHIVE_RENDER_CRASH_RETRIES`` times.
+scrapy-playwright drives one shared Chromium (Debian's, never a downloaded one) for requests
+marked ``meta["playwright"]``; every other request goes through the crawl's own guarded,
+wire-recording handler, as in a plain crawl. Page loads are bounded in time and number; a
+crashed browser is relaunched and its lost page retried a bounded number of times.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """Page requisites: what an HTML page or a stylesheet needs to render, as absolute URLs.
 
 Plain functions over (document, base URL), no Scrapy: lxml reads the HTML, tinycss2 the CSS.
-From HTML: ``img`` src and srcset (the largest candidate, or all of them), ``picture >
-source`` srcset, ``link rel=stylesheet|icon|preload`` (and ``apple-touch-icon``), ``script
-src``, ``video poster`` and the lead image named by ``og:image``/``twitter:image``.  From CSS:
-``@import`` (more stylesheets) and every ``url()`` (fonts in ``@font-face``, images elsewhere).
-Inline ``<style>`` blocks are read as stylesheets (``style=""`` attributes are not).
-``data:``, ``javascript:`` and other non-http(s) references are not requisites.
+Images, stylesheets, icons, scripts, posters and the ``og:image`` lead image come from HTML;
+``@import`` and ``url()`` from CSS, inline ``<style>`` included. Only http(s) URLs count.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """What Ctrl-C (or SIGTERM) does to a running crawl.
 
-The first signal says so on stderr and stops the crawl the way a finished one stops: no new
-request is scheduled, requests waiting in the downloader (behind the download delay) are
-dropped, and those being transferred get ``NEWSARCHIVE_STOP_GRACE`` seconds to finish before
-they are cancelled; then the WARC is closed and the manifest written (``finish_reason``
-``shutdown``).  A second signal exits at once (status 130), naming the WARC left ``.open``
-and the command that recovers it.
-
+The first signal stops the crawl as a finished one stops: nothing new is scheduled, transfers
+get ``NEWSARCHIVE_STOP_GRACE`` seconds, then the WARC is closed and the manifest written
+(``shutdown``). A second exits at once (130), naming the ``.open`` WARC and how to recover it.
 A worker on a shared frontier drops nothing: what it took from Redis finishes or goes back.
 """
 

@@ -1,12 +1,9 @@
 """Turns fetched candidate pages into article records, off the reactor in worker processes.
 
-Each item from the spider carries one response as fetched (status, headers, body with its
-Content-Encoding, WARC pointer).  Workers run ``pipelines.responses.decide`` on it, the
-function ``reextract`` runs on archived responses: decoding, extraction and schema
-validation all happen there, so both cores work and the crawl process only writes.  Scrapy's
-scraper slot limit (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) keeps the pages waiting for a worker
-bounded.  Non-articles and unusable pages are dropped with a reason that is counted in the
-stats.
+Workers run ``pipelines.responses.decide`` on each response as fetched, as ``reextract`` does,
+so decoding, extraction and validation use all cores and the crawl process only writes.
+``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bounds the pages waiting for a worker; non-articles and
+unusable pages are dropped with a counted reason.
 """
 
 from __future__ import annotations

@@ -1,12 +1,9 @@
 """``image.warc``: the record's lead image, pointed at in the archive when it was archived.
 
-The spider requests a page's requisites (its lead image among them, from ``<img>`` or
-``og:image``) before it hands the page to extraction, at a priority above every page, so the
-image is usually archived by the time the record is built.  When it is not yet, the record
-waits for that fetch, at most ``NEWSARCHIVE_LEAD_IMAGE_WAIT`` seconds, then goes out without
-the pointer (counted).  A record whose image failed, was not a requisite or whose fetch
-was not a 2xx gets no ``image.warc``.  On a shared (Redis) frontier a record does not wait:
-another worker may have fetched its image, and only this worker's fetches are known here.
+The spider fetches requisites ahead of pages, so the image is usually archived first; otherwise
+the record waits at most ``NEWSARCHIVE_LEAD_IMAGE_WAIT`` seconds, then goes out without it
+(counted). Only a 2xx requisite fetch yields ``image.warc``. On a shared (Redis) frontier a
+record never waits: only this worker's fetches are known here.
 """
 
 from __future__ import annotations

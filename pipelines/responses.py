@@ -1,17 +1,9 @@
 """From one HTTP response, as fetched, to an article record or the reason there is none.
 
-The crawl and ``reextract`` both call :func:`decide`, in worker processes, on the response
-exactly as it came off the wire (Content-Encoding kept): one code path, so re-extracting a
-WARC with the same extractor version gives the crawl's records, pointers included.
-
-For one response, in this order (the crawl's Scrapy components, with their own helpers and
-settings): only 2xx responses get here (redirect and retry middlewares); the
-Content-Encoding is decoded as ``HttpCompressionMiddleware`` does, bounded by
-``DOWNLOAD_MAXSIZE``, and the response class re-chosen; a page that
-``MetaRefreshMiddleware`` would turn into a redirect is not an article; only HTML is
-extracted; too-large and binary bodies are skipped; the extractor runs (with the settings'
-word floors); non-articles are dropped (``pipelines.reasons`` words every reason); the
-record is validated against the JSON Schema.
+The crawl and ``reextract`` both call :func:`decide` on the response exactly as it came off the
+wire (Content-Encoding kept): one code path, so re-extracting a WARC with the same extractor
+version gives the crawl's records, pointers included. It decodes as Scrapy would (bounded by
+``DOWNLOAD_MAXSIZE``), extracts HTML only and validates the record against the JSON Schema.
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """Revisions: a crawl writes a record only for a new article or one whose text or title changed.
 
-After extraction, each record is compared with the seen-store entry of its URL
-(``archive.seen_store``, opened by the incremental middleware): an unchanged article is
-dropped (``revisions/unchanged``, no JSONL line); a new one gets ``revision`` 1, a changed one
-the next revision with ``previous`` (the earlier record's WARC pointer and text digest).
-Every written record gains ``id`` (a digest of its URL, stable across runs, for upserts) and
-``first_seen``, and is schema 1.2 (``pipelines/schema/article-v1.2.schema.json``).  The store
-learns a revision only once its record is written (``item_scraped``), so a record dropped
-later (``--max-articles``) is not taken for archived.
+Each record is compared with its URL's seen-store entry: unchanged ones are dropped, new ones
+get ``revision`` 1, changed ones the next with ``previous`` (pointer and text digest). Every
+record gains a stable ``id`` and ``first_seen``. The store learns a revision only once its
+record is written (``item_scraped``), so a record dropped later is not taken for archived.
 """
 
 from __future__ import annotations

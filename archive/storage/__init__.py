@@ -1,12 +1,9 @@
 """Where archived files end up: a local directory or an S3 bucket, behind one protocol.
 
-A backend is chosen by URI scheme (``STORE_SCHEMES``, as Scrapy's ``FilesStoreProtocol``):
-a plain path or ``file://`` → :class:`~archive.storage.local.LocalStorage`,
-``s3://bucket/prefix`` → :class:`~archive.storage.s3.S3Storage` (boto3 imported only then).
-
-Keys are the DESIGN.md layout (``warc/<site>/…``), always relative to the target.  Storage is
-write-once: :meth:`Storage.put_file` never replaces an object; a clash with different content
-is an :class:`ObjectExistsError`, and putting identical content again is a no-op.
+The backend is chosen by URI scheme (a path or ``file://`` local, ``s3://bucket/prefix`` S3,
+boto3 imported only then); keys are relative to the target. Storage is write-once:
+:meth:`Storage.put_file` never replaces an object; different content under an existing key
+raises :class:`ObjectExistsError`, identical content is a no-op.
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """`newsarchive worker --redis URL [--out DIR | --storage URI] [--idle-exit SECONDS]`
 
-A scale-out worker: crawls every site seeded in Redis by `newsarchive crawl SITE.yaml --redis
-URL`, taking its requests from the site's shared frontier (queue and seen set in Redis), so
-workers on several machines share the crawl and never fetch a URL twice.  Each worker writes
-its own WARCs, indexes, JSONL and manifest under its own crawl id, as a crawl does.
-The URL may come from ``$NEWSARCHIVE_REDIS_URL`` and its password from
-``--redis-password-file`` (``crawler.cli.redis_args``), so that ``ps`` never shows it.
-Exit 0 success, 1 finished with problems (in the summary), 2 bad usage, bad config, or
-Redis or the output unusable.
+A scale-out worker: crawls every site seeded in Redis, sharing its frontier with other workers
+so no URL is fetched twice, and writes its own WARCs, JSONL and manifest under its own crawl id.
+The password may come from ``--redis-password-file`` so ``ps`` never shows it. Exit 0 success,
+1 finished with problems, 2 bad usage or config, or Redis or the output unusable.
 """
 
 from __future__ import annotations

@@ -3,14 +3,7 @@
 ``DemoSite.handle`` turns a request into a ``DemoResponse`` without any networking, so the same
 site runs behind ``DemoServer`` (``newsarchive demo``, tests) or is called directly.
 ``article_truth`` says what a crawl of the site must emit; ``site_config`` how to crawl it.
-
-Markup families (``Article.family``):
-  * ``wordpress`` - a WordPress magazine theme: breadcrumb, "by <desk>" author span,
-    "Image source: X" after the body, "Read also:", related carousel, comment form, widgets;
-  * ``publisher`` - a large publisher: JSON-LD NewsArticle, standfirst, figcaption with a
-    credit span, "By X and Y", share bar, newsletter sign-up, "Most read";
-  * ``drupal`` - Drupal with schema.org microdata and ``field--name-*`` classes, often
-    German or French ("Von X", "Foto: X", "Par X", "Crédit : X").
+Families (``Article.family``): ``wordpress``, ``publisher`` (JSON-LD), ``drupal`` (microdata).
 """
 
 from __future__ import annotations

@@ -1,23 +1,9 @@
-"""Politeness per host, held by all workers together in Redis.
+"""Per-host politeness held by all workers together in Redis, on Redis's own clock.
 
-A host (``host[:port]`` of the URL, as a browser's origin names it) has two keys, shared by
-every site and worker that fetches from it:
-
-* ``newsarchive:host:<host>:turn`` - whose turn it is: reserved when a request to the host
-  is popped and set again as it is sent, with an expiry of the download delay (randomised as Scrapy does, by
-  ``DOWNLOAD_DELAY_JITTER``, ±50 % by default).  While it exists no other request to the host
-  may start: the per-host rate.
-* ``newsarchive:host:<host>:leases`` - a sorted set of the requests to the host being
-  fetched (member: worker id and in-flight field, score: expiry in Redis milliseconds).  No
-  more than the site's ``concurrency`` may be held; the worker refreshes its leases with its
-  liveness key, so a dead worker's lease lapses after the worker TTL and frees the slot (the
-  set itself expires with its last lease).
-
-The scheduler takes a request only from a host whose turn has come and which has a free
-lease (``crawler.frontier.queue``, in the same Lua script as the pop); requests that never
-went through the scheduler (robots.txt, fetched by ``RobotsTxtMiddleware`` for each worker)
-wait for their turn in ``FrontierPaceDownloaderMiddleware`` and hold no lease.  Redis's own
-clock (``TIME``) is the one clock, so workers on machines with skewed clocks agree.
+Per host, shared by every site and worker: a ``turn`` key that expires after the (jittered)
+download delay and blocks other requests to the host meanwhile, and a ``leases`` set that caps
+requests in flight at the site's ``concurrency``. Leases are refreshed with the worker's
+liveness key, so a dead worker's lease lapses after the worker TTL.
 """
 
 from __future__ import annotations

@@ -1,13 +1,9 @@
 """A site's queued requests in Redis: one sorted set per host, popped only when the host's
 turn has come.
 
-``newsarchive:<site>:requests:<host>`` holds the encoded requests for one host (score
-``-priority``, as scrapy-redis's ``PriorityQueue``); ``newsarchive:<site>:hosts`` names the
-hosts that may have some.  A pop is one Lua script: among the hosts whose turn has come
-(``crawler.frontier.hosts``) and which have a lease free, it takes the best request, records
-it in the worker's in-flight hash (field ``<host> <sha1 of the request>``), takes a lease and
-starts the host's turn.  So a worker never takes a request it could not start at once, and
-nothing waits in a worker's own downloader while other workers could have fetched it.
+A pop is one Lua script: among hosts whose turn has come and with a lease free, it takes the
+best request, records it in the worker's in-flight hash, takes a lease and starts the turn.
+So a worker never takes a request it could not start at once.
 """
 
 from __future__ import annotations

@@ -1,29 +1,9 @@
-"""The worker's scheduler on the shared frontier, and its reliable queue.
+"""The worker's scheduler on the shared frontier: it pops only requests it can start now.
 
-**Only what it can start now.** ``next_request`` pops (``crawler.frontier.queue``) only from
-a host whose turn has come and which has a lease free (``crawler.frontier.hosts``), and
-returns None otherwise, asking the engine to call again when the earliest turn ends (or
-after ``NEWSARCHIVE_FRONTIER_POLL_INTERVAL``, for leases and other workers' new links).  The
-worker's own downloader therefore never holds a backlog other workers could have fetched: a
-worker's Scrapy delay is 0 and its AutoThrottle off, the shared turn being the delay.  The
-request's lease goes when it leaves the downloader (``request_left_downloader``) or is done.
-
-**Reliable queue.** The pop also records the request in the worker's in-flight hash
-``newsarchive:<site>:inflight:<worker id>`` (field: ``<host> <SHA-1 of the encoded
-request>``, value: the encoded request), in the same script.  The entry goes when
-the request is *done*, i.e. its response archived and parsed, its links queued
-(``FrontierDoneSpiderMiddleware``, after the callback's or errback's output is consumed), it
-failed (``FrontierDoneDownloaderMiddleware.process_exception``: errors, robots.txt and other
-``IgnoreRequest``), or the redirect or retry that replaces it is queued (it carries the
-marker).  Not on ``request_left_downloader``: that fires before the WARC capture middleware
-writes the response and before the spider sees it, so a worker dying just then would lose the
-page and its links.  Whatever is still in the hash when the worker is idle is cleared (nothing is
-in progress then).  Each worker refreshes a liveness
-key ``newsarchive:<site>:worker:<id>`` (TTL ``NEWSARCHIVE_FRONTIER_WORKER_TTL``, 30 s) every
-third of the TTL and is listed in the set ``newsarchive:<site>:workers``.  On opening and when
-idle, a worker moves the in-flight entries of every listed worker whose liveness key expired
-back into the queue (one Lua script per hash, so two workers never both reclaim them).  A
-worker that closes puts its own remaining entries back itself.
+``next_request`` takes a request only from a host whose turn has come and has a free lease, so
+no backlog waits in one worker's downloader. A popped request stays in the worker's in-flight
+hash in Redis until it is done (archived and parsed, failed, or replaced by a redirect or
+retry), so none is lost: a closing worker requeues its own, live workers those of a dead one.
 """
 
 from __future__ import annotations

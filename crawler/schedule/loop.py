@@ -1,21 +1,9 @@
 """The `schedule` loop: each planned site crawled by a child process when its cron is due.
 
-One crawl per site at a time: a site that comes due while its previous crawl still runs is
-skipped (logged and counted in the state).  A run that comes due while the scheduler was
-not looking (asleep, stopped) is run once, not once per missed time.  The state, in
-``DIR/schedule/state.json``, is rewritten atomically after every change, so `status` (or a
-person) always reads a whole file; every finished run is also appended to
-``DIR/schedule/runs.jsonl`` (`history` shows it beside the manifest).
-
-Every run carries the plan's limits to the crawl's watchdog (``crawler.watchdog``), which ends
-it cleanly (``finish_reason`` ``timeout`` / ``idle``).  Belt and braces, a crawl still running
-``OVERRUN_MARGIN_SECONDS`` past its ``max_run`` is stopped (SIGTERM), then killed, and that
-is recorded.  A run fails when it leaves no manifest, ends early or reaches no page; from
-the second failure in a row the site's interval doubles per failure (from the failed run's
-due time, up to the plan's ``backoff_max``); a run that does not fail resets it.
-
-The clock, the sleep, the crawl ids and the process start are constructor arguments, so
-tests drive the loop without waiting for real minutes.
+One crawl per site at a time (a run due meanwhile is skipped); missed times run once. The state
+file is rewritten atomically after every change, so readers always see a whole file. A crawl
+past ``max_run`` plus ``OVERRUN_MARGIN_SECONDS`` is stopped, then killed; repeated failures back
+off. Clock, sleep, crawl ids and process start are injected, so tests need not wait.
 """
 
 from __future__ import annotations

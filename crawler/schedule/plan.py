@@ -1,21 +1,9 @@
 """The schedule plan (``PLAN.yaml``): which site configs `schedule` crawls, and when.
 
-```yaml
-max_run: 2h                           # optional defaults for every site: wall-clock limit,
-idle: 10m                             # time without a response, and longest backoff
-backoff_max: 1d
-sites:
-  - sites/eutoday.yaml                # crawled on the site's own `schedule:`
-  - config: sites/other.yaml
-    schedule: "0 */2 * * *"           # overrides the site's own
-    max_run: 30m                      # and so may max_run, idle and backoff_max
-```
-
-Paths are relative to the plan file.  Cron expressions have five fields (minute hour
-day-of-month month day-of-week) and are evaluated in UTC, like crawl ids; a plan's
-``schedule:`` may add a sixth field, seconds (croniter's convention: last).  Durations are
-seconds or a number with ``s``, ``m``, ``h`` or ``d``.  Unknown keys, a site without a
-schedule, a bad cron expression or duration and two entries for one site are errors.
+Each site entry is a config path (relative to the plan) with optional ``schedule``,
+``max_run``, ``idle`` and ``backoff_max`` overriding the site's own or the plan's defaults.
+Cron expressions are evaluated in UTC (a plan's may add a sixth field, seconds). Unknown keys,
+a site without a schedule, a bad cron or duration and a site listed twice are errors.
 """
 
 from __future__ import annotations

@@ -1,14 +1,9 @@
 """The page as text blocks, and completion of trafilatura's paragraphs from them.
 
-trafilatura (precision settings) finds the article but drops some of what sits inside it:
-text that is not in a ``<p>`` (loose text between ``<br>`` and images), subheads, list items
-of deal/product lists, embedded tweets and quotes, sometimes the lead paragraph.  Here the
-page is cut into blocks (runs of text between block-level boundaries, each with the element
-that holds it), the blocks trafilatura kept locate the article container, and blocks of that
-container that trafilatura dropped are put back:
-
-* between two kept blocks: anything that is not page furniture (class/id words, hidden);
-* before the first or after the last kept block: only prose (long, few links, a sentence).
+trafilatura (precision settings) finds the article but drops some text inside it (loose text,
+subheads, list items, embeds, sometimes the lead). The blocks it kept locate the article
+container, and that container's dropped blocks are put back: between kept blocks anything but
+page furniture, before the first or after the last only prose.
 """
 
 from __future__ import annotations

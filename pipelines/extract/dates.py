@@ -1,14 +1,9 @@
 """Published / modified dates with time and offset.
 
-trafilatura (through htmldate) keeps only the day, so the time-bearing sources are read here:
-schema.org datePublished/dateModified, article:published_time and kin, ``itemprop`` and
-``<time datetime>``.  The day the page prints with its headline (``shown_date``) arbitrates
-between them, and between them and a CMS's re-stamps; a day labelled as the publication
-anywhere in the text (``labelled_date``) and then htmldate are the last resorts; the printed
-dates are read in ``printed_dates``.  A note that the piece was "originally published" earlier
-points to the declared value of that period (``originally_published``); a headline date
-without its year takes it from the page's other evidence (``with_year``); day/month-ambiguous declared values ("10/05/2022") are read in the
-page's order (``numeric_order``).
+trafilatura (through htmldate) keeps only the day, so the time-bearing sources (schema.org,
+``article:published_time``, ``itemprop``, ``<time datetime>``) are read here. The date printed
+with the headline arbitrates between them and a CMS's re-stamps; a date labelled as the
+publication, then htmldate, are the last resorts.
 """
 
 from __future__ import annotations

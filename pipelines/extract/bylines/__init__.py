@@ -1,13 +1,9 @@
 """Authors and the byline as printed.
 
-Order of evidence: the article's schema.org ``author`` (JSON-LD or microdata; Person,
-Organization, strings, arrays, ``@id`` references), then the visible byline (rel=author,
-itemprop=author, class*=byline/author), then ``<meta name=author>`` and its kin.  Every
-candidate goes through :func:`split_byline` and :func:`clean_name`, which drop labels
-("By", "Von", "Par"…), dates, roles, URLs, the site's own name and account junk.
-
-``names`` reads a byline string, ``markup`` the declared authors, ``printed`` the bylines the
-page prints, ``page_text`` what it prints at all; this module weighs them.
+Evidence in order: schema.org ``author`` (JSON-LD or microdata), the visible byline, then
+``<meta name=author>`` and kin. Every candidate goes through :func:`split_byline` and
+:func:`clean_name`, which drop labels ("By", "Von"…), dates, roles, URLs and the site's name.
+Submodules read the sources (``names``, ``markup``, ``printed``, ``page_text``); this weighs them.
 """
 
 from __future__ import annotations
