@@ -1,9 +1,13 @@
 """`newsarchive report [--out DIR | --storage URI] -o report.html`: the archive's health as
-one self-contained HTML page (no network needed: its JavaScript is inlined).
+one self-contained HTML page.
 
-Read from the crawl manifests and JSONL: runs per site over time, field coverage, slowest and
-failing runs, latest problems. Exit 0; 1 when parts of the archive could not be read (or there
-are no runs); 2 when there is no archive or the page cannot be written.
+Runs over time per site (articles new/updated, errors, WARC bytes), field coverage per site
+and run (from the JSONL records), the slowest and failing runs and the latest problems, read
+from the crawl manifests (as `history` reads them) and the JSONL of the archive in DIR
+(default ./newsarchive-data) or at a storage URI.  The page needs no network: its charts'
+JavaScript is inlined.  Exit 0; 1 when the page lists parts of the archive it could not read
+(a corrupt manifest or JSONL, or no runs at all); 2 when there is no archive or the page
+cannot be written.
 """
 
 from __future__ import annotations

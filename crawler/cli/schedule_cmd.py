@@ -1,9 +1,23 @@
 """`newsarchive schedule PLAN.yaml [--out DIR]`: run crawls on their schedules until stopped.
 
-Each due run is a `newsarchive crawl` child process; a site never has two crawls at once.
-State goes to DIR/schedule/state.json (read by `status`) and DIR/schedule/runs.jsonl; the
-scheduler holds DIR/schedule/scheduler.lock while it lives. Ctrl-C or SIGTERM stops running
-crawls gracefully and exits 0; exit 2 on a bad plan or site config, or another live scheduler.
+PLAN.yaml lists site config files, each crawled on its own ``schedule:`` or on the plan's:
+
+    sites:
+      - sites/eutoday.yaml
+      - config: sites/other.yaml
+        schedule: "0 */2 * * *"
+
+Cron times are UTC; a plan's ``schedule:`` may have a sixth field, seconds.  Each due run is
+`newsarchive crawl SITE.yaml --out DIR` in a child process (its output in
+DIR/schedule/logs/); a site never has two crawls at once (a run that comes due meanwhile is
+skipped and counted).  Each run is ended cleanly by the plan's ``max_run`` (default 6h)
+or ``idle`` (no response for 15m by default); a site whose runs fail twice or more in a row
+waits twice its interval per failure, up to ``backoff_max`` (default 1d).  The state (next
+due runs, running crawls, last runs, failures) is kept in DIR/schedule/state.json for
+`newsarchive status`, each finished run in DIR/schedule/runs.jsonl.  The scheduler holds
+DIR/schedule/scheduler.lock while it lives; a new one takes over from one that died.
+Ctrl-C or SIGTERM stops the running crawls gracefully and exits 0.  Exit 2 on a bad plan or
+site config, or when another scheduler is running for DIR.
 """
 
 from __future__ import annotations
