@@ -10,7 +10,8 @@ Which module does what:
 - ``decode``: bytes → text; ``structured``: JSON-LD, microdata, OpenGraph (extruct)
 - ``titles``; ``sections``; ``language``; ``images`` (lead image and credit)
 - ``bylines``: authors and the byline (``markup`` declared, ``printed`` on the page,
-  ``names`` parsing, ``page_text`` the visible text); ``given_names``; ``site_owner``
+  ``names`` parsing, ``page_text`` the visible text, ``newsroom`` a site credited as its
+  own author); ``given_names``; ``site_owner``
 - ``dates`` (declared dates and arbitration), ``printed_dates`` (dates the page prints)
 - ``body``: trafilatura and paragraph clean-up, with ``blocks`` (text blocks completing
   trafilatura's paragraphs) and ``boilerplate`` (wording rules)
