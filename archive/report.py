@@ -135,7 +135,8 @@ def _count(counts: Mapping[str, Any], name: str) -> int:
 def _run_row(run: PastRun, site: str, started: str,
              problems: list[tuple[str, str]]) -> RunRow:
     counts = run.counts
-    revision_counts = any(name in counts for name in REVISION_COUNTS)
+    # (a crawl with incremental crawling off writes these counts as 0: its articles are "articles")
+    revision_counts = any(_count(counts, name) for name in REVISION_COUNTS)
     try:
         errors = run.errors
     except (TypeError, ValueError):

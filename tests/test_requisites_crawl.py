@@ -108,7 +108,7 @@ def test_requisites_once_per_crawl_then_revisits_and_the_archive_verifies(
         assert record.rec_headers.get_header("WARC-Target-URI") == article["image"]["url"]
         assert record.http_headers.get_header("Content-Type") == "image/png"
 
-    second = run_crawl(config, out)
+    second = run_crawl(config, out, "--full")  # known articles fetched again, and their requisites
     assert second.returncode == 0, second.stderr[-3000:]
     second_records = read_records([p for p in sorted(out.glob("warc/**/*.warc.gz"))
                                    if p not in first_warcs])
