@@ -385,6 +385,18 @@ def wait_mid_crawl(server: redis.Redis, proc: subprocess.Popen[str]) -> set[str]
         time.sleep(0.02)
 
 
+def freeze_mid_crawl(server: redis.Redis, proc: subprocess.Popen[str]) -> set[str]:
+    """``wait_mid_crawl``, then the worker's process group stopped (SIGSTOP) while a request
+    is in flight: the URLs in flight then, which cannot change until it is killed."""
+    while True:
+        wait_mid_crawl(server, proc)
+        os.killpg(proc.pid, signal.SIGSTOP)
+        urls = inflight_urls(server)
+        if urls:
+            return urls
+        os.killpg(proc.pid, signal.SIGCONT)  # it finished that one meanwhile: look again
+
+
 def archived_urls(out: Path) -> set[str]:
     """Response URLs of every WARC under ``out``, a killed worker's ``.open`` one included
     (read up to its last whole record)."""
@@ -407,7 +419,7 @@ def test_a_killed_workers_in_flight_requests_are_reclaimed_by_another(
     first = start_worker(fresh_redis, tmp_path / "out1", tmp_path / "logs1",
                          "--idle-exit", "30", "-s", f"{TTL}=2")
     try:
-        in_flight = wait_mid_crawl(server, first)
+        in_flight = freeze_mid_crawl(server, first)
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # the worker and its extraction processes: a lost machine
         first.wait(30)
