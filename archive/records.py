@@ -217,14 +217,7 @@ class RecordFactory:
         date: datetime | None = None,
         ip_address: str | None = None,
     ) -> Record:
-        headers = [
-            ("WARC-Type", "revisit"),
-            ("WARC-Record-ID", self.make_id()),
-            ("WARC-Date", warc_date(date or self.clock())),
-            ("WARC-Target-URI", uri),
-        ]
-        if ip_address:
-            headers.append(("WARC-IP-Address", ip_address))
+        headers = self._revisit_start(uri, date, ip_address)
         headers += [
             ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
             ("WARC-Refers-To-Target-URI", refers_to_uri),
@@ -238,6 +231,19 @@ class RecordFactory:
             ("Content-Type", "application/http; msgtype=response"),
         ]
         return Record(headers=headers, block=http_head)
+
+    def _revisit_start(self, uri: str, date: datetime | None, ip_address: str | None
+                       ) -> list[tuple[str, str]]:
+        """The headers every revisit record opens with, in the order they are written."""
+        headers = [
+            ("WARC-Type", "revisit"),
+            ("WARC-Record-ID", self.make_id()),
+            ("WARC-Date", warc_date(date or self.clock())),
+            ("WARC-Target-URI", uri),
+        ]
+        if ip_address:
+            headers.append(("WARC-IP-Address", ip_address))
+        return headers
 
     def not_modified_revisit(
         self,
@@ -253,14 +259,7 @@ class RecordFactory:
         """A 304 answer to a conditional request: a revisit of the server-not-modified
         profile (WARC 1.1, 6.7.2), referring to the earlier capture it confirms.  The block is
         the 304's head; there is no payload, so no payload digest."""
-        headers = [
-            ("WARC-Type", "revisit"),
-            ("WARC-Record-ID", self.make_id()),
-            ("WARC-Date", warc_date(date or self.clock())),
-            ("WARC-Target-URI", uri),
-        ]
-        if ip_address:
-            headers.append(("WARC-IP-Address", ip_address))
+        headers = self._revisit_start(uri, date, ip_address)
         headers += [
             ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
             ("WARC-Refers-To-Target-URI", refers_to_uri),
