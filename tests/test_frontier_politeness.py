@@ -34,7 +34,7 @@ import yaml
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite
 from tests.servers.arrivals import ArrivalLog
-from tests.servers.redis_server import start_redis
+from tests.servers.redis_server import running_redis
 from tests.test_crawler_redis import archived_urls
 
 pytestmark = pytest.mark.e2e
@@ -45,12 +45,8 @@ TTL = "NEWSARCHIVE_FRONTIER_WORKER_TTL"
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    server, url = start_redis(tmp_path / "redis", PASSWORD)
-    try:
+    with running_redis(tmp_path / "redis", PASSWORD) as url:
         yield url
-    finally:
-        server.kill()
-        server.wait(timeout=10)
 
 
 @pytest.fixture

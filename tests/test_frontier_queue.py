@@ -4,7 +4,6 @@ queues, turns and leases, driven by hand through two workers' schedulers."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from twisted.internet.task import Clock
 
 from crawler.frontier import RedisFrontierScheduler
 from crawler.spiders.site_spider import SectionSpider
-from tests.servers.redis_server import start_redis
+from tests.servers.redis_server import running_redis
 from tests.test_crawler_redis import FakeCrawler
 
 A, B = "http://127.0.0.1:1", "http://127.0.0.1:2"  # two hosts (host[:port])
@@ -22,12 +21,8 @@ A, B = "http://127.0.0.1:1", "http://127.0.0.1:2"  # two hosts (host[:port])
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server, url = start_redis(tmp_path_factory.mktemp("redis"), "pw")
-    try:
+    with running_redis(tmp_path_factory.mktemp("redis"), "pw") as url:
         yield url
-    finally:
-        server.kill()
-        server.wait(timeout=10)
 
 
 @pytest.fixture

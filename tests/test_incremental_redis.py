@@ -19,7 +19,7 @@ import redis
 from tests.test_crawler_redis import start_redis
 from tests.test_incremental import (
     CONDITIONAL, NOT_MODIFIED_PROFILE, ChangingSite, fresh_article, newsarchive, output,
-    paragraphs, records_of, warc_records,
+    changing_site, paragraphs, records_of, warc_records,
 )
 
 pytestmark = pytest.mark.e2e
@@ -64,15 +64,6 @@ def all_records(site: ChangingSite, manifests: list[dict[str, Any]]) -> list[dic
 
 def total(manifests: list[dict[str, Any]], count: str) -> int:
     return sum(m["counts"][count] for m in manifests)
-
-
-@pytest.fixture
-def changing_site(tmp_path: Path) -> Iterator[ChangingSite]:
-    site = ChangingSite(tmp_path, {"younger_than": "24h", "every": "0s"})
-    try:
-        yield site
-    finally:
-        site.server.stop()
 
 
 def test_two_workers_fetch_no_article_twice_across_runs(changing_site: ChangingSite,

@@ -3,6 +3,9 @@ listening on a Unix socket in the test's directory only (no TCP port: nothing to
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import subprocess
 import time
 from pathlib import Path
@@ -35,3 +38,14 @@ def start_redis(workdir: Path, password: str,
                 server.kill()
                 raise
             time.sleep(0.02)  # a probe interval
+
+
+@contextlib.contextmanager
+def running_redis(workdir: Path, password: str) -> Iterator[str]:
+    """``start_redis`` for a ``with`` block: the URL, and the server killed at the end."""
+    server, url = start_redis(workdir, password)
+    try:
+        yield url
+    finally:
+        server.kill()
+        server.wait(timeout=10)
