@@ -15,21 +15,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from crawler.settings import NEWSARCHIVE_RENDER_LAUNCH_OPTIONS
+from tests.ci import missing
 
 CHROMIUM = str(NEWSARCHIVE_RENDER_LAUNCH_OPTIONS["executable_path"])
+# how the tests launch it through playwright (headless, no background networking)
+LAUNCH_OPTIONS = NEWSARCHIVE_RENDER_LAUNCH_OPTIONS
 
 
-def require_chromium(path: str = CHROMIUM) -> str:
+def require_chromium(path: str | Path = CHROMIUM, needed_for: str = "run the browser tests"
+                     ) -> str:
+    """Debian's chromium (``.ci/run`` installs it): a skip where it is missing, a failure
+    under CI."""
     if not os.access(path, os.X_OK):
-        message = f"Chromium not found at {path} (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{message}; CI must run the browser tests")
-        pytest.skip(message)
-    return path
+        missing(f"Chromium not found at {path} (apt-get install chromium)", f"; CI must {needed_for}")
+    return str(path)
+
+
+def different_pixel_share(first: Path, second: Path, channel_tolerance: int) -> float:
+    """The share of pixels of two screenshots that differ by more than ``channel_tolerance``
+    in some colour channel (a page of another size differs in every pixel the other lacks)."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(first) as one, Image.open(second) as two:
+        a = np.asarray(one.convert("RGB"), dtype=np.int16)
+        b = np.asarray(two.convert("RGB"), dtype=np.int16)
+    height, width = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
+    extra = a.shape[0] * a.shape[1] + b.shape[0] * b.shape[1] - 2 * height * width
+    diff = np.abs(a[:height, :width] - b[:height, :width]).max(axis=2) > channel_tolerance
+    return (int(diff.sum()) + extra) / max(a.shape[0] * a.shape[1], b.shape[0] * b.shape[1])
 
 
 @dataclass

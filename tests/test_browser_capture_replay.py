@@ -17,7 +17,7 @@ from PIL import Image
 from archive.replay import ensure_pywb_venv, start_replay
 from crawler.demo.server import DemoServer
 from crawler.settings import NEWSARCHIVE_RENDER_LAUNCH_OPTIONS
-from tests.browser_checks import require_chromium, run_crawl
+from tests.browser_checks import different_pixel_share, require_chromium, run_crawl
 from tests.servers.rendered import INSERTED_MARKER, RenderedNewsSite
 
 pytestmark = [pytest.mark.replay, pytest.mark.browser, pytest.mark.e2e]
@@ -71,16 +71,6 @@ async def replay_screenshot(url: str, path: Path) -> tuple[str, tuple[int, int]]
             await browser.close()
 
 
-def differing_share(first: Path, second: Path) -> float:
-    a = np.asarray(Image.open(first).convert("RGB"), dtype=np.int16)
-    b = np.asarray(Image.open(second).convert("RGB"), dtype=np.int16)
-    height, width = min(a.shape[0], b.shape[0]), min(a.shape[1], b.shape[1])
-    # a page of another height differs in every pixel the other lacks
-    extra = a.shape[0] * a.shape[1] + b.shape[0] * b.shape[1] - 2 * height * width
-    diff = np.abs(a[:height, :width] - b[:height, :width]).max(axis=2) > CHANNEL_TOLERANCE
-    return (int(diff.sum()) + extra) / max(a.shape[0] * a.shape[1], b.shape[0] * b.shape[1])
-
-
 def has_colour(path: Path, rgb: tuple[int, int, int]) -> bool:
     pixels = np.asarray(Image.open(path).convert("RGB"))
     return bool((pixels == np.array(rgb, dtype=np.uint8)).all(axis=2).any())
@@ -104,6 +94,6 @@ def test_rendered_article_replays_like_the_live_page(tmp_path: Path) -> None:
     assert has_colour(LIVE_PNG, HEADER_RGB) and has_colour(ARCHIVE_PNG, HEADER_RGB)
     lead = hashlib.md5(b"lead").digest()[:3]  # tiny_png's colour for the lead image
     assert has_colour(ARCHIVE_PNG, (lead[0], lead[1], lead[2]))
-    share = differing_share(LIVE_PNG, ARCHIVE_PNG)
+    share = different_pixel_share(LIVE_PNG, ARCHIVE_PNG, CHANNEL_TOLERANCE)
     print(f"pixels differing: {share:.4%}")
     assert share <= MAX_DIFFERING

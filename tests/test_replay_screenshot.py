@@ -21,6 +21,7 @@ from archive.replay import start_replay
 from crawler.demo.server import DemoServer
 from crawler.demo.assets import srcset_variants
 from crawler.demo.site import DemoSite
+from tests.browser_checks import LAUNCH_OPTIONS, different_pixel_share, require_chromium
 from tests.servers.hostile import run_crawl
 
 pytestmark = pytest.mark.replay
@@ -28,18 +29,17 @@ pytestmark = pytest.mark.replay
 LIVE_PNG = Path("/tmp/replay-live.png")
 ARCHIVE_PNG = Path("/tmp/replay-archive.png")
 MAX_DIFFERENT_PIXELS = 0.02
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHANNEL_TOLERANCE = 8  # (anti-aliasing of text)
 PAGE_BACKGROUND = (0xF3, 0xEA, 0xD8)  # html { background } in the demo's base.css
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(**LAUNCH_OPTIONS)
         try:
             yield chromium
         finally:
@@ -70,17 +70,6 @@ def live_status(url: str) -> int:
             return int(answer.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
-
-
-def different_pixels(a: Path, b: Path, tolerance: int = 24) -> float:
-    from PIL import Image, ImageChops
-
-    with Image.open(a) as first, Image.open(b) as second:
-        assert first.size == second.size
-        diff = ImageChops.difference(first.convert("RGB"), second.convert("RGB"))
-        channel_max = diff.convert("L").point(lambda v: 255 if v > tolerance // 3 else 0)
-        histogram = channel_max.histogram()
-        return histogram[255] / (first.size[0] * first.size[1])
 
 
 def test_an_article_replays_from_the_archive_as_it_rendered_live(
@@ -119,6 +108,6 @@ def test_an_article_replays_from_the_archive_as_it_rendered_live(
     assert archived["sheets"] == live["sheets"] >= 1
     with Image.open(ARCHIVE_PNG) as shot:
         assert shot.convert("RGB").getpixel((2, 2)) == PAGE_BACKGROUND
-    share = different_pixels(LIVE_PNG, ARCHIVE_PNG)
+    share = different_pixel_share(LIVE_PNG, ARCHIVE_PNG, CHANNEL_TOLERANCE)
     print(f"pixels that differ: {share:.4%}")
     assert share <= MAX_DIFFERENT_PIXELS

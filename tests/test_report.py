@@ -20,24 +20,16 @@ import lxml.html
 import pytest
 
 from archive.report import COVERAGE_FIELDS, has_field
+from tests.browser_checks import CHROMIUM, LAUNCH_OPTIONS
+from tests.browser_checks import require_chromium as require_browser
 from tests.test_e2e_crawl import run_cli_crawl
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def require_chromium(path: Path = CHROMIUM) -> Path:
-    """Debian's chromium, or a skip where it is missing: a failure under CI, whose `.ci/run`
-    installs it (a silent skip there would stop checking the page at all)."""
-    if not path.is_file():
-        message = f"{path} not found (apt-get install chromium)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{message}: CI must render the report")
-        pytest.skip(message)
-    return path
+def require_chromium(path: Path | str = CHROMIUM) -> str:
+    return require_browser(path, needed_for="render the report")
 
 
 @dataclass
@@ -103,7 +95,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(**{**LAUNCH_OPTIONS, "executable_path": executable})
         try:
             yield launched
         finally:

@@ -13,16 +13,14 @@ latter only as a whole: no per-page result of it is ever read or printed.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 from crawler.cli.extract_cmd import predict_folder, predict_newsarchive
+from tests.ci import missing as missing_here
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 BASELINE = Path(__file__).with_name("baseline.json")
@@ -39,10 +37,8 @@ def require_shared(*names: str, shared: Path = SHARED) -> Path:
     always sit beside the clone and a silent skip would switch the gate off."""
     missing = [name for name in names if not (shared / name / "truth.jsonl").is_file()]
     if missing:
-        message = f"dev sets {', '.join(missing)} not found under {shared}"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{message} (CI must run the quality gate)")
-        pytest.skip(message)
+        missing_here(f"dev sets {', '.join(missing)} not found under {shared}",
+                     " (CI must run the quality gate)")
     return shared
 
 
