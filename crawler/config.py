@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -24,9 +25,10 @@ MAX_CONCURRENCY = 100
 MAX_SECTION_PAGES = 10_000
 # Host names as allowed_domains compares them: no scheme, port, path or whitespace.
 DOMAIN_RE = re.compile(r"[^\s/:@?#\[\]\\]{1,253}")
-# recrawl durations: a number and a unit (90s, 30m, 6h, 2d)
-DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
-DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# durations (recrawl policy, schedule plans): a number and a unit, 90s, 30m, 6h, 2d (no unit:
+# seconds)
+DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
+DURATION_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_DURATION = 3650 * 86400.0
 RECRAWL_KEYS = ("younger_than", "every", "max_urls")
 
@@ -284,15 +286,19 @@ class RecrawlPolicy:
     max_urls: int | None = None
 
 
-def parse_duration(value: Any, source: str, key: str) -> float:
-    """``90s``, ``30m``, ``6h``, ``2d`` (or 0) as seconds; ``ConfigError`` naming ``key``."""
-    match = DURATION_RE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if value == 0 and not isinstance(value, bool):
-        return 0.0
-    if match is None:
-        raise ConfigError(source, f"must be a duration such as 90s, 30m, 6h or 2d, not {value!r}",
+def parse_duration(value: Any, source: str, key: str, *, allow_zero: bool = False) -> float:
+    """Seconds from ``90``, ``"90s"``, ``"30m"``, ``"6h"`` or ``"2d"``, at most 3650 days and
+    more than zero (or zero too, with ``allow_zero``); ``ConfigError`` naming ``key``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(source, f"must be a duration such as 90s, 30m or 2h, not {value!r}",
                           key=key)
-    seconds = float(match[1]) * DURATION_UNITS[match[2]]
+    match = DURATION_RE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if isinstance(value, str) and match is None:
+        raise ConfigError(source, f"{value!r} is not a duration (e.g. 90s, 30m, 2h, 1d)", key=key)
+    seconds = float(value) if match is None else float(match[1]) * DURATION_UNITS[match[2]]
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ConfigError(source, f"must be {'zero or more' if allow_zero else 'more than zero'}"
+                          f", not {value!r}", key=key)
     if seconds > MAX_DURATION:
         raise ConfigError(source, f"must be at most 3650d, not {value!r}", key=key)
     return seconds
@@ -310,7 +316,7 @@ def recrawl_policy(data: Any, source: str = "<dict>") -> RecrawlPolicy:
         if key not in RECRAWL_KEYS:
             raise ConfigError(source, f"unknown key (allowed: {', '.join(RECRAWL_KEYS)})",
                               key=f"recrawl.{key_text(key)}")
-    durations = {key: parse_duration(data[key], source, f"recrawl.{key}")
+    durations = {key: parse_duration(data[key], source, f"recrawl.{key}", allow_zero=True)
                  for key in ("younger_than", "every") if data.get(key) is not None}
     max_urls = data.get("max_urls")
     if max_urls is not None and (isinstance(max_urls, bool) or not isinstance(max_urls, int)

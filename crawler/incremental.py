@@ -287,4 +287,4 @@ def _seconds(value: Any, name: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        return parse_duration(str(value), "-s", name)
+        return parse_duration(str(value), "-s", name, allow_zero=True)

@@ -8,13 +8,11 @@ a site without a schedule, a bad cron or duration and a site listed twice are er
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crawler.config import load_site_config, load_yaml_file
+from crawler.config import load_site_config, load_yaml_file, parse_duration
 from crawler.schedule.cron import check_cron
 from crawler.errors import ConfigError
 
@@ -24,8 +22,6 @@ ENTRY_KEYS = {"config", "schedule", *LIMIT_KEYS}
 DEFAULT_MAX_RUN_SECONDS = 6 * 3600.0
 DEFAULT_IDLE_SECONDS = 15 * 60.0
 DEFAULT_BACKOFF_MAX_SECONDS = 24 * 3600.0
-DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd]?)")
-UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -38,20 +34,6 @@ class PlannedSite:
     max_run: float = DEFAULT_MAX_RUN_SECONDS
     idle: float = DEFAULT_IDLE_SECONDS
     backoff_max: float = DEFAULT_BACKOFF_MAX_SECONDS
-
-
-def parse_duration(value: Any, source: str, key: str) -> float:
-    """Seconds from ``90``, ``"90s"``, ``"30m"``, ``"2h"`` or ``"1d"``; more than zero."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(source, f"must be a duration such as 90s, 30m or 2h, not {value!r}",
-                          key=key)
-    match = DURATION_RE.fullmatch(value.strip()) if isinstance(value, str) else None
-    if isinstance(value, str) and match is None:
-        raise ConfigError(source, f"{value!r} is not a duration (e.g. 90s, 30m, 2h, 1d)", key=key)
-    seconds = float(value) if match is None else float(match[1]) * UNIT_SECONDS[match[2]]
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ConfigError(source, f"must be more than zero, not {value!r}", key=key)
-    return seconds
 
 
 def _limits(data: dict[str, Any], source: str, where: str,
