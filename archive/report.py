@@ -258,6 +258,8 @@ def format_time(text: str) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
+    """``42s``, ``3m07s``, ``2h05m`` (``?`` when unknown): in the report, ``history`` and
+    ``status``."""
     if seconds is None:
         return "?"
     minutes, secs = divmod(round(seconds), 60)

@@ -16,6 +16,7 @@ from typing import Any
 
 from archive.layout import is_crawl_manifest_key, manifest_key, manifest_keys
 from archive.manifest import NORMAL_FINISH
+from archive.report import format_duration
 from archive.storage import open_storage, split_uri
 from archive.crawl_id import crawl_date
 
@@ -158,19 +159,6 @@ def with_scheduled_runs(runs: list[CrawlRun], root: Path) -> list[CrawlRun]:
     scheduled = {run.get("crawl_id"): run for run in read_runs_log(root)}
     return [replace(run, scheduled=scheduled[run.crawl_id]) if run.crawl_id in scheduled
             else run for run in runs]
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
 
 
 HEADER = (f"{'CRAWL ID':<24}  {'SITE':<16}  {'STARTED':<25}  {'FINISHED':<25}  {'TOOK':>6}  "
