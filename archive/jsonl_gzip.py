@@ -4,6 +4,8 @@ whole line.
 ``LineFlushedGzipPlugin`` (a feed-export plugin) sync-flushes every write to the OS, so every
 line written before a kill decompresses (Scrapy's ``GzipPlugin`` left 0 bytes). ``cut_jsonl``
 keeps the whole lines whose WARC pointers survived recovery, or removes a file left empty.
+``stored_lines`` is how every reader of a stored JSONL (verify, report, the seen-store's
+rebuild) reads it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import gzip
 import json
 import os
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -117,3 +120,18 @@ def cut_jsonl(path: Path, warc_ends: dict[str, int]) -> int:
         os.fsync(handle.fileno())
     os.replace(partial, path)
     return len(kept)
+
+
+def stored_lines(storage: Any, key: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of every non-blank line of a stored JSONL file (gzip when
+    its key ends in ``.gz``), streamed; a line that is not JSON gives its ``ValueError`` as
+    the value.  Storage, OS and gzip errors reach the caller after the lines before them."""
+    with storage.open_read(key) as raw:
+        stream: Any = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except ValueError as exc:
+                yield number, exc

@@ -10,7 +10,6 @@ named in the page's problems part and counted, never raised.
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import os
 import zlib
@@ -20,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, articles_key, key_problem, manifest_key, part_path
 from archive.storage import Storage, StorageError
 
@@ -197,20 +197,11 @@ def _records(storage: Storage, key: str,
              problems: list[tuple[str, str]]) -> Iterator[Mapping[str, Any]]:
     bad_lines = 0
     try:
-        with storage.open_read(key) as raw:
-            stream: Any = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
-            for line in stream:
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    bad_lines += 1
-                    continue
-                if isinstance(record, dict):
-                    yield record
-                else:
-                    bad_lines += 1
+        for _, record in stored_lines(storage, key):
+            if isinstance(record, dict):
+                yield record
+            else:
+                bad_lines += 1
     except (StorageError, OSError, EOFError, zlib.error) as exc:
         problems.append((key, f"unreadable JSONL (records before the damage counted): {exc}"))
     if bad_lines:

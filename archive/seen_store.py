@@ -8,7 +8,6 @@ set aside and rebuilt from the archive, never left silently empty (that would re
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import sqlite3
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, is_crawl_manifest_key, site_articles_prefix
 from archive.records import sha1_digest
 
@@ -401,17 +401,11 @@ def _each_site_manifest(storage: Any, site: str) -> Iterator[dict[str, Any]]:
 
 def _jsonl_records(storage: Any, key: str) -> Iterator[dict[str, Any]]:
     try:
-        data = gzip.decompress(storage.read(key))
+        for _, record in stored_lines(storage, key):
+            if isinstance(record, dict) and isinstance(record.get("url"), str):
+                yield record
     except (OSError, EOFError, zlib.error) as exc:
-        logger.warning("Seen-store rebuild: skipped %s: %s", key, exc)
-        return
-    for line in data.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("url"), str):
-            yield record
+        logger.warning("Seen-store rebuild: skipped the rest of %s: %s", key, exc)
 
 
 def _apply(entries: dict[str, SeenEntry], record: dict[str, Any]) -> None:

@@ -8,7 +8,6 @@ streamed once: hash, gzip walk and WARC parse share the stream.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
 import json
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
+from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, archive_file_keys, is_jsonl_key, is_warc_key, key_problem, manifest_keys
 from archive.storage import ObjectNotFoundError, Storage, StorageError, open_storage
 from archive.warc_reading import (
@@ -327,15 +327,11 @@ def _verify_pointers(storage: Storage, key: str, warc_keys: dict[str, str],
 
 
 def _jsonl_records(storage: Storage, key: str, problems: list[str]) -> Iterator[tuple[int, Any]]:
-    with storage.open_read(key) as raw:
-        stream: Any = gzip.GzipFile(fileobj=raw) if key.endswith(".gz") else raw
-        for number, line in enumerate(stream, 1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except ValueError as exc:
-                problems.append(f"line {number}: not JSON ({exc})")
+    for number, value in stored_lines(storage, key):
+        if isinstance(value, ValueError):
+            problems.append(f"line {number}: not JSON ({value})")
+        else:
+            yield number, value
 
 
 def _check_pointer(storage: Storage, pointer: Any, warc_keys: dict[str, str]) -> str | None:
