@@ -26,6 +26,7 @@ from archive.capture import (
     FETCHED_AT_META_KEY,
     POINTER_META_KEY,
     WarcCaptureMiddleware,
+    capture_of,
     fetched_iso,
 )
 from archive.dedup import Original
@@ -266,10 +267,7 @@ class BrowserCaptureMiddleware:
         return middleware
 
     def spider_opened(self, spider: Any) -> None:
-        engine = self.crawler.engine
-        middlewares = engine.downloader.middleware.middlewares if engine is not None else []
-        self.capture = next(
-            (m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
+        self.capture = capture_of(self.crawler)
 
     def _stats(self) -> Any:
         return self.crawler.stats

@@ -365,5 +365,15 @@ class WarcCaptureMiddleware:
             refers_to_date=original.date if original else None, date=fetched, ip_address=ip)
 
 
+def capture_of(crawler: Crawler) -> WarcCaptureMiddleware | None:
+    """The crawl's capture middleware: None outside a crawl, or with capture off."""
+    try:
+        engine = crawler.engine
+        middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
+    except RuntimeError:  # no engine: called outside a crawl
+        middlewares = ()
+    return next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
+
+
 def fetched_iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -21,7 +21,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from pipelines.responses import ExtractSettings, FetchedResponse, Outcome, decide
-from pipelines.warc_keys import key_in_crawl
+from pipelines.warc_keys import key_in_this_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +79,11 @@ class ArticleExtractionPipeline:
             self.executor.shutdown(wait=True, cancel_futures=False)
             self.executor = None
 
-    def _warc_writer(self) -> Any:
-        """The WARC writer of this crawl's capture middleware (None when capture is off)."""
-        from archive.capture import WarcCaptureMiddleware
-
-        try:
-            middlewares = self.crawler.engine.downloader.middleware.middlewares
-        except RuntimeError:  # no engine: the pipeline runs outside a crawl
-            middlewares = ()
-        capture = next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
-        return capture.writer if capture is not None else None
-
     def _pointer(self, pointer: dict[str, Any] | None) -> dict[str, Any] | None:
         """The capture's pointer with the WARC's key, found where the writer put the file."""
         if not pointer:
             return pointer
-        key = key_in_crawl(self._warc_writer(), pointer.get("filename", ""))
+        key = key_in_this_crawl(self.crawler, pointer.get("filename", ""))
         return {"key": key, **pointer} if key else pointer
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:

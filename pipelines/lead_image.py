@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from archive.layout import key_from_name
-from pipelines.warc_keys import key_in_crawl
+from pipelines.warc_keys import key_in_this_crawl
 
 
 class LeadImagePointer:
@@ -41,7 +41,7 @@ class LeadImagePointer:
     def _with_key(self, pointer: dict[str, Any]) -> dict[str, Any] | None:
         """The capture's pointer with its WARC's key, as the record's own ``warc``."""
         filename = str(pointer.get("filename", ""))
-        key = key_in_crawl(capture_writer(self.crawler), filename) or key_from_name(
+        key = key_in_this_crawl(self.crawler, filename) or key_from_name(
             getattr(self.crawler.spider, "site_name", None), filename)
         return {"key": key, **pointer} if key else None
 
@@ -65,13 +65,3 @@ class LeadImagePointer:
         image["warc"] = with_key
         self._count("requisites/lead_image/pointed")
         return item
-
-
-def capture_writer(crawler: Crawler) -> Any:
-    """The WARC writer of the crawl's capture middleware (None when capture is off)."""
-    from archive.capture import WarcCaptureMiddleware
-
-    engine = crawler.engine
-    middlewares = engine.downloader.middleware.middlewares if engine is not None else ()
-    capture = next((m for m in middlewares if isinstance(m, WarcCaptureMiddleware)), None)
-    return capture.writer if capture is not None else None

@@ -6,8 +6,17 @@ The key layout itself is owned by ``archive.layout``.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from archive.warc_writer import RotatingWarcWriter
+
+
+def key_in_this_crawl(crawler: Any, filename: str) -> str | None:
+    """``key_in_crawl`` with the writer of ``crawler``'s capture middleware (if any)."""
+    from archive.capture import capture_of
+
+    capture = capture_of(crawler)
+    return key_in_crawl(capture.writer if capture is not None else None, filename)
 
 
 def key_in_crawl(writer: RotatingWarcWriter | None, filename: str) -> str | None:
