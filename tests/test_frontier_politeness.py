@@ -33,7 +33,7 @@ import yaml
 
 from crawler.demo.server import DemoServer
 from crawler.demo.site import DemoSite
-from tests.servers.arrivals import ArrivalLog
+from tests.servers.arrivals import HoldingSite, arrival_times
 from tests.servers.redis_server import running_redis
 from tests.test_crawler_redis import archived_urls
 
@@ -52,7 +52,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def sites() -> Iterator[list[DemoServer]]:
     """Three demo news sites, each on its own port (a host of its own), logging arrivals."""
-    servers = [DemoServer(ArrivalLog(DemoSite())).start() for _ in range(3)]
+    servers = [DemoServer(HoldingSite(DemoSite())).start() for _ in range(3)]
     try:
         yield servers
     finally:
@@ -165,7 +165,7 @@ def test_three_workers_on_one_site_keep_its_delay_together(
     assert sorted(u for urls in by_worker for u in urls) == sorted(truth)  # all, none twice
     assert sum(1 for urls in by_worker if urls) >= 2  # the workers shared the site
 
-    times = site.site.times()
+    times = arrival_times(site)
     assert len(times) > len(truth)  # sections, feeds, sitemap, robots.txt and the articles
     check_spacing(times, delay)
 
@@ -184,7 +184,7 @@ def test_three_workers_on_three_sites_each_take_part(
     # the work spread: every worker archived articles (one worker took all 75 before)
     assert all(by_worker), [len(urls) for urls in by_worker]
     for site in sites:  # each host kept its own rate (the gaps: test above, at a larger delay)
-        times = site.site.times()
+        times = arrival_times(site)
         assert (times[-1] - times[0]) / (len(times) - 1) >= 0.75 * delay
 
 
@@ -192,7 +192,7 @@ def test_a_killed_worker_holding_a_lease_frees_the_host_when_it_expires(
         redis_url: str, sites: list[DemoServer], tmp_path: Path) -> None:
     server = redis.Redis.from_url(redis_url)
     site = sites[0]
-    log: ArrivalLog = site.site
+    log: HoldingSite = site.site
     held_path = "/" + site.site.article_truth(site.base_url)[0]["url"].split("/", 3)[3]
     held = log.hold(held_path)
     # concurrency 1: while the dead worker's lease lives, no other worker may fetch
@@ -223,7 +223,7 @@ def test_a_killed_worker_holding_a_lease_frees_the_host_when_it_expires(
                 os.killpg(worker.proc.pid, signal.SIGKILL)
     assert victim.proc.returncode == -signal.SIGKILL
     check_finished(others)
-    after = [at for at, _ in log.arrivals if at > killed_at]
+    after = [at for at, _, _, _ in site.request_log if at > killed_at]
     assert after, "the other workers never fetched again"
     # nothing reached the host before the dead worker's lease ran out (50 ms: the two clocks)
     assert min(after) >= expires_at - 0.05
@@ -233,7 +233,7 @@ def test_a_killed_worker_holding_a_lease_frees_the_host_when_it_expires(
     # were still being extracted; `reextract` makes them)
     assert archived_urls(tmp_path / "out") >= truth
     assert archived_record_urls(tmp_path / "out") <= truth
-    assert any(path == held_path for at, path in log.arrivals if at > killed_at)
+    assert any(path == held_path for at, _, path, _ in site.request_log if at > killed_at)
     assert re.search(r"reclaimed \d+ in-flight request\(s\) of dead worker",
                      "".join(w.stderr() for w in others))
     # no lease, queue or in-flight entry left behind
