@@ -100,15 +100,25 @@ def host_refusal_reason(host: str, allowed: Sequence[Network] = ()) -> str | Non
     return refusal_reason(address, allowed) if address is not None else None
 
 
-def resolves_to_refused(host: str) -> bool:
-    """Whether a host (a name, resolved now, or an address) leads to a non-global address."""
+def resolved_refusal_reason(host: str, allowed: Sequence[Network] = ()) -> str | None:
+    """``refusal_reason`` for a host: an address as it is, a name by every address it
+    resolves to now (None when it does not resolve)."""
     if host_address(host.rstrip(".")) is not None:
-        return host_refusal_reason(host) is not None
+        return host_refusal_reason(host, allowed)
     try:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
-        return False
-    return any(refusal_reason(info[4][0].split("%", 1)[0]) is not None for info in infos)
+        return None
+    for info in infos:
+        reason = refusal_reason(str(info[4][0]).split("%", 1)[0], allowed)
+        if reason is not None:
+            return reason
+    return None
+
+
+def resolves_to_refused(host: str) -> bool:
+    """Whether a host (a name, resolved now, or an address) leads to a non-global address."""
+    return resolved_refusal_reason(host) is not None
 
 
 def parse_networks(values: Iterable[str]) -> list[Network]:

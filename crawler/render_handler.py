@@ -26,8 +26,7 @@ from crawler.address_guard import (
     AddressGuardDownloadHandler,
     STATS_PREFIX,
     AddressPolicy,
-    host_refusal_reason,
-    refusal_reason,
+    resolved_refusal_reason,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,9 +119,7 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         host = urlsplit(playwright_request.url).hostname or ""
         if not host:
             return False
-        reason = host_refusal_reason(host, self.policy.allowed)
-        if reason is None and not host.replace(".", "").isdigit():
-            reason = await asyncio.to_thread(_name_refusal, host, self.policy.allowed)
+        reason = await asyncio.to_thread(resolved_refusal_reason, host, self.policy.allowed)
         if reason is None:
             return False
         assert self.stats is not None
@@ -130,17 +127,3 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         logger.warning("Refused browser request %s: %s address", playwright_request.url,
                        reason.replace("_", "-"))
         return True
-
-
-def _name_refusal(host: str, allowed: Any) -> str | None:
-    import socket
-
-    try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return None
-    for info in infos:
-        reason = refusal_reason(str(info[4][0]).split("%", 1)[0], allowed)
-        if reason is not None:
-            return reason
-    return None
