@@ -268,9 +268,9 @@ def test_the_browser_cannot_reach_an_address_the_site_does_not_allow(tmp_path: P
     require_chromium()
     private = "http://10.255.255.1/pixel.png"
     site = RenderedNewsSite(articles=1, extra_html=f'<img src="{private}" alt="">')
-    with DemoServer(site) as server:
+    with hostile_pair(site=site) as (server, _):  # the site on 127.0.0.2
         config = site.site_config(server.base_url, allow_private_addresses=False)
-        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.1/32")
+        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.2/32")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Refused browser request {private}: private address" in done.stderr
     assert len(done.records) == 1 and INSERTED_MARKER in done.records[0]["text"]
@@ -280,7 +280,7 @@ def test_the_browser_cannot_reach_an_address_the_site_does_not_allow(tmp_path: P
     # address, not the proxy's.
     page = server.base_url + site.article_path(site.slugs[0])
     assert {h.get("WARC-IP-Address") for h, _, _ in records
-            if h["WARC-Type"] == "response" and h.get("WARC-Target-URI") == page} == {"127.0.0.1"}
+            if h["WARC-Type"] == "response" and h.get("WARC-Target-URI") == page} == {"127.0.0.2"}
 
 
 def test_a_name_rebound_to_loopback_is_refused_when_the_browser_connects(tmp_path: Path) -> None:
