@@ -14,6 +14,7 @@ import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -152,9 +153,12 @@ class PageRecorder:
     the network is idle (at most ``idle_timeout`` seconds) and every body read is done.
     """
 
-    def __init__(self, *, max_body: int, idle_timeout: float):
+    def __init__(self, *, max_body: int, idle_timeout: float,
+                 address_of: Callable[[str], str | None] | None = None):
         self.max_body = max_body
         self.idle_timeout = idle_timeout
+        # Through the crawl's guarded proxy the browser sees only the proxy's address.
+        self.address_of = address_of
         self.exchanges: list[BrowserExchange] = []
         self.failed_requests = 0
         self.browser = "Chromium"
@@ -198,9 +202,12 @@ class PageRecorder:
         if len(body) > self.max_body:
             body, truncated = body[: self.max_body], "length"
         ip = None
-        with contextlib.suppress(PlaywrightError, KeyError, TypeError):
-            address = await response.server_addr()
-            ip = address["ipAddress"] if address else None
+        if self.address_of is not None:
+            ip = self.address_of(response.url)
+        else:
+            with contextlib.suppress(PlaywrightError, KeyError, TypeError):
+                address = await response.server_addr()
+                ip = address["ipAddress"] if address else None
         self.exchanges.append(BrowserExchange(
             url=response.url,
             method=request.method,

@@ -3,7 +3,10 @@
 One handler per crawl serves both schemes: requests marked ``meta["playwright"]`` load in
 scrapy-playwright's shared browser, with a :class:`PageRecorder` attached to the page and
 settled before the DOM is read; every other request goes to the address-guarded,
-wire-recording handler.  The browser's own requests pass the same address guard.
+wire-recording handler.  The browser's own requests pass the same address guard: each is
+checked before it is sent, and, unless the launch options name a proxy of their own, every
+connection the browser makes goes through ``crawler.browser_proxy.GuardedProxy``, which checks
+the address it connects to when it connects.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from crawler.address_guard import (
     AddressGuardDownloadHandler,
     STATS_PREFIX,
     AddressPolicy,
+    refusal_reason,
     resolved_refusal_reason,
 )
+from crawler.browser_proxy import GuardedProxy
 
 logger = logging.getLogger(__name__)
 
@@ -82,13 +87,20 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.crash_retries = settings.getint("NEWSARCHIVE_RENDER_CRASH_RETRIES")
         # scrapy-playwright's hook to abort a browser request: here, the address guard.
         self.abort_request = self._refused
+        self.proxy: GuardedProxy | None = None
+        self._proxy_started: asyncio.Future[None] | None = None
         self.closed = False
 
     async def download_request(self, request: Request) -> Response:  # type: ignore[override]
         if not request.meta.get("playwright"):
             return await self.wire_handler.download_request(request)
+        if self._proxy_started is None:  # before the browser is launched
+            self._proxy_started = asyncio.ensure_future(self._start_proxy())
+        await self._proxy_started
+        address_of = self.proxy.address_of if self.proxy is not None else None
         for attempt in range(self.crash_retries + 1):
-            recorder = PageRecorder(max_body=self.max_body, idle_timeout=self.idle_timeout)
+            recorder = PageRecorder(max_body=self.max_body, idle_timeout=self.idle_timeout,
+                                    address_of=address_of)
             # Set at download time, not when scheduled: queued requests stay serialisable.
             request.meta[RECORDER_META_KEY] = recorder
             request.meta["playwright_page_init_callback"] = recorder.attach
@@ -111,6 +123,22 @@ class RenderDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self.closed = True
         await self.wire_handler.close()
         await super().close()
+        if self.proxy is not None:
+            await self.proxy.close()
+
+    async def _start_proxy(self) -> None:
+        options = self.config.launch_options
+        if not self.policy.refuses_private or "proxy" in options:
+            return  # a proxy of the user's: only the check before each request applies
+        self.proxy = GuardedProxy(lambda address: refusal_reason(address, self.policy.allowed),
+                                  self._refused_connection)
+        self.config.launch_options = {**options, "proxy": {"server": await self.proxy.start()}}
+
+    def _refused_connection(self, target: str, address: str, reason: str) -> None:
+        assert self.stats is not None
+        self.stats.inc_value(STATS_PREFIX + reason)
+        logger.warning("Refused browser connection to %s: %s address %s at connection time",
+                       target, reason.replace("_", "-"), address)
 
     async def _refused(self, playwright_request: Any) -> bool:
         """Abort browser requests to addresses the site does not allow (counted)."""

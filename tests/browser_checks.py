@@ -66,16 +66,18 @@ class CrawlRun:
         return sorted(self.out.glob("warc/**/*.warc.gz"))
 
 
-def start_crawl(config: dict[str, Any], base: Path, *args: str) -> subprocess.Popen[str]:
+def start_crawl(config: dict[str, Any], base: Path, *args: str,
+                env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     path = base / "site.yaml"
     path.write_text(yaml.safe_dump(config), "utf-8")
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "crawl", str(path), "--out", str(base / "out"), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
 
 
-def run_crawl(config: dict[str, Any], base: Path, *args: str) -> CrawlRun:
-    proc = start_crawl(config, base, *args)
+def run_crawl(config: dict[str, Any], base: Path, *args: str,
+              env: dict[str, str] | None = None) -> CrawlRun:
+    proc = start_crawl(config, base, *args, env=env)
     stdout, stderr = proc.communicate(timeout=600)
     return CrawlRun(base / "out", proc.returncode, stdout, stderr)

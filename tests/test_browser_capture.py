@@ -3,6 +3,7 @@ only a script inserts."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,6 +19,8 @@ from archive.records import RecordFactory
 from crawler.config import site_config_from_dict
 from crawler.demo.server import DemoServer
 from crawler.errors import ConfigError
+from crawler import settings as default_settings
+from tests.servers.hostile import hostile_pair
 from tests.browser_checks import CrawlRun, require_chromium, run_crawl, start_crawl
 from tests.servers.rendered import (
     IMAGE_PATH,
@@ -30,6 +33,8 @@ from tests.servers.rendered import (
 from tests.warc_checks import check_warc, read_pointer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+REBINDING_DNS = Path(__file__).parent / "servers" / "rebinding_dns"
 
 
 @pytest.fixture(scope="module")
@@ -263,14 +268,44 @@ def test_the_browser_cannot_reach_an_address_the_site_does_not_allow(tmp_path: P
     require_chromium()
     private = "http://10.255.255.1/pixel.png"
     site = RenderedNewsSite(articles=1, extra_html=f'<img src="{private}" alt="">')
-    with DemoServer(site) as server:
+    with hostile_pair(site=site) as (server, _):  # the site on 127.0.0.2
         config = site.site_config(server.base_url, allow_private_addresses=False)
-        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.1/32")
+        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.2/32")
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"Refused browser request {private}: private address" in done.stderr
     assert len(done.records) == 1 and INSERTED_MARKER in done.records[0]["text"]
-    urls = {h.get("WARC-Target-URI") for h, _, _ in warc_records(done.warcs)}
-    assert private not in urls
+    records = warc_records(done.warcs)
+    assert private not in {h.get("WARC-Target-URI") for h, _, _ in records}
+    # The browser connects through the crawl's guarded proxy; the WARC names the site's
+    # address, not the proxy's.
+    page = server.base_url + site.article_path(site.slugs[0])
+    assert {h.get("WARC-IP-Address") for h, _, _ in records
+            if h["WARC-Type"] == "response" and h.get("WARC-Target-URI") == page} == {"127.0.0.2"}
+
+
+def test_a_name_rebound_to_loopback_is_refused_when_the_browser_connects(tmp_path: Path) -> None:
+    """DNS rebinding: the name answers a public address to the check before the request and
+    loopback afterwards.  The browser resolves nothing itself (its own resolver would map the
+    name to loopback here); the proxy checks the address it connects to and refuses it."""
+    require_chromium()
+    name = "rebinding.example"
+    site = RenderedNewsSite(articles=1)
+    with hostile_pair(site=site) as (allowed, refused):
+        probe = f"http://{name}:{refused.port}/probe.js"
+        site.extra_html = f'<script src="{probe}"></script>'
+        launch = dict(default_settings.NEWSARCHIVE_RENDER_LAUNCH_OPTIONS)
+        launch["args"] = [*launch["args"], f"--host-resolver-rules=MAP {name} 127.0.0.1"]
+        env = {**os.environ, "NEWSARCHIVE_TEST_REBINDING_NAME": name,
+               "PYTHONPATH": os.pathsep.join(
+                   [str(REBINDING_DNS), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        config = site.site_config(allowed.base_url, allow_private_addresses=False)
+        done = run_crawl(config, tmp_path, "-s", "NEWSARCHIVE_ALLOWED_NETWORKS=127.0.0.2/32",
+                         "-s", f"NEWSARCHIVE_RENDER_LAUNCH_OPTIONS={json.dumps(launch)}",
+                         env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert not [path for _, _, path, _ in refused.request_log if "probe" in path]
+    assert f"Refused browser connection to {probe}: loopback address 127.0.0.1" in done.stderr
+    assert len(done.records) == 1 and INSERTED_MARKER in done.records[0]["text"]
 
 
 def test_the_record_points_at_the_final_document_after_redirects() -> None:

@@ -46,7 +46,7 @@ from typing import Any
 
 import yaml
 
-from crawler.demo.server import DemoServer
+from crawler.demo.server import DemoServer, Site
 from crawler.demo.site import DemoResponse, html_response, redirect, response
 
 ARTICLE_PATHS = [f"/2025/03/1{i}/hostile-fixture-story-number-{i}-in-the-harbour/" for i in range(3)]
@@ -179,9 +179,11 @@ class HostileSite:
 
 
 @contextlib.contextmanager
-def hostile_pair(attempts: int = 20) -> Iterator[tuple[DemoServer, DemoServer]]:
-    """(allowed, refused): the site on 127.0.0.2:P and on 127.0.0.1:P, P a free port."""
-    site = HostileSite()
+def hostile_pair(attempts: int = 20, site: Site | None = None
+                 ) -> Iterator[tuple[DemoServer, DemoServer]]:
+    """(allowed, refused): the site (by default ``HostileSite``) on 127.0.0.2:P and on
+    127.0.0.1:P, P a free port."""
+    site = site or HostileSite()
     for _ in range(attempts):
         allowed = DemoServer(site, host="127.0.0.2").start()
         refused = DemoServer(site, host="127.0.0.1", port=allowed.port)
