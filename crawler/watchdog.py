@@ -3,7 +3,9 @@
 ``finish_reason``.
 
 ``NEWSARCHIVE_MAX_RUN_SECONDS`` bounds the wall-clock time from the spider's opening;
-``NEWSARCHIVE_IDLE_SECONDS`` the time without a response.  0 switches a limit off.  When one
+``NEWSARCHIVE_IDLE_SECONDS`` the time without a response, not counting time spent waiting
+politely (requests queued behind the download delay, none in transfer: a site's delay may be
+longer than the idle limit).  0 switches a limit off.  When one
 trips, requests not yet sent are dropped and transfers under way are given up on (at once
 when idle: they are what hangs; after ``NEWSARCHIVE_STOP_GRACE`` on a timeout), as on Ctrl-C.
 """
@@ -101,7 +103,19 @@ class CrawlWatchdog:
             return IDLE
         return None
 
+    def waiting_on_a_delay(self) -> bool:
+        """Requests queued behind a download delay and none in transfer: the crawl is being
+        polite, not hearing nothing."""
+        engine = self.crawler.engine if self.crawler is not None else None
+        if engine is None:
+            return False
+        slots = list(engine.downloader.slots.values())
+        return (not any(slot.transferring for slot in slots)
+                and any(slot.queue for slot in slots))
+
     def check(self) -> None:
+        if self.idle_seconds and self.waiting_on_a_delay():
+            self.last_response_at = self.clock()
         reason = self.tripped()
         if reason is None or self.reason is not None:
             return

@@ -17,6 +17,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler.demo.server import DemoServer
+from crawler.demo.site import DemoSite
 from crawler.watchdog import CrawlWatchdog
 from tests.servers.hanging import hanging_site, hanging_site_config
 
@@ -99,6 +100,28 @@ def test_a_hanging_crawl_is_ended_by_the_limit_and_recorded(
     verify = subprocess.run([sys.executable, "-m", "crawler", "verify", str(tmp_path / "out")],
                             capture_output=True, text=True, timeout=300, check=False)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+@pytest.mark.e2e
+def test_waiting_out_a_download_delay_longer_than_the_idle_limit_is_not_idle(
+        tmp_path: Path) -> None:
+    """A polite site (2 s between requests) under a 1 s idle limit crawls to the end."""
+    with DemoServer(DemoSite()) as server:
+        config = {**DemoSite().site_config(server.base_url), "download_delay": 2,
+                  "concurrency": 1, "feeds": [], "sitemaps": [], "max_section_pages": 1}
+        config["start_urls"] = config["start_urls"][:1]
+        path = tmp_path / "polite.yaml"
+        path.write_text(yaml.safe_dump(config), encoding="utf-8")
+        out = tmp_path / "out"
+        result = subprocess.run(
+            [sys.executable, "-m", "crawler", "crawl", str(path), "--out", str(out),
+             "--max-articles", "2", "-s", "NEWSARCHIVE_IDLE_SECONDS=1"],
+            capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Stopping the crawl" not in result.stderr
+    manifest = json.loads(next(out.glob("crawls/*.json")).read_text())
+    assert manifest["counts"]["finish_reason"] in ("finished", "closespider_itemcount")
+    assert manifest["counts"]["articles"] == 2
 
 
 @pytest.mark.parametrize("setting", ["NEWSARCHIVE_IDLE_SECONDS=-5",
