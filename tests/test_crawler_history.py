@@ -154,7 +154,8 @@ def test_status_of_a_running_scheduler(archive: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     start = datetime(2026, 1, 2, 8, 0, 30, tzinfo=UTC)
     now = [start]
-    site = PlannedSite("alpha", tmp_path / "alpha.yaml", "*/5 * * * *")
+    # full_every: the site has had no full run, so this one is full
+    site = PlannedSite("alpha", tmp_path / "alpha.yaml", "*/5 * * * *", full_every=86400)
     scheduler = Scheduler([site], archive, clock=lambda: now[0],
                           spawn=lambda *_: RunningChild())  # type: ignore[arg-type,return-value]
     now[0] = start + timedelta(minutes=5)
@@ -172,6 +173,7 @@ def test_status_of_a_running_scheduler(archive: Path, tmp_path: Path,
     assert alpha["running"]["pid"] == os.getpid()
     assert alpha["running"]["alive"] is True
     assert alpha["running"]["started_at"] == "2026-01-02T08:05:30+00:00"
+    assert alpha["running"]["full"] is True
     assert data["last_runs"]["beta"]["crawl_id"] == "20260101T120000Z-bbbbbb"
 
     status, out, _ = cli(capsys, "status", "--out", str(archive))
@@ -179,7 +181,7 @@ def test_status_of_a_running_scheduler(archive: Path, tmp_path: Path,
     assert lines[0].startswith(f"scheduler running: pid {os.getpid()}, since "
                                "2026-01-02T08:00:30+00:00")
     assert lines[1] == "alpha: schedule '*/5 * * * *', next due 2026-01-02T08:10:00+00:00"
-    assert lines[2].startswith(f"  crawl running: pid {os.getpid()} since 2026-01-02T08:05:30")
+    assert lines[2].startswith(f"  full crawl running: pid {os.getpid()} since 2026-01-02T08:05:30")
     lock.release()
 
 

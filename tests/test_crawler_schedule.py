@@ -62,9 +62,9 @@ def test_plan_uses_the_site_schedule_unless_overridden(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("plan", "where", "problem"), [
     ({"sites": ["alpha.yaml"], "every": 5}, "plan.yaml: key 'every'",
-     "unknown key (allowed: backoff_max, idle, max_run, sites)"),
+     "unknown key (allowed: backoff_max, full_every, idle, max_run, sites)"),
     ({"sites": [{"config": "alpha.yaml", "cron": "* * * * *"}]}, "plan.yaml: key 'sites[1].cron'",
-     "unknown key (allowed: backoff_max, config, idle, max_run, schedule)"),
+     "unknown key (allowed: backoff_max, config, full_every, idle, max_run, schedule)"),
     ({"sites": [{"config": "alpha.yaml", "schedule": "61 * * * *"}]},
      "plan.yaml: key 'sites[1].schedule'", "'61 * * * *' is not a valid cron expression"),
     ({"sites": [{"config": "alpha.yaml", "schedule": "0 0 31 2 *"}]},
@@ -149,7 +149,8 @@ class Harness:
         self.scheduler = Scheduler([site], tmp_path / "out", clock=lambda: self.now,
                                    spawn=self.spawn)
 
-    def spawn(self, site: PlannedSite, out: Path, log: Path, crawl_id: str) -> FakeChild:
+    def spawn(self, site: PlannedSite, out: Path, log: Path, crawl_id: str,
+              full: bool = False) -> FakeChild:
         self.spawned.append((site.name, out, log))
         self.spawned_ids.append(crawl_id)
         self.children.append(FakeChild())
@@ -180,7 +181,8 @@ def test_a_crawl_starts_when_due_and_not_before(tmp_path: Path) -> None:
                                "started_at": "2026-03-01T10:00:01+00:00",
                                "due": "2026-03-01T10:00:00+00:00",
                                "crawl_id": harness.spawned_ids[0],
-                               "log": str(out / "schedule/logs/alpha-20260301T100001Z.log")}
+                               "log": str(out / "schedule/logs/alpha-20260301T100001Z.log"),
+                               "full": False}
     assert site["runs_started"] == 1
 
 

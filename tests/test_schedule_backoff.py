@@ -62,12 +62,15 @@ class Harness:
     def __init__(self, out: Path, **limits: float):
         self.now = START
         self.children: list[Child] = []
+        self.fulls: list[bool] = []
         self.out = out.resolve()
         site = PlannedSite("alpha", out / "alpha.yaml", "*/5 * * * *", **limits)
         self.scheduler = Scheduler([site], out, clock=lambda: self.now, spawn=self.spawn,
                                    stop_timeout=60.0, overrun_margin=60.0)
 
-    def spawn(self, site: PlannedSite, out: Path, log: Path, crawl_id: str) -> Child:
+    def spawn(self, site: PlannedSite, out: Path, log: Path, crawl_id: str,
+              full: bool = False) -> Child:
+        self.fulls.append(full)
         self.children.append(Child(out, crawl_id))
         return self.children[-1]
 
@@ -207,6 +210,32 @@ def test_the_crawl_command_carries_the_limits_and_the_crawl_id(tmp_path: Path) -
                             "-s", "NEWSARCHIVE_IDLE_SECONDS=90.5"]
 
 
+def test_the_crawl_command_asks_for_a_full_crawl_only_when_told(tmp_path: Path) -> None:
+    site = PlannedSite("alpha", tmp_path / "alpha.yaml", "* * * * *")
+    assert "--full" in crawl_command(site, tmp_path / "out", "20260301T100000Z-abcdef", True)
+    assert "--full" not in crawl_command(site, tmp_path / "out", "20260301T100000Z-abcdef")
+
+
+def test_a_full_run_comes_due_full_every_after_the_last_successful_one(tmp_path: Path) -> None:
+    """Runs every 5 minutes, a full one when none succeeded in the last 12: the first, then
+    the first 12 minutes after it; a full run that fails does not count."""
+    harness = Harness(tmp_path / "out", full_every=12 * 60)
+    for finish_reason in ("finished", "finished", "finished", "idle", "finished", "finished"):
+        harness.run_once(finish_reason)
+    assert harness.fulls == [True, False, False, True, True, False]
+    runs = read_runs_log(harness.out)
+    assert [(run["full"], bool(run["failed"])) for run in runs] == [
+        (True, False), (False, False), (False, False), (True, True), (True, False),
+        (False, False)]
+
+
+def test_no_full_every_no_full_run(tmp_path: Path) -> None:
+    harness = Harness(tmp_path / "out")
+    for _ in range(3):
+        harness.run_once("finished")
+    assert harness.fulls == [False, False, False]
+
+
 def write_plan(tmp_path: Path, plan: dict[str, Any]) -> Path:
     (tmp_path / "alpha.yaml").write_text(yaml.safe_dump(
         {"name": "alpha", "start_urls": ["https://alpha.example/"], "schedule": "0 * * * *"}))
@@ -223,6 +252,12 @@ def test_plan_limits_default_and_override(tmp_path: Path) -> None:
     (site,) = load_plan(write_plan(tmp_path, {"sites": [{"config": "alpha.yaml",
                                                          "max_run": 45}]}))
     assert (site.max_run, site.idle) == (45.0, DEFAULT_IDLE_SECONDS)
+    assert site.full_every == 0  # never, unless the plan says
+    (site,) = load_plan(write_plan(tmp_path, {"full_every": "7d", "sites": ["alpha.yaml"]}))
+    assert site.full_every == 7 * 86400.0
+    (site,) = load_plan(write_plan(tmp_path, {"full_every": "7d", "sites": [
+        {"config": "alpha.yaml", "full_every": 0}]}))
+    assert site.full_every == 0
 
 
 @pytest.mark.parametrize(("plan", "message"), [
@@ -232,6 +267,8 @@ def test_plan_limits_default_and_override(tmp_path: Path) -> None:
      "key 'sites[1].max_run': must be more than zero, not -5"),
     ({"sites": [{"config": "alpha.yaml", "backoff_max": "0m"}]},
      "key 'sites[1].backoff_max': must be more than zero, not '0m'"),
+    ({"sites": [{"config": "alpha.yaml", "full_every": "-1d"}]},
+     "key 'sites[1].full_every': '-1d' is not a duration"),
     ({"sites": [{"config": "alpha.yaml", "idle": True}]},
      "key 'sites[1].idle': must be a duration such as 90s, 30m or 2h, not True"),
 ])
@@ -270,6 +307,7 @@ def test_the_example_plan_sets_limits_and_an_override() -> None:
     assert (planned["eutoday"].max_run, planned["eutoday"].idle) == (7200.0, 600.0)
     assert (planned["harbour-herald"].max_run, planned["harbour-herald"].idle) == (1800.0, 300.0)
     assert planned["harbour-herald"].backoff_max == 86400.0
+    assert planned["eutoday"].full_every == planned["harbour-herald"].full_every == 7 * 86400.0
 
 
 def test_a_run_stopped_with_the_scheduler_neither_fails_nor_resets(tmp_path: Path) -> None:

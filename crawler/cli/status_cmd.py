@@ -78,11 +78,13 @@ def format_status(status: dict[str, Any], out: Path) -> list[str]:
         running = site.get("running")
         if running:
             alive = "running" if running["alive"] else "no longer running"
-            lines.append(f"  crawl {alive}: pid {running.get('pid')} since "
+            full = "full " if running.get("full") else ""
+            lines.append(f"  {full}crawl {alive}: pid {running.get('pid')} since "
                          f"{running.get('started_at')}, log {running.get('log')}")
         last = site.get("last_run")
         if last:
-            lines.append(f"  last scheduled crawl: exit status {last.get('exit_status')}, "
+            full = "full " if last.get("full") else ""
+            lines.append(f"  last scheduled {full}crawl: exit status {last.get('exit_status')}, "
                          f"finish reason {last.get('finish_reason')}, "
                          f"finished {last.get('finished_at')}")
             if last.get("killed"):

@@ -23,7 +23,13 @@ from archive.crawl_id import new_crawl_id
 from crawler.schedule.cron import next_due
 from crawler.schedule.orphans import AdoptedCrawl
 from crawler.schedule.plan import PlannedSite
-from crawler.schedule.runs import append_run, backoff_due, failure_of, read_manifest
+from crawler.schedule.runs import (
+    append_run,
+    backoff_due,
+    failure_of,
+    read_manifest,
+    read_runs_log,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,22 +112,32 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def crawl_command(site: PlannedSite, out: Path, crawl_id: str) -> list[str]:
-    """`newsarchive crawl SITE.yaml --out DIR` with the run's crawl id and watchdog limits."""
+def crawl_command(site: PlannedSite, out: Path, crawl_id: str, full: bool = False) -> list[str]:
+    """`newsarchive crawl SITE.yaml --out DIR [--full]` with the run's crawl id and watchdog
+    limits."""
     return [sys.executable, "-m", "crawler", "crawl", str(site.config), "--out", str(out),
+            *(["--full"] if full else []),
             "-s", f"NEWSARCHIVE_CRAWL_ID={crawl_id}",
             "-s", f"NEWSARCHIVE_MAX_RUN_SECONDS={site.max_run:g}",
             "-s", f"NEWSARCHIVE_IDLE_SECONDS={site.idle:g}"]
 
 
-def start_crawl(site: PlannedSite, out: Path, log_path: Path, crawl_id: str) -> Child:
+def last_full_run(out: Path, site: str) -> datetime | None:
+    """When the site's latest successful full scheduled run started (``runs.jsonl``)."""
+    starts = [_parse_time(run.get("started_at")) for run in read_runs_log(out)
+              if run.get("site") == site and run.get("full") and not run.get("failed")]
+    return max((start for start in starts if start is not None), default=None)
+
+
+def start_crawl(site: PlannedSite, out: Path, log_path: Path, crawl_id: str,
+                full: bool = False) -> Child:
     """The crawl as a child process, output to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         # A session of its own: Ctrl-C in the terminal reaches the scheduler only, which
         # then stops its crawls itself (SIGTERM, a graceful Scrapy shutdown) and waits.
         return subprocess.Popen(
-            crawl_command(site, out, crawl_id),
+            crawl_command(site, out, crawl_id, full),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
@@ -136,6 +152,7 @@ class SiteState:
     due: datetime | None = None  # the planned instant of the running crawl
     crawl_id: str | None = None
     log: str | None = None
+    full: bool = False  # the running crawl is a full one
     overrun_stop_at: datetime | None = None  # when the scheduler sent SIGTERM
     overrun_killed: bool = False  # and SIGKILL after it
     killed: str | None = None
@@ -149,12 +166,13 @@ class SiteState:
         running = None
         if self.child is not None:
             running = {"pid": self.child.pid, "started_at": _iso(self.started_at),
-                       "due": _iso(self.due), "crawl_id": self.crawl_id, "log": self.log}
+                       "due": _iso(self.due), "crawl_id": self.crawl_id, "log": self.log,
+                       "full": self.full}
         return {
             "config": str(self.site.config),
             "schedule": self.site.schedule,
             "limits": {"max_run": self.site.max_run, "idle": self.site.idle,
-                       "backoff_max": self.site.backoff_max},
+                       "backoff_max": self.site.backoff_max, "full_every": self.site.full_every},
             "next_due": _iso(self.next_due),
             "running": running,
             "runs_started": self.runs_started,
@@ -170,7 +188,7 @@ class Scheduler:
     sites: list[PlannedSite]
     out: Path
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    spawn: Callable[[PlannedSite, Path, Path, str], Child] = start_crawl
+    spawn: Callable[[PlannedSite, Path, Path, str, bool], Child] = start_crawl
     plan: str | None = None
     stop_timeout: float = STOP_TIMEOUT_SECONDS
     overrun_margin: float = OVERRUN_MARGIN_SECONDS
@@ -214,6 +232,7 @@ class Scheduler:
         state.started_at = _parse_time(running.get("started_at")) or self.clock()
         state.due = _parse_time(running.get("due"))
         state.crawl_id, state.log = crawl_id, running.get("log")
+        state.full = running.get("full") is True
         logger.info("Adopted the crawl of %s (pid %d, %s) left by the previous scheduler",
                     state.site.name, pid, crawl_id)
 
@@ -283,7 +302,7 @@ class Scheduler:
         state.last_run = {"site": state.site.name, "pid": state.child.pid,
                           "crawl_id": state.crawl_id, "due": _iso(state.due),
                           "started_at": _iso(state.started_at), "finished_at": _iso(now),
-                          "exit_status": exit_status, "adopted": adopted,
+                          "exit_status": exit_status, "adopted": adopted, "full": state.full,
                           "finish_reason": finish_reason,
                           "killed": state.killed, "failed": failed,
                           "consecutive_failures": state.consecutive_failures,
@@ -298,7 +317,7 @@ class Scheduler:
                            _iso(state.backoff_until))
         state.child = state.started_at = state.due = state.crawl_id = state.log = None
         state.overrun_stop_at = state.killed = None
-        state.overrun_killed = False
+        state.overrun_killed = state.full = False
         return True
 
     def _stop_overrun(self, state: SiteState, now: datetime) -> bool:
@@ -336,11 +355,18 @@ class Scheduler:
             return
         log_path = self.out / "schedule" / "logs" / f"{state.site.name}-{now:%Y%m%dT%H%M%SZ}.log"
         crawl_id = self.new_id(now)
-        state.child = self.spawn(state.site, self.out, log_path, crawl_id)
+        state.full = self._full_run_due(state.site, now)
+        state.child = self.spawn(state.site, self.out, log_path, crawl_id, state.full)
         state.started_at, state.due, state.crawl_id, state.log = now, due, crawl_id, str(log_path)
         state.runs_started += 1
-        logger.info("Started a crawl of %s (pid %d); next due %s",
+        logger.info("Started a %scrawl of %s (pid %d); next due %s", "full " if state.full else "",
                     state.site.name, state.child.pid, _iso(state.next_due))
+
+    def _full_run_due(self, site: PlannedSite, now: datetime) -> bool:
+        if not site.full_every:
+            return False
+        last = last_full_run(self.out, site.name)
+        return last is None or (now - last).total_seconds() >= site.full_every
 
     def run(self, should_stop: Callable[[], bool], sleep: Callable[[float], None]) -> None:
         """Tick until ``should_stop()``, sleeping in between, then stop the crawls."""

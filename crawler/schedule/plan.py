@@ -1,7 +1,9 @@
 """The schedule plan (``PLAN.yaml``): which site configs `schedule` crawls, and when.
 
 Each site entry is a config path (relative to the plan) with optional ``schedule``,
-``max_run``, ``idle`` and ``backoff_max`` overriding the site's own or the plan's defaults.
+``max_run``, ``idle``, ``backoff_max`` and ``full_every`` overriding the site's own or the
+plan's defaults.  ``full_every`` (default 0: never) makes a run a full one (``crawl --full``)
+when the site has had no successful full run for that long.
 Cron expressions are evaluated in UTC (a plan's may add a sixth field, seconds). Unknown keys,
 a site without a schedule, a bad cron or duration and a site listed twice are errors.
 """
@@ -16,9 +18,9 @@ from crawler.config import load_site_config, load_yaml_file, parse_duration
 from crawler.schedule.cron import check_cron
 from crawler.errors import ConfigError
 
-LIMIT_KEYS = ("max_run", "idle", "backoff_max")
-PLAN_KEYS = {"sites", *LIMIT_KEYS}
-ENTRY_KEYS = {"config", "schedule", *LIMIT_KEYS}
+DURATION_KEYS = ("max_run", "idle", "backoff_max", "full_every")
+PLAN_KEYS = {"sites", *DURATION_KEYS}
+ENTRY_KEYS = {"config", "schedule", *DURATION_KEYS}
 DEFAULT_MAX_RUN_SECONDS = 6 * 3600.0
 DEFAULT_IDLE_SECONDS = 15 * 60.0
 DEFAULT_BACKOFF_MAX_SECONDS = 24 * 3600.0
@@ -34,12 +36,14 @@ class PlannedSite:
     max_run: float = DEFAULT_MAX_RUN_SECONDS
     idle: float = DEFAULT_IDLE_SECONDS
     backoff_max: float = DEFAULT_BACKOFF_MAX_SECONDS
+    full_every: float = 0.0  # a full run when none succeeded for this long; 0: never
 
 
-def _limits(data: dict[str, Any], source: str, where: str,
-            defaults: dict[str, float]) -> dict[str, float]:
-    return {key: parse_duration(data[key], source, f"{where}{key}") if key in data
-            else defaults[key] for key in LIMIT_KEYS}
+def _durations(data: dict[str, Any], source: str, where: str,
+               defaults: dict[str, float]) -> dict[str, float]:
+    return {key: parse_duration(data[key], source, f"{where}{key}",
+                                allow_zero=key == "full_every") if key in data
+            else defaults[key] for key in DURATION_KEYS}
 
 
 def load_plan(path: str | Path) -> list[PlannedSite]:
@@ -56,9 +60,10 @@ def load_plan(path: str | Path) -> list[PlannedSite]:
     if not isinstance(entries, list) or not entries:
         raise ConfigError(source, "must be a non-empty list of site config files", key="sites")
     base = Path(path).resolve().parent
-    defaults = _limits(data, source, "", {"max_run": DEFAULT_MAX_RUN_SECONDS,
-                                          "idle": DEFAULT_IDLE_SECONDS,
-                                          "backoff_max": DEFAULT_BACKOFF_MAX_SECONDS})
+    defaults = _durations(data, source, "", {"max_run": DEFAULT_MAX_RUN_SECONDS,
+                                             "idle": DEFAULT_IDLE_SECONDS,
+                                             "backoff_max": DEFAULT_BACKOFF_MAX_SECONDS,
+                                             "full_every": 0.0})
     planned: dict[str, PlannedSite] = {}
     for number, entry in enumerate(entries, 1):
         site = _planned_site(entry, base, source, f"sites[{number}]", defaults)
@@ -81,7 +86,7 @@ def _planned_site(entry: Any, base: Path, source: str, where: str,
         config_name = entry.get("config")
         if "schedule" in entry:
             override = check_cron(entry["schedule"], source, f"{where}.schedule", fields=(5, 6))
-        limits = _limits(entry, source, f"{where}.", defaults)
+        limits = _durations(entry, source, f"{where}.", defaults)
     else:
         config_name = entry
     if not isinstance(config_name, str) or not config_name:
