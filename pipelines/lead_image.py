@@ -2,8 +2,9 @@
 
 The spider fetches requisites ahead of pages, so the image is usually archived first; otherwise
 the record waits at most ``NEWSARCHIVE_LEAD_IMAGE_WAIT`` seconds, then goes out without it
-(counted). Only a 2xx requisite fetch yields ``image.warc``. On a shared (Redis) frontier a
-record never waits: only this worker's fetches are known here.
+(counted). Only a 2xx requisite fetch yields ``image.warc``. On a shared (Redis) frontier the
+spider's ledger also finds the pointers of images other workers archived
+(``crawler.frontier.requisite_pointers``).
 """
 
 from __future__ import annotations
@@ -28,11 +29,7 @@ class LeadImagePointer:
         if not (settings.getbool("NEWSARCHIVE_EXTRACT") and settings.getbool("NEWSARCHIVE_REQUISITES")
                 and settings.getbool("WARC_ENABLED")):
             raise NotConfigured("no extraction, no requisites or no WARC: no image pointers")
-        # On a shared frontier another worker may fetch the image: only what this one
-        # fetched is known here, so records do not wait.
-        wait = 0.0 if settings.getbool("FRONTIER_SHARED") else settings.getfloat(
-            "NEWSARCHIVE_LEAD_IMAGE_WAIT")
-        return cls(crawler, wait=wait)
+        return cls(crawler, wait=settings.getfloat("NEWSARCHIVE_LEAD_IMAGE_WAIT"))
 
     def _count(self, key: str) -> None:
         assert self.crawler.stats is not None
@@ -40,6 +37,8 @@ class LeadImagePointer:
 
     def _with_key(self, pointer: dict[str, Any]) -> dict[str, Any] | None:
         """The capture's pointer with its WARC's key, as the record's own ``warc``."""
+        if pointer.get("key"):  # another worker's, published with its key
+            return pointer
         filename = str(pointer.get("filename", ""))
         key = key_in_this_crawl(self.crawler, filename) or key_from_name(
             getattr(self.crawler.spider, "site_name", None), filename)

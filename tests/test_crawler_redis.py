@@ -177,11 +177,41 @@ def test_two_workers_share_one_frontier(shared_crawl: SharedCrawl, news_site: An
     ids = [w.manifest()["crawl_id"] for w in shared_crawl.workers]
     assert ids[0] != ids[1]
     assert len(list(shared_crawl.out.glob("crawls/*.json"))) == 2
-    # keys namespaced by site; the queue drained, the seen set kept for other workers
-    assert shared_crawl.keys == {"newsarchive:sites", "newsarchive:demo:config",
+    # keys namespaced by site; the queue drained, the seen set kept for other workers, the
+    # lead-image pointers the workers shared (they expire)
+    pointers = {key for key in shared_crawl.keys if key.startswith("newsarchive:demo:requisite:")}
+    assert pointers
+    assert shared_crawl.keys - pointers == {"newsarchive:sites", "newsarchive:demo:config",
                                  "newsarchive:demo:seen", "newsarchive:demo:known",
                                  "newsarchive:demo:known:checked", "newsarchive:demo:known:created"}
     assert shared_crawl.waiting == 0
+
+
+def test_every_record_points_at_its_lead_image_whichever_worker_fetched_it(
+        shared_crawl: SharedCrawl) -> None:
+    archived: dict[str, tuple[Worker, str]] = {}  # image URL -> (worker, WARC file name)
+    for worker in shared_crawl.workers:
+        for path in worker.warcs():
+            with path.open("rb") as handle:
+                for record in ArchiveIterator(handle):
+                    if (record.rec_type == "response"
+                            and record.http_headers.get_statuscode().startswith("2")):
+                        archived[record.rec_headers.get_header("WARC-Target-URI")] = (
+                            worker, path.name)
+    pointed = across = 0
+    for worker in shared_crawl.workers:
+        for record in worker.records():
+            image = record.get("image") or {}
+            if image.get("url") not in archived:
+                continue
+            fetcher, filename = archived[image["url"]]
+            assert image.get("warc"), f"{record['url']}: no pointer to its archived lead image"
+            assert image["warc"]["filename"] == filename
+            assert image["warc"]["key"].endswith("/" + filename)
+            pointed += 1
+            across += fetcher is not worker
+    assert pointed >= 10
+    print(f"{pointed} lead images pointed at, {across} in the other worker's WARC")
 
 
 def test_every_worker_warc_is_valid(shared_crawl: SharedCrawl) -> None:
@@ -445,8 +475,10 @@ def test_a_killed_workers_in_flight_requests_are_reclaimed_by_another(
     for path in worker.warcs():
         types = check_warc(path)
         assert types.count("request") == types.count("response")
-    # nothing left behind: queue drained, no in-flight hash, no worker listed
-    assert {k.decode() for k in server.keys("*")} == {
+    # nothing left behind: queue drained, no in-flight hash, no worker listed (the shared
+    # lead-image pointers expire by themselves)
+    assert {k.decode() for k in server.keys("*")
+            if not k.startswith(b"newsarchive:demo:requisite:")} == {
         "newsarchive:sites", "newsarchive:demo:config", "newsarchive:demo:seen",
         "newsarchive:demo:known", "newsarchive:demo:known:checked", "newsarchive:demo:known:created"}
 

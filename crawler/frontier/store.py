@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,10 @@ class SiteKeys:
     @property
     def workers(self) -> str:
         return f"{KEY_PREFIX}:{self.site}:workers"
+
+    def requisite_pointer(self, url: str) -> str:
+        """The WARC pointer of an image requisite a worker archived (expires)."""
+        return f"{KEY_PREFIX}:{self.site}:requisite:{hashlib.sha1(url.encode()).hexdigest()}"
 
     def inflight(self, worker: str) -> str:
         return f"{KEY_PREFIX}:{self.site}:inflight:{worker}"

@@ -90,6 +90,10 @@ class SectionSpider(Spider):
         spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS")
         site = spider.site
         spider.requisite_policy = RequisitePolicy.from_site(site, settings)
+        if settings.getbool("FRONTIER_SHARED"):  # other workers may fetch this one's images
+            from crawler.frontier.requisite_pointers import shared_ledger
+
+            spider.requisite_ledger = shared_ledger(crawler) or spider.requisite_ledger
         settings.set("NEWSARCHIVE_CRAWL_ID", spider.crawl_id, priority="spider")
         settings.set("DOWNLOAD_DELAY", site.download_delay, priority="spider")
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", site.concurrency, priority="spider")
