@@ -57,7 +57,7 @@ class Candidate:
     def __post_init__(self) -> None:
         self.keys = [match_key(p) for p in self.paragraphs]
         self.joined = "\n".join(self.keys)
-        self.grams = set().union(*(_grams(p) for p in self.paragraphs)) if self.paragraphs else set()
+        self.grams = set().union(*map(_grams, self.paragraphs)) if self.paragraphs else set()
 
     @property
     def chars(self) -> int:
