@@ -21,7 +21,7 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
 
-from . import boilerplate, rules
+from . import boilerplate, body_vote, rules
 from .blocks import complete
 from .images import credit_line
 from .text_utils import clean, fold
@@ -74,6 +74,7 @@ class BodySettings:
     prune_captions: bool = True
     readability_fallback: bool = True
     complete_blocks: bool = True
+    vote: bool = True  # other extractors' vote where a cheap signal says it can help
     fast: bool = True  # skip trafilatura's own readability/justext comparison
 
 
@@ -286,7 +287,8 @@ def choose_paragraphs(ours: list[str], second: list[str]) -> list[str]:
 
 
 def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: list[str],
-                 settings: BodySettings | None = None) -> Body:
+                 settings: BodySettings | None = None, article_body: object = None) -> Body:
+    """``article_body``: the page's declared articleBody (JSON-LD), one more vote."""
     settings = settings or BodySettings()
     body = trafilatura_body(tree, url, settings)
     paragraphs = _paragraphs(body) if body is not None else []
@@ -297,8 +299,13 @@ def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: l
         # where the fast pass found little
         body = trafilatura_body(tree, url, replace(settings, fast=False))
         paragraphs = _paragraphs(body) if body is not None else []
+    second: list[str] = []
     if settings.readability_fallback and _looks_short(paragraphs, page_chars):
-        paragraphs = choose_paragraphs(paragraphs, readability_paragraphs(tree))
+        second = readability_paragraphs(tree)
+        paragraphs = choose_paragraphs(paragraphs, second)
+    precise = paragraphs
     if settings.complete_blocks:
         paragraphs = complete(paragraphs, tree)
+    if settings.vote and rules.enabled("body-vote"):
+        paragraphs = body_vote.voted(tree, precise, paragraphs, page_chars, second, article_body)
     return clean_paragraphs(paragraphs, title, byline_texts)

@@ -130,7 +130,9 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     authors, byline = extract_authors(tree, data, keys)
     image = extract_image(tree, data, url)
     section = extract_section(tree, data, title)
-    body = extract_body(tree, url, title, [byline] if byline else [], settings)
+    article = data.article()
+    body = extract_body(tree, url, title, [byline] if byline else [], settings,
+                        article.get("articleBody") if article else None)
     if not authors and rules.enabled("signature-author"):
         authors = signature_author(tree, body.text, keys)
     if not authors and rules.enabled("site-owner"):
