@@ -85,9 +85,8 @@ def _clock_forms(local: datetime) -> list[str]:
     """How a page may print this wall-clock time, as space-separated words (``_page_text``)."""
     h12 = local.hour % 12 or 12
     half = "am" if local.hour < 12 else "pm"
-    forms = [f" {local.hour:02d} {local.minute:02d} ", f" {local.hour} {local.minute:02d} ",
-             f" {h12} {local.minute:02d} {half} "]
-    return forms
+    return [f" {local.hour:02d} {local.minute:02d} ", f" {local.hour} {local.minute:02d} ",
+            f" {h12} {local.minute:02d} {half} "]
 
 
 def author_reach(gold: list[str], markup: str, text: str) -> str:
@@ -184,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
             ceiling = sum(c[f"{field} {r}"] for r in reachable)
             parts = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in sorted(c.items())
                               if k.startswith(field + " ") and k != f"{field} right")
-            line = f"  {field:8s} pages {n}: reachable {ceiling} (ceiling {ceiling / max(1, n):.3f}; {parts})"
+            line = (f"  {field:8s} pages {n}: reachable {ceiling} "
+                    f"(ceiling {ceiling / max(1, n):.3f}; {parts})")
             if args.preds:
                 line += f"; right {c[field + ' right']} ({c[field + ' right'] / max(1, n):.3f})"
             print(line)
