@@ -25,7 +25,6 @@ import argparse
 import html
 import importlib.util
 import json
-import re
 import sys
 import warnings
 from collections import Counter
