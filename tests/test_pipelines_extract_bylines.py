@@ -456,3 +456,28 @@ def test_a_news_article_credited_to_its_newsroom(byline: str, author: object,
 def test_the_site_as_author_stays_out_elsewhere(article_type: str, byline: str,
                                                 author: object) -> None:
     assert "Harbour Courier" not in authors_of(newsroom_page(article_type, byline, author))
+
+
+# ---------------------------------------------------------------- wire agencies as the byline
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("By Reuters", ["Reuters"]),
+        ("By The Associated Press", ["The Associated Press"]),
+        ("Von dpa", ["dpa"]),
+        ("Par AFP", ["AFP"]),
+        ("By Jane Doe and Reuters", ["Jane Doe", "Reuters"]),
+        ("By Jane Doe, Associated Press", ["Jane Doe", "Associated Press"]),
+    ],
+)
+@pytest.mark.parametrize("declared_site", [False, True])
+def test_a_wire_agency_printed_as_the_byline_is_the_author(byline: str, expected: list[str],
+                                                            declared_site: bool) -> None:
+    # also where the markup declares the site itself as the author (an SEO default)
+    head = "<meta property='og:type' content='article'>"
+    if declared_site:
+        head += ld({"@context": "https://schema.org", "@type": "NewsArticle", "headline": TITLE,
+                    "author": {"@type": "Organization", "name": SITE}})
+    html = page(f"<article><h1>{TITLE}</h1><p class='byline'>{byline}</p>{body_text()}</article>",
+                head)
+    assert authors_of(html) == expected

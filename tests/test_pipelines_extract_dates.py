@@ -5,11 +5,12 @@ date."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 
 from pipelines.extract import extract
-from pipelines.extract.dates import extract_dates
+from pipelines.extract.dates import after_fetch, extract_dates, fetch_time, normalise_date
 from pipelines.extract.printed_dates import (
     labelled_date,
     listed_date,
@@ -453,3 +454,66 @@ def test_a_logo_heading_linking_home_is_not_the_headline() -> None:
             "<div class='tagline'><p>12 April 2024</p></div><div class='post'>"
             f"<h2><a href='{URL}'>{TITLE}</a></h2><p class='meta'>3 May 2024</p>{body_text()}</div></body></html>")
     assert shown(html) == "2024-05-03"
+
+
+# ---------------------------------------------------------------- safety: no made-up day
+@pytest.mark.parametrize("value", ["14:30", "10:05 am", "14:30 CEST", "May 2023"])
+def test_a_value_without_a_full_date_is_no_date(value: str) -> None:
+    # dateutil fills missing parts from today: "14:30" would be today at 14:30
+    assert normalise_date(value) is None
+
+
+def test_a_declared_time_without_a_date_is_never_todays_date() -> None:
+    html = page(head=ld(datePublished="14:30") + "<meta property='article:published_time' "
+                "content='10:05 am'>", header="<time datetime='09:15'>09:15</time>")
+    assert dates_of(html)[0] is None
+
+
+def test_a_declared_time_without_a_date_gives_way_to_a_full_one() -> None:
+    html = page(head=ld(datePublished="14:30")
+                + "<meta name='date' content='2021-03-04T09:15:00+01:00'>")
+    assert dates_of(html)[0] == "2021-03-04T09:15:00+01:00"
+
+
+# ---------------------------------------------------------------- safety: not after the fetch
+FETCHED = {"Date": "Mon, 03 Jun 2024 08:00:00 GMT"}
+
+
+def test_fetch_time_is_the_response_date() -> None:
+    assert fetch_time({"date": FETCHED["Date"]}) == datetime(2024, 6, 3, 8, tzinfo=timezone.utc)
+    before = datetime.now(timezone.utc)
+    assert before <= fetch_time({}) <= datetime.now(timezone.utc)
+    assert before <= fetch_time({"Date": "not a date"}) <= datetime.now(timezone.utc)
+
+
+def test_a_publication_after_the_fetch_gives_way_to_an_earlier_declared_one() -> None:
+    html = page(head=ld(datePublished="2024-06-10T12:00:00+02:00")
+                + "<meta property='article:published_time' content='2024-06-01T09:00:00+02:00'>")
+    assert extract(html, URL)["published"] == "2024-06-10T12:00:00+02:00"  # fetched now
+    assert extract(html, URL, FETCHED)["published"] == "2024-06-01T09:00:00+02:00"
+
+
+def test_a_publication_after_the_fetch_with_nothing_earlier_is_dropped() -> None:
+    html = page(head=ld(datePublished="2024-06-10T12:00:00+02:00",
+                        dateModified="2024-06-11T08:00:00+02:00"))
+    record = extract(html, URL, FETCHED)
+    assert record["published"] is None
+    assert record["modified"] is None
+
+
+@pytest.mark.parametrize(("value", "later"), [
+    ("2024-06-03T09:59:00+02:00", False),  # 07:59 UTC
+    ("2024-06-03T10:01:00+02:00", True),
+    ("2024-06-03", False),
+    ("2024-06-04", True),  # 22:00 on the 3rd in UTC+14 at the fetch
+    ("2024-06-03T21:00:00", False),  # a wall-clock time the fetch had passed in UTC+14
+    ("2024-06-03T22:01:00", True),
+])
+def test_after_the_fetch_wherever_the_page_was_written(value: str, later: bool) -> None:
+    assert after_fetch(value, fetch_time(FETCHED)) is later
+
+
+def test_a_day_already_begun_east_of_utc_is_not_after_the_fetch() -> None:
+    noon = datetime(2024, 6, 3, 12, tzinfo=timezone.utc)  # 02:00 on the 4th in UTC+14
+    assert not after_fetch("2024-06-04", noon)
+    assert after_fetch("2024-06-05", noon)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from itertools import chain
 
 from dateutil import parser as dateutil_parser
@@ -47,6 +48,19 @@ _MODIFIED_META = (
     "revised", "modified",
 )
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+# Two fill-ins for the parts a string leaves out: a part dateutil filled in (it takes them
+# from today) differs between the two readings.
+_FILL_IN = (datetime(2001, 1, 1), datetime(2002, 2, 2))
+
+
+def _parse_full_date(text: str, dayfirst: bool) -> datetime | None:
+    """dateutil's reading of ``text``, or None when it gives no full date: "14:30" or
+    "10:05 am" alone would otherwise be today at that time, "May 2023" a made-up day."""
+    first, second = (dateutil_parser.parse(text, fuzzy=False, dayfirst=dayfirst, default=fill)
+                     for fill in _FILL_IN)
+    return first if first.date() == second.date() else None
+
+
 # "10/05/2022", "10-05-2022 05:22 pm": day or month first (the dotted form is day-first)
 _NUMERIC_DAY = re.compile(r"^(\d{1,2})([/-])(\d{1,2})\2(?:19|20)\d{2}(?!\d)")
 
@@ -73,9 +87,12 @@ def normalise_date(raw: str | None, dayfirst: bool | None = None) -> str | None:
                 # "10.12.2022" is day-first wherever dots are used
                 first = bool(re.match(r"^\d{1,2}\.\d{1,2}\.\d{2,4}", text)) or (
                     bool(dayfirst) and _NUMERIC_DAY.match(text) is not None)
-                value = dateutil_parser.parse(text, fuzzy=False, dayfirst=first)
+                parsed = _parse_full_date(text, first)
         except (ValueError, OverflowError, TypeError):
             return None
+        if parsed is None:
+            return None
+        value = parsed
     naive = value.replace(tzinfo=None)
     if naive < EARLIEST or naive.year > date.today().year + 1:
         return None
@@ -368,10 +385,47 @@ def _original(note: Note, published: str | None, candidates: Iterable[str]) -> s
     return published
 
 
-def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | None, str | None]:
+def fetch_time(headers: Mapping[str, str] | None) -> datetime:
+    """When the page was fetched: the response's ``Date`` header, else now (a page is never
+    read before it was fetched)."""
+    for name, value in (headers or {}).items():
+        if name.lower() == "date" and value:
+            try:
+                sent = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                break
+            if sent.tzinfo is None:  # "-0000": UTC, the RFC's "zone unknown"
+                sent = sent.replace(tzinfo=timezone.utc)
+            return sent
+    return datetime.now(timezone.utc)
+
+
+# The farthest any zone is ahead of UTC (Line Islands): a day or a wall-clock time without an
+# offset is after the fetch only when it is after it even there.
+_LATEST_OFFSET = timedelta(hours=14)
+
+
+def after_fetch(value: str, fetched: datetime) -> bool:
+    """Whether the ISO ``value`` (a day, a wall-clock time or an instant) is later than the
+    fetch, wherever the page was written."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    if "T" not in value:
+        return parsed.date() > (fetched.astimezone(timezone.utc) + _LATEST_OFFSET).date()
+    if parsed.tzinfo is None:
+        return parsed > (fetched.astimezone(timezone.utc) + _LATEST_OFFSET).replace(tzinfo=None)
+    return parsed > fetched
+
+
+def extract_dates(tree: HtmlElement, data: Structured, url: str,
+                  fetched: datetime | None = None) -> tuple[str | None, str | None]:
     """The page's publication and modification.  A note that the piece was "originally
     published" in a month, or on a day, earlier than that makes the declared value in that
-    period the publication (the note's own day on a page declaring none)."""
+    period the publication (the note's own day on a page declaring none).  Neither is ever
+    later than ``fetched`` (default: now): a later publication gives way to the first declared
+    one that is not, else to none; a later modification is dropped."""
     lang = _page_lang(tree, data)
     order = numeric_order(tree, data, lang)
     published, modified = _arbitrate(tree, data, url, lang, order)
@@ -379,6 +433,12 @@ def extract_dates(tree: HtmlElement, data: Structured, url: str) -> tuple[str | 
     if note is not None:
         published = _original(note, published, chain(
             _published_candidates(tree, data, order), _created_metas(data, order)))
+    fetched = fetched or datetime.now(timezone.utc)
+    if published and after_fetch(published, fetched):
+        published = next((value for value in _published_candidates(tree, data, order)
+                          if not after_fetch(value, fetched)), None)
+    if modified and after_fetch(modified, fetched):
+        modified = None
     return published, modified
 
 

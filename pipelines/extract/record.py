@@ -15,7 +15,7 @@ from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION
 from . import rules
 from .body import BodySettings, extract_body
 from .bylines import extract_authors, signature_author
-from .dates import extract_dates
+from .dates import extract_dates, fetch_time
 from .decode import decode_html
 from .images import extract_image
 from .language import extract_language
@@ -139,7 +139,7 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
         authors = site_owner(tree, data, keys)
     if image is not None and not image.get("credit") and body.credits:
         image["credit"] = body.credits[0]
-    published, modified = extract_dates(tree, data, url)
+    published, modified = extract_dates(tree, data, url, fetch_time(headers))
 
     record.update(
         canonical_url=_canonical(tree, data, url),
