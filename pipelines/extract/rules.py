@@ -25,6 +25,8 @@ RULES: dict[str, str] = {
                         "text's last line",
     "site-owner": "a page with no byline on a site named after a person: that person",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
+    "topic-links": "no declared topic list: the article's visible list of links to topic pages "
+                   "(/tag/, /thema/, /tema/ …), not the site's menus nor links in the text",
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -137,6 +139,120 @@ def _visible_tags(tree: HtmlElement) -> list[str]:
     return [clean(a.text_content()) for a in _TAG_LINKS(tree)]
 
 
+# A path segment that names a topic index, in the languages of the dev sets; the next
+# segment is the topic ("/thema/ukraine", "/tag/ferries/", "/keyword/189619/").
+_TOPIC_SEGMENTS = frozenset({
+    "tag", "tags", "topic", "topics", "thema", "themen", "schlagwort", "schlagworte",
+    "stichwort", "stichworte", "tema", "temas", "temi", "sujet", "sujets", "keyword",
+    "keywords", "mot-cle", "mots-cles", "etiqueta", "etiquetas", "onderwerp", "onderwerpen",
+    "emne", "emner", "aihe", "amne", "tagg", "taggar", "list"})
+# Site chrome around the article; inside it, only an aside or a menu is (the article's own
+# <footer> or <nav> often holds its tag list).
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_CHROME_CLASS = re.compile(r"menu|navigation|navbar|hamburger|masthead|site-?header|"
+                           r"site-?footer|sidebar|trending|breadcrumb", re.IGNORECASE)
+_MENU_CLASS = re.compile(r"menu|navigation|hamburger", re.IGNORECASE)
+_ANCHORS = etree.XPath("descendant::a[@href]")
+
+
+def _topic_href(href: str) -> bool:
+    try:
+        path = urlsplit(href.strip()).path
+    except ValueError:  # "http://[bad-host]/…"
+        return False
+    segments = [s for s in unquote(path).lower().split("/") if s]
+    return any(seg in _TOPIC_SEGMENTS and i + 1 < len(segments)
+               for i, seg in enumerate(segments))
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _inline(a: HtmlElement) -> bool:
+    """A link inside a sentence of the text, not an item of a list of links."""
+    el = a.getparent()
+    for _ in range(3):
+        if el is None:
+            return False
+        if el.tag == "p":
+            links = sum(_letters(x.text_content()) for x in el.iter("a"))
+            return _letters(el.text_content()) - links > 30
+        el = el.getparent()
+    return False
+
+
+def _chrome(a: HtmlElement, main: HtmlElement | None) -> bool:
+    """``a`` is in site chrome; ``main``: the article that holds ``a``, if one does."""
+    el = a.getparent()
+    while el is not None and el is not main and el.tag not in ("body", "html"):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if main is not None:
+            if el.tag in ("aside", "menu") or _MENU_CLASS.search(names):
+                return True
+        elif el.tag in _CHROME_TAGS or _CHROME_CLASS.search(names):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _main_article(tree: HtmlElement) -> HtmlElement | None:
+    """The first <article> with at least half the paragraph text of the fullest one (pages
+    that load the next story below the first have several)."""
+    sizes = [(el, sum(len(p.text_content()) for p in el.iter("p"))) for el in tree.iter("article")]
+    if not sizes:
+        return None
+    most = max(size for _, size in sizes)
+    return next(el for el, size in sizes if size >= most / 2)
+
+
+def _topic_list(tree: HtmlElement) -> list[str]:
+    """The article's visible list of topic links: short links to topic pages
+    (``_TOPIC_SEGMENTS``) that are not site navigation nor links inside a sentence, grouped by
+    the element that holds them; the largest group inside the article, else the first group
+    after it that is not site chrome."""
+    main = _main_article(tree)
+    order: dict[HtmlElement, int] = {}
+    main_end = -1
+    if main is not None:
+        order = {el: i for i, el in enumerate(tree.iter())}
+        main_end = max(order[el] for el in main.iter())
+    candidates = []
+    for a in _ANCHORS(tree):
+        text = clean(a.text_content())
+        if not text or len(text) > 60 or len(text.split()) > 8 or not _topic_href(a.get("href")):
+            continue
+        in_article = main is not None and order[main] < order[a] <= main_end
+        if main is not None and not in_article and order[a] < main_end:
+            continue  # before the article: the site's header and menus
+        if _inline(a) or _chrome(a, main if in_article else None):
+            continue
+        candidates.append((a, text, in_article))
+    if not candidates:
+        return []
+    holders = Counter(anc for a, _, _ in candidates for anc in _ancestors(a))
+    groups: dict[HtmlElement, list[tuple[str, bool]]] = {}
+    for a, text, in_article in candidates:
+        holder = next((anc for anc in _ancestors(a) if holders[anc] > 1), a.getparent())
+        groups.setdefault(holder, []).append((text, in_article))
+    ordered = list(groups.values())
+    in_article_groups = [g for g in ordered if g[0][1]]
+    if in_article_groups:
+        best = max(reversed(in_article_groups), key=len)
+    else:
+        best = ordered[0]
+    return list(dict.fromkeys(text for text, _ in best))
+
+
+def _ancestors(a: HtmlElement, levels: int = 5) -> list[HtmlElement]:
+    out = []
+    el = a.getparent()
+    while el is not None and len(out) < levels:
+        out.append(el)
+        el = el.getparent()
+    return out
+
+
 def _declared_tags(data: Structured) -> list[str]:
     tags: list[str] = list(dict.fromkeys(data.og.get("article:tag", [])
                                          + data.all_meta("article:tag")))
@@ -162,12 +278,15 @@ def _sources(data: Structured) -> list[str]:
 
 
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
-    """The article's declared topic list (see ``_sources``), else the visible tag links.
+    """The article's declared topic list (see ``_sources``), else the visible tag links
+    (``rel=tag``, else, with the rule, the article's list of topic links).
     Keywords that are links (microdata ``<a itemprop=keywords>``) give way to the link texts;
     CMS flags (``autoplay_video``, ``@river``) are not tags."""
     sources = _sources(data)
     if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
         sources = _visible_tags(tree)
+    if not sources and rules.enabled("topic-links"):
+        sources = _topic_list(tree)
     tags: list[str] = []
     for tag in sources:
         tag = clean(tag)
