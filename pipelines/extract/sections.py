@@ -261,32 +261,44 @@ def _declared_tags(data: Structured) -> list[str]:
     return tags
 
 
-def _sources(data: Structured) -> list[str]:
-    """The first declared list: article:tag, else the article's schema.org keywords, else
-    news_keywords, else (with the rule) the meta keywords."""
+def _declared_lists(data: Structured) -> list[list[str]]:
+    """The page's declared topic lists in the order they are trusted: article:tag, the
+    article's schema.org keywords, news_keywords, the meta keywords."""
     article = data.article()
-    order = [lambda: _declared_tags(data),
-             lambda: _split_keywords(article.get("keywords")) if article else [],
-             lambda: _split_keywords(",".join(data.all_meta("news_keywords")))]
-    if rules.enabled("meta-keywords"):
-        order.append(lambda: _split_keywords(",".join(data.all_meta("keywords"))))
-    for source in order:
-        found = source()
-        if found:
-            return found
-    return []
+    return [_declared_tags(data),
+            _split_keywords(article.get("keywords")) if article else [],
+            _split_keywords(",".join(data.all_meta("news_keywords"))),
+            _split_keywords(",".join(data.all_meta("keywords")))]
+
+
+def _confirmed(chosen: list[str], others: list[str]) -> list[str]:
+    """The items of the chosen list that another list of the page has too, when at least two
+    are: a CMS's flags and rewrites ("paywall exclude", "_commerce", a person's full name
+    where the page prints the short one) are in one list only."""
+    known = {fold(t) for t in others}
+    kept = [t for t in chosen if fold(t) in known]
+    return kept if len(kept) >= 2 else chosen
 
 
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
-    """The article's declared topic list (see ``_sources``), else the visible tag links
-    (``rel=tag``, else, with the rule, the article's list of topic links).
-    Keywords that are links (microdata ``<a itemprop=keywords>``) give way to the link texts;
-    CMS flags (``autoplay_video``, ``@river``) are not tags."""
-    sources = _sources(data)
+    """The article's first declared topic list (see ``_declared_lists``; the meta keywords
+    with their rule), else the visible tag links (``rel=tag``, else, with the rule, the
+    article's list of topic links).  With the rule, a declared list keeps only what the
+    page's other lists confirm (``_confirmed``).  Keywords that are links (microdata
+    ``<a itemprop=keywords>``) give way to the link texts; CMS flags (``autoplay_video``,
+    ``@river``) are not tags."""
+    lists = _declared_lists(data)
+    trusted = lists if rules.enabled("meta-keywords") else lists[:3]
+    chosen = next((i for i, found in enumerate(trusted) if found), -1)
+    sources = trusted[chosen] if chosen >= 0 else []
     if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
         sources = _visible_tags(tree)
+        chosen = -1
     if not sources and rules.enabled("topic-links"):
         sources = _topic_list(tree)
+    elif chosen >= 0 and rules.enabled("confirmed-tags"):
+        others = [t for i, found in enumerate(lists) if i != chosen for t in found]
+        sources = _confirmed(sources, others + _topic_list(tree))
     tags: list[str] = []
     for tag in sources:
         tag = clean(tag)
