@@ -58,7 +58,8 @@ def _scorer(folder: Path) -> ModuleType:
 
 def _split(value: object) -> list[str]:
     if isinstance(value, list):
-        return [x for item in value for x in (_split(item) if not isinstance(item, str) else [item])]
+        return [x for item in value
+                for x in ([item] if isinstance(item, str) else _split(item))]
     if isinstance(value, str):
         return [part for part in re.split(r"[,;|]", value) if part.strip()]
     return []
@@ -81,8 +82,9 @@ def page_lists(markup: str, url: str) -> dict[str, list[str]]:
     if tree is None:
         return {form: [] for form in FORMS}
     data = read_structured(tree, url)
+    named = ("article:tag", "news_keywords", "keywords")
     other = [value for name, values in data.meta.items()
-             if _OTHER_META.search(name) and name not in ("article:tag", "news_keywords", "keywords")
+             if _OTHER_META.search(name) and name not in named
              for v in values for value in _split(v)]
     scripts = [s.text or "" for s in tree.iter("script")
                if (s.get("type") or "").strip().lower() != "application/ld+json"]
