@@ -27,6 +27,10 @@ RULES: dict[str, str] = {
     "body-vote": "the body as a vote of trafilatura precision/recall, jusText, readability and the "
                  "declared articleBody, asked only when a cheap signal says it can help",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
+    "topic-links": "no declared topic list: the article's visible list of links to topic pages "
+                   "(/tag/, /thema/, /tema/ …), not the site's menus nor links in the text",
+    "confirmed-tags": "a declared topic list keeps only the items another list of the page "
+                      "(declared or visible) also has, when at least two are",
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -137,6 +139,120 @@ def _visible_tags(tree: HtmlElement) -> list[str]:
     return [clean(a.text_content()) for a in _TAG_LINKS(tree)]
 
 
+# A path segment that names a topic index, in the languages of the dev sets; the next
+# segment is the topic ("/thema/ukraine", "/tag/ferries/", "/keyword/189619/").
+_TOPIC_SEGMENTS = frozenset({
+    "tag", "tags", "topic", "topics", "thema", "themen", "schlagwort", "schlagworte",
+    "stichwort", "stichworte", "tema", "temas", "temi", "sujet", "sujets", "keyword",
+    "keywords", "mot-cle", "mots-cles", "etiqueta", "etiquetas", "onderwerp", "onderwerpen",
+    "emne", "emner", "aihe", "amne", "tagg", "taggar", "list"})
+# Site chrome around the article; inside it, only an aside or a menu is (the article's own
+# <footer> or <nav> often holds its tag list).
+_CHROME_TAGS = frozenset({"nav", "header", "footer", "aside", "menu"})
+_CHROME_CLASS = re.compile(r"menu|navigation|navbar|hamburger|masthead|site-?header|"
+                           r"site-?footer|sidebar|trending|breadcrumb", re.IGNORECASE)
+_MENU_CLASS = re.compile(r"menu|navigation|hamburger", re.IGNORECASE)
+_ANCHORS = etree.XPath("descendant::a[@href]")
+
+
+def _topic_href(href: str) -> bool:
+    try:
+        path = urlsplit(href.strip()).path
+    except ValueError:  # "http://[bad-host]/…"
+        return False
+    segments = [s for s in unquote(path).lower().split("/") if s]
+    return any(seg in _TOPIC_SEGMENTS and i + 1 < len(segments)
+               for i, seg in enumerate(segments))
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _inline(a: HtmlElement) -> bool:
+    """A link inside a sentence of the text, not an item of a list of links."""
+    el = a.getparent()
+    for _ in range(3):
+        if el is None:
+            return False
+        if el.tag == "p":
+            links = sum(_letters(x.text_content()) for x in el.iter("a"))
+            return _letters(el.text_content()) - links > 30
+        el = el.getparent()
+    return False
+
+
+def _chrome(a: HtmlElement, main: HtmlElement | None) -> bool:
+    """``a`` is in site chrome; ``main``: the article that holds ``a``, if one does."""
+    el = a.getparent()
+    while el is not None and el is not main and el.tag not in ("body", "html"):
+        names = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if main is not None:
+            if el.tag in ("aside", "menu") or _MENU_CLASS.search(names):
+                return True
+        elif el.tag in _CHROME_TAGS or _CHROME_CLASS.search(names):
+            return True
+        el = el.getparent()
+    return False
+
+
+def _main_article(tree: HtmlElement) -> HtmlElement | None:
+    """The first <article> with at least half the paragraph text of the fullest one (pages
+    that load the next story below the first have several)."""
+    sizes = [(el, sum(len(p.text_content()) for p in el.iter("p"))) for el in tree.iter("article")]
+    if not sizes:
+        return None
+    most = max(size for _, size in sizes)
+    return next(el for el, size in sizes if size >= most / 2)
+
+
+def _topic_list(tree: HtmlElement) -> list[str]:
+    """The article's visible list of topic links: short links to topic pages
+    (``_TOPIC_SEGMENTS``) that are not site navigation nor links inside a sentence, grouped by
+    the element that holds them; the largest group inside the article, else the first group
+    after it that is not site chrome."""
+    main = _main_article(tree)
+    order: dict[HtmlElement, int] = {}
+    main_end = -1
+    if main is not None:
+        order = {el: i for i, el in enumerate(tree.iter())}
+        main_end = max(order[el] for el in main.iter())
+    candidates = []
+    for a in _ANCHORS(tree):
+        text = clean(a.text_content())
+        if not text or len(text) > 60 or len(text.split()) > 8 or not _topic_href(a.get("href")):
+            continue
+        in_article = main is not None and order[main] < order[a] <= main_end
+        if main is not None and not in_article and order[a] < main_end:
+            continue  # before the article: the site's header and menus
+        if _inline(a) or _chrome(a, main if in_article else None):
+            continue
+        candidates.append((a, text, in_article))
+    if not candidates:
+        return []
+    holders = Counter(anc for a, _, _ in candidates for anc in _ancestors(a))
+    groups: dict[HtmlElement, list[tuple[str, bool]]] = {}
+    for a, text, in_article in candidates:
+        holder = next((anc for anc in _ancestors(a) if holders[anc] > 1), a.getparent())
+        groups.setdefault(holder, []).append((text, in_article))
+    ordered = list(groups.values())
+    in_article_groups = [g for g in ordered if g[0][1]]
+    if in_article_groups:
+        best = max(reversed(in_article_groups), key=len)
+    else:
+        best = ordered[0]
+    return list(dict.fromkeys(text for text, _ in best))
+
+
+def _ancestors(a: HtmlElement, levels: int = 5) -> list[HtmlElement]:
+    out = []
+    el = a.getparent()
+    while el is not None and len(out) < levels:
+        out.append(el)
+        el = el.getparent()
+    return out
+
+
 def _declared_tags(data: Structured) -> list[str]:
     tags: list[str] = list(dict.fromkeys(data.og.get("article:tag", [])
                                          + data.all_meta("article:tag")))
@@ -145,29 +261,44 @@ def _declared_tags(data: Structured) -> list[str]:
     return tags
 
 
-def _sources(data: Structured) -> list[str]:
-    """The first declared list: article:tag, else the article's schema.org keywords, else
-    news_keywords, else (with the rule) the meta keywords."""
+def _declared_lists(data: Structured) -> list[list[str]]:
+    """The page's declared topic lists in the order they are trusted: article:tag, the
+    article's schema.org keywords, news_keywords, the meta keywords."""
     article = data.article()
-    order = [lambda: _declared_tags(data),
-             lambda: _split_keywords(article.get("keywords")) if article else [],
-             lambda: _split_keywords(",".join(data.all_meta("news_keywords")))]
-    if rules.enabled("meta-keywords"):
-        order.append(lambda: _split_keywords(",".join(data.all_meta("keywords"))))
-    for source in order:
-        found = source()
-        if found:
-            return found
-    return []
+    return [_declared_tags(data),
+            _split_keywords(article.get("keywords")) if article else [],
+            _split_keywords(",".join(data.all_meta("news_keywords"))),
+            _split_keywords(",".join(data.all_meta("keywords")))]
+
+
+def _confirmed(chosen: list[str], others: list[str]) -> list[str]:
+    """The items of the chosen list that another list of the page has too, when at least two
+    are: a CMS's flags and rewrites ("paywall exclude", "_commerce", a person's full name
+    where the page prints the short one) are in one list only."""
+    known = {fold(t) for t in others}
+    kept = [t for t in chosen if fold(t) in known]
+    return kept if len(kept) >= 2 else chosen
 
 
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
-    """The article's declared topic list (see ``_sources``), else the visible tag links.
-    Keywords that are links (microdata ``<a itemprop=keywords>``) give way to the link texts;
-    CMS flags (``autoplay_video``, ``@river``) are not tags."""
-    sources = _sources(data)
+    """The article's first declared topic list (see ``_declared_lists``; the meta keywords
+    with their rule), else the visible tag links (``rel=tag``, else, with the rule, the
+    article's list of topic links).  With the rule, a declared list keeps only what the
+    page's other lists confirm (``_confirmed``).  Keywords that are links (microdata
+    ``<a itemprop=keywords>``) give way to the link texts; CMS flags (``autoplay_video``,
+    ``@river``) are not tags."""
+    lists = _declared_lists(data)
+    trusted = lists if rules.enabled("meta-keywords") else lists[:3]
+    chosen = next((i for i, found in enumerate(trusted) if found), -1)
+    sources = trusted[chosen] if chosen >= 0 else []
     if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
         sources = _visible_tags(tree)
+        chosen = -1
+    if not sources and rules.enabled("topic-links"):
+        sources = _topic_list(tree)
+    elif chosen >= 0 and rules.enabled("confirmed-tags"):
+        others = [t for i, found in enumerate(lists) if i != chosen for t in found]
+        sources = _confirmed(sources, others + _topic_list(tree))
     tags: list[str] = []
     for tag in sources:
         tag = clean(tag)
