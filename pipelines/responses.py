@@ -156,7 +156,9 @@ def _content_decoded(response: Any, max_size: int) -> Any:
 
 def _meta_refresh_redirects(response: Any, settings: ExtractSettings) -> bool:
     """Whether MetaRefreshMiddleware would have turned this page into a redirect."""
-    from urllib.parse import urljoin, urlsplit
+    from urllib.parse import urlsplit
+
+    from pipelines.extract.urls import join_url
 
     from scrapy.http import HtmlResponse
     from scrapy.utils.response import get_meta_refresh
@@ -166,7 +168,8 @@ def _meta_refresh_redirects(response: Any, settings: ExtractSettings) -> bool:
     interval, url = get_meta_refresh(response, ignore_tags=list(settings.metarefresh_ignore_tags))
     if not url:
         return False
-    if urlsplit(urljoin(response.url, url)).scheme not in ("http", "https"):
+    target = join_url(response.url, url)
+    if target is None or urlsplit(target).scheme not in ("http", "https"):
         return False
     return float(interval or 0) < settings.metarefresh_maxdelay
 

@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
 
 from parsel import Selector
 
@@ -17,6 +16,7 @@ from crawler.discovery.urls import (
     is_asset,
     normalize_url,
 )
+from pipelines.extract.urls import join_url, parseable
 
 # Site chrome: links inside these are menus, widgets and footers, not the listing itself.
 CHROME_TAGS = frozenset({"nav", "header", "footer", "aside"})
@@ -77,6 +77,7 @@ class LinkRules:
     def followable(self, url: str) -> bool:
         return (
             url.startswith(("http://", "https://"))
+            and parseable(url)
             and host_allowed(url, self.allowed_domains)
             and not is_asset(url)
             and not any(p.search(url) for p in self.exclude_patterns)
@@ -88,8 +89,11 @@ def _links(selector: Selector, base_url: str, xpath: str) -> Iterable[tuple[str,
         href = (anchor.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
+        url = join_url(base_url, href)
+        if url is None:  # "http://[bad": that link only
+            continue
         text = " ".join(anchor.xpath(".//text()").getall()).strip()
-        yield normalize_url(urljoin(base_url, href)), text
+        yield normalize_url(url), text
 
 
 def _anchors_xpath(max_links: int) -> str:
@@ -100,7 +104,9 @@ def find_next_page(
     selector: Selector, base_url: str, current_page: int, max_links: int = DEFAULT_MAX_LINKS
 ) -> str | None:
     for href in selector.xpath("(//link[@rel='next']/@href | //a[@rel='next']/@href)[1]").getall():
-        return normalize_url(urljoin(base_url, href.strip()))
+        url = join_url(base_url, href)
+        if url is not None:
+            return normalize_url(url)
     anchors = _anchors_xpath(max_links)
     for url, text in _links(selector, base_url, anchors):
         if NEXT_TEXT_RE.match(text) and url != normalize_url(base_url):

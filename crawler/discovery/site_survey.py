@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -21,6 +21,7 @@ from crawler.discovery.urls import (
     is_asset,
     normalize_url,
 )
+from pipelines.extract.urls import join_url
 
 # Feed paths CMSs serve by default; probed only when the home page declares no feed.
 COMMON_FEED_PATHS = ("/feed/", "/rss.xml", "/feed.xml", "/atom.xml", "/rss/", "/index.xml")
@@ -71,7 +72,10 @@ def menu_section_links(html: str, base_url: str) -> list[MenuLink]:
         href = (anchor.attrib.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
             continue
-        url = normalize_url(urljoin(base_url, href))
+        joined = join_url(base_url, href)
+        if joined is None:
+            continue
+        url = normalize_url(joined)
         if url not in found and is_section_url(url, base_url):
             text = " ".join(" ".join(anchor.xpath(".//text()").getall()).split())
             found[url] = MenuLink(url, text)
@@ -85,8 +89,9 @@ def declared_feeds(html: str, base_url: str) -> list[str]:
     for link in selector.xpath("//link[@href]"):
         rel = (link.attrib.get("rel") or "").lower().split()
         kind = (link.attrib.get("type") or "").lower().split(";")[0].strip()
-        if "alternate" in rel and kind in FEED_TYPES:
-            url = normalize_url(urljoin(base_url, link.attrib["href"].strip()))
+        joined = join_url(base_url, link.attrib["href"]) if kind in FEED_TYPES else None
+        if "alternate" in rel and joined is not None:
+            url = normalize_url(joined)
             if url not in feeds:
                 feeds.append(url)
     return feeds

@@ -31,6 +31,7 @@ from crawler.requisite_fetching import (
 )
 from crawler.requisites import PARSED_KINDS, Found, css_requisites, html_requisites
 from pipelines.export import feed_settings
+from pipelines.extract.urls import parseable
 from pipelines.responses import header_pairs
 
 # Listings first, so pagination is not starved by the articles it reveals.
@@ -174,6 +175,9 @@ class SectionSpider(Spider):
 
     def _candidates(self, urls: list[str], via: str) -> Iterator[Request]:
         for url in urls:
+            if not parseable(url):  # "http://[bad" in a feed or sitemap: that entry only
+                self._count("skipped/unparsable_url")
+                continue
             url = normalize_url(url)
             if self.rules.followable(url) and (
                 not self.rules.article_patterns

@@ -16,7 +16,8 @@ Which module does what:
 - ``body``: trafilatura and paragraph clean-up, with ``blocks`` (text blocks completing
   trafilatura's paragraphs), ``body_vote`` (jusText, readability and the declared
   articleBody voting where text was lost) and ``boilerplate`` (wording rules)
-- ``page_type`` (article or not), ``record`` (assembly), ``text_utils`` (shared helpers)
+- ``page_type`` (article or not), ``record`` (assembly), ``text_utils`` (shared helpers), ``urls``
+  (page URLs resolved, or None when unparsable)
 - ``rules``: named rules an ablation can switch off (``NEWSARCHIVE_EXTRACT_ABLATE``)
 - ``preload``: one-time tables built before the extraction workers fork
 """

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -19,6 +18,7 @@ from lxml.html import HtmlElement
 from .structured import Structured
 from . import rules
 from .text_utils import clean, first_str, fold
+from .urls import join_url, url_path
 
 # Labels that introduce an image credit (English, German, French, Spanish, Italian, Dutch,
 # Portuguese, Polish, Scandinavian, Finnish, Vietnamese).
@@ -105,7 +105,7 @@ def credit_line(text: str) -> str | None:
 
 def _key(url: str) -> str:
     """Filename without WordPress/CDN size suffixes, to match og:image to an <img>."""
-    path = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    path = url_path(url).rsplit("/", 1)[-1].lower()
     path = re.sub(r"-\d+x\d+(?=\.\w+$)", "", path)
     path = re.sub(r"-(?:scaled|e\d+)(?=\.\w+$)", "", path)
     key = path.rsplit(".", 1)[0]
@@ -330,7 +330,9 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         image_url = _img_src(figure_img)
     if not image_url:
         return None
-    image_url = urljoin(url, image_url.strip())
+    image_url = join_url(url, image_url)
+    if not image_url:
+        return None
 
     caption = credit = None
     wanted = _key(image_url)
@@ -343,8 +345,9 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         if src and _key(src) == wanted:
             match = img
             break
-    if match is None and ld and ld.get("url") and rules.enabled("lead-figure"):
-        ld_key = _key(urljoin(url, ld["url"]))
+    ld_url = join_url(url, ld["url"]) if ld and isinstance(ld.get("url"), str) else None
+    if match is None and ld_url and rules.enabled("lead-figure"):
+        ld_key = _key(ld_url)
         match = next((img for img in tree.iter("img") if _key(_img_src(img) or "") == ld_key), None)
     container = _figure_of(match) if match is not None else None
     if container is None and match is not None:
@@ -359,7 +362,7 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         container = _lead_figure(root)
     if container is not None:
         caption, credit = _caption_and_credit(container)
-    if ld and ld.get("url") and _key(urljoin(url, ld["url"])) == wanted:
+    if ld and ld_url and _key(ld_url) == wanted:
         caption = caption or ld.get("caption")
         credit = credit or ld.get("credit")
     if caption and not credit:

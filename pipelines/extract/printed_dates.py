@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import accumulate, islice
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
 from .structured import Structured
 from .text_utils import clean, first_str, hidden, hidden_self, original_url
+from .urls import join_url, url_path
 
 EARLIEST = datetime(1995, 1, 1)  # before it, a "date" on a news page is something else
 
@@ -222,7 +223,7 @@ def _links_home(el: HtmlElement) -> bool:
     """A site logo set as a heading: its whole text is a link to the home page."""
     for anchor in el.iter("a"):
         href = original_url((anchor.get("href") or "").strip())
-        if urlsplit(href).path in ("", "/") and not href.startswith("#") \
+        if url_path(href) in ("", "/") and not href.startswith("#") \
                 and clean(anchor.text_content()) == clean(el.text_content()):
             return True
     return False
@@ -560,7 +561,10 @@ _TEASER_LEVELS = 4
 
 
 def _page_key(href: str, base: str) -> str | None:
-    parts = urlsplit(urljoin(base, href.strip()))
+    joined = join_url(base, href)
+    if joined is None:
+        return None
+    parts = urlsplit(joined)
     if parts.scheme not in ("http", "https"):
         return None
     host = (parts.hostname or "").removeprefix("www.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 import trafilatura
 from lxml.html import HtmlElement
@@ -31,6 +30,7 @@ from .site_owner import site_owner
 from .structured import Structured, read_structured
 from .text_utils import clean, first_str
 from .titles import extract_title, site_names
+from .urls import join_url
 
 _WORD = re.compile(r"\w+")
 
@@ -81,9 +81,9 @@ def empty_record(url: str) -> dict:
 def _canonical(tree: HtmlElement, data: Structured, url: str) -> str | None:
     for link in tree.iter("link"):
         if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
-            return urljoin(url, link.get("href").strip())
+            return join_url(url, link.get("href"))
     og_url = first_str(data.og.get("og:url"))
-    return urljoin(url, og_url) if og_url else None
+    return join_url(url, og_url) if og_url else None
 
 
 def _site_name(data: Structured) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from lxml import etree
 from lxml.html import HtmlElement
@@ -12,6 +12,7 @@ from lxml.html import HtmlElement
 from . import rules
 from .structured import Structured, type_names
 from .text_utils import clean, first_str, fold
+from .urls import url_path
 
 _HOME = frozenset({"home", "homepage", "start", "startseite", "accueil", "inicio", "início",
                    "news", "index", "front page", "frontpage"})
@@ -156,10 +157,7 @@ _ANCHORS = etree.XPath("descendant::a[@href]")
 
 
 def _topic_href(href: str) -> bool:
-    try:
-        path = urlsplit(href.strip()).path
-    except ValueError:  # "http://[bad-host]/…"
-        return False
+    path = url_path(href.strip())
     segments = [s for s in unquote(path).lower().split("/") if s]
     return any(seg in _TOPIC_SEGMENTS and i + 1 < len(segments)
                for i, seg in enumerate(segments))
