@@ -186,3 +186,59 @@ def test_no_credit_where_none_is_printed() -> None:
     assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
                               "caption": "The new ferry at the pier, where the crews wait for "
                                          "the first crossing of the day.", "credit": None}
+
+
+@pytest.mark.parametrize(("caption", "credit"), [
+    ("The new ferry at the pier. | Jane Doe/Harbour Press", "Jane Doe/Harbour Press"),
+    ("The new ferry at the pier (Getty Images)", "Getty Images"),
+    ("The new ferry at the pier. HARBOUR/Jane Doe", "HARBOUR/Jane Doe"),
+])
+def test_unlabelled_credit_after_the_caption(caption: str, credit: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    assert split_credit(caption) == (caption.split(credit)[0].rstrip(" |(").rstrip(), credit)
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              f"<figcaption>{caption}</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["credit"] == credit
+    assert without("caption-tail-credit", monkeypatch, html)["credit"] is None
+
+
+@pytest.mark.parametrize("credit_part", ["<span>/ Jane Doe</span>", " | <b>Jane Doe/Harbour Press</b>"])
+def test_credit_element_set_off_after_the_caption_text(credit_part: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              f"<figcaption><p>The new ferry at the pier {credit_part}</p></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    image = image_of(html)
+    assert image["caption"] == "The new ferry at the pier"
+    assert image["credit"] in ("Jane Doe", "Jane Doe/Harbour Press")
+    assert without("caption-tail-credit", monkeypatch, html)["credit"] is None
+
+
+def test_element_after_the_caption_text_without_a_separator_is_no_credit() -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption><p>The new ferry at <b>Harbour Pier</b></p></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at Harbour Pier", "credit": None}
+
+
+@pytest.mark.parametrize(("after", "caption", "credit"), [
+    ("<p><strong>The new ferry at the pier.</strong></p>", "The new ferry at the pier.", None),
+    ("<p><span>The new ferry at the pier</span></p><p>Image: Jane Doe</p>",
+     "The new ferry at the pier", "Jane Doe"),
+])
+def test_caption_printed_as_the_paragraph_after_the_picture(
+        after: str, caption: str, credit: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = f"<div><img src='https://cdn.news.example/img/ferry-800x450.jpg'></div>{after}"
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": caption, "credit": credit}
+    assert without("caption-after-image", monkeypatch, html)["caption"] is None
+
+
+def test_plain_paragraph_after_the_picture_is_no_caption() -> None:
+    picture = ("<div><img src='https://cdn.news.example/img/ferry-800x450.jpg'></div>"
+               "<p>The ferry leaves at six.</p>")
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html)["caption"] is None

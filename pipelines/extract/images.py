@@ -42,6 +42,14 @@ _AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]
 _LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
                            r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
 _COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{{4}}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
+# Unlabelled credits printed after the caption: "… | Jane Doe/AFP", "… (Getty Images)",
+# "… REUTERS/Jane Doe"; each only when what follows is shaped like a credit.
+_PIPE_TAIL = re.compile(r"\s[|]\s+(?P<name>[^|]{2,100}?)\s*$")
+_PAREN_TAIL = re.compile(r"(?:^|\s)\((?P<name>[^()]{2,80})\)\s*\.?\s*$")
+_SLASH_TAIL = re.compile(r"(?:(?<=[.!?»”\"])\s+)(?P<name>\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,4}"
+                         r"\s?/\s?\w[\w'’.&-]*(?:\s+\w[\w'’.&-]*){0,5})\s*$")
+# What separates a credit printed in its own element from the caption before it.
+_SEPARATOR = "/|–—-·•"
 _NOT_CREDITS = frozenset({"file", "archive", "archiv", "archivo", "archives", "left", "right",
                           "centre", "center", "top", "bottom", "above", "below", "pictured",
                           "video", "photo", "photos", "foto", "fotos", "image", "illustration",
@@ -91,6 +99,13 @@ def split_credit(text: str) -> tuple[str, str | None]:
             credit = clean_credit(m.group("name"))
             if credit:
                 return clean(text[: m.start()]).rstrip(" |–—-"), credit
+    if rules.enabled("caption-tail-credit"):
+        for pattern in (_PIPE_TAIL, _PAREN_TAIL, _SLASH_TAIL):
+            m = pattern.search(text)
+            if m and m.start() > 0 and credit_shaped(m.group("name")):
+                credit = clean_credit(m.group("name"))
+                if credit:
+                    return clean(text[: m.start()]).rstrip(" |–—-"), credit
     return text, None
 
 
@@ -202,21 +217,28 @@ def _credit_element(scopes: list[HtmlElement]) -> tuple[HtmlElement | None, str 
 def _last_part_credit(cap_el: HtmlElement) -> tuple[str, str] | None:
     """A caption printed as parts whose last is a credit: ``<span>Caption.</span><span>Jane
     Doe/AFP</span>`` → (caption, credit); the part before ends a sentence, or the credit is in
-    brackets."""
+    brackets.  With ``caption-tail-credit``, also caption text followed by one element set off
+    by a separator: ``Caption <span>/ Jane Doe</span>``, ``Caption | <b>Jane Doe/AFP</b>``."""
     parts = [el for el in cap_el if isinstance(el.tag, str) and el.tag not in _NOT_CAPTION_TEXT
              and clean(el.text_content())]
     while len(parts) == 1 and not clean(cap_el.text or "") and not clean(parts[0].tail or ""):
         cap_el = parts[0]
         parts = [el for el in cap_el if isinstance(el.tag, str)
                  and el.tag not in _NOT_CAPTION_TEXT and clean(el.text_content())]
-    if len(parts) < 2 or clean(parts[-1].tail or ""):
+    tail_element = rules.enabled("caption-tail-credit") and len(parts) == 1
+    if not (len(parts) >= 2 or tail_element) or clean(parts[-1].tail or ""):
         return None
     last = clean(parts[-1].text_content())
-    rest = clean(_spaced_text(cap_el)[: -len(last)] if _spaced_text(cap_el).endswith(last) else "")
+    whole = _spaced_text(cap_el)
+    rest = clean(whole[: -len(last)] if whole.endswith(last) else "")
     bracketed = last.startswith("(") and last.endswith(")")
+    separated = tail_element and (last[:1] in _SEPARATOR or rest[-1:] in _SEPARATOR)
+    if separated:
+        last = last.lstrip(_SEPARATOR + " ")
+        rest = rest.rstrip(_SEPARATOR + " ")
     if not rest or not credit_shaped(last.strip("()")):
         return None
-    if not (bracketed or rest.endswith((".", "!", "?", "»", "”", '"'))):
+    if not (bracketed or separated or rest.endswith((".", "!", "?", "»", "”", '"'))):
         return None
     credit = clean_credit(last)
     return (rest, credit) if credit else None
@@ -364,6 +386,12 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         credit = credit or ld.get("credit")
     if caption and not credit:
         caption, credit = split_credit(caption)
+    if not caption and rules.enabled("caption-after-image"):
+        lead_img = match if match is not None else figure_img if figure_img is not None else next(
+            (img for img in root.iter("img") if img.get("fetchpriority") == "high"), None)
+        if lead_img is not None and (match is not None or _before_text(lead_img, root)):
+            caption, after_credit = _caption_after(lead_img) or (None, None)
+            credit = credit or after_credit
     if not caption and rules.enabled("alt-caption"):
         alt = _image_alt(match if match is not None else figure_img if container is not None
                          else None, data, tree)
@@ -371,6 +399,51 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
             caption, alt_credit = split_credit(alt)
             credit = credit or alt_credit
     return {"url": image_url, "caption": caption or None, "credit": credit or None}
+
+
+_EMPHASIS = frozenset({"strong", "b", "em", "i", "small"})
+
+
+_CONTROLS = ("button", "script", "style", "noscript", "template", "svg")
+
+
+def _holds_text(el: HtmlElement) -> bool:
+    """Text outside buttons and scripts ("Expand the description" on a picture is none)."""
+    text = len(clean(el.text_content()))
+    return text > 0 and text > sum(len(clean(c.text_content())) for c in el.iter(*_CONTROLS))
+
+
+def _caption_after(img: HtmlElement) -> tuple[str, str | None] | None:
+    """A caption printed as the short element right after the picture, outside any figure:
+    marked as a caption by its class, or all in bold/italics/small, or ending in a credit part
+    or a labelled credit, or followed by a credit line ("<p>Caption</p><p>Image: Jane Doe</p>")
+    → (caption, credit)."""
+    block = img
+    for anc in img.iterancestors():  # the outermost element holding only the picture
+        if anc.tag in ("article", "main", "body") or _holds_text(anc):
+            break
+        block = anc
+    after = block.getnext()
+    while after is not None and (not isinstance(after.tag, str) or after.tag in _NOT_CAPTION_TEXT):
+        after = after.getnext()
+    if after is None or after.tag not in ("p", "div", "span", "small", "figcaption"):
+        return None
+    text = _spaced_text(after)
+    if not text or len(text) > 250 or after.find(".//img") is not None:
+        return None
+    parts = _last_part_credit(after)
+    if parts:
+        return parts
+    caption, credit = split_credit(text)
+    following = after.getnext()
+    line_credit = credit_line(_spaced_text(following)) if following is not None else None
+    children = [el for el in after if isinstance(el.tag, str)]
+    emphasised = (len(children) == 1 and children[0].tag in _EMPHASIS
+                  and not clean(after.text or "") and not clean(children[0].tail or ""))
+    marked = "caption" in (after.get("class") or "").lower() or after.tag == "figcaption"
+    if not caption or not (credit or line_credit or emphasised or marked):
+        return None
+    return caption, credit or line_credit
 
 
 def _before_text(img: HtmlElement, root: HtmlElement) -> bool:
