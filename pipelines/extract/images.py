@@ -417,7 +417,10 @@ def _caption_after(img: HtmlElement) -> tuple[str, str | None] | None:
     """A caption printed as the short element right after the picture, outside any figure:
     marked as a caption by its class, or all in bold/italics/small, or ending in a credit part
     or a labelled credit, or followed by a credit line ("<p>Caption</p><p>Image: Jane Doe</p>")
-    → (caption, credit)."""
+    → (caption, credit).  Not for a picture in a figure with a caption of its own."""
+    figure = _figure_of(img)
+    if figure is not None and _caption_element(figure) is not None:
+        return None
     block = img
     for anc in img.iterancestors():  # the outermost element holding only the picture
         if anc.tag in ("article", "main", "body") or _holds_text(anc):
