@@ -30,7 +30,8 @@ def image_of(html: str) -> dict:
 
 
 def without(rule: str, monkeypatch: pytest.MonkeyPatch, html: str) -> dict:
-    assert rule in RULES
+    """The image with the rule(s) ``rule`` ("a" or "a,b") switched off."""
+    assert all(name in RULES for name in rule.split(","))
     monkeypatch.setenv(ABLATE_ENV, rule)
     try:
         return image_of(html)
@@ -130,7 +131,8 @@ def test_figcaption_printed_after_its_figure(monkeypatch: pytest.MonkeyPatch) ->
     html = news_page("Ferry timetable approved", article(figure), OG)
     assert image_of(html)["caption"] == "The new ferry at the pier"
     assert image_of(html)["credit"] == "Jane Doe"
-    assert without("figure-credit", monkeypatch, html)["credit"] is None
+    # caption-after-image reads the same caption as the element after the picture block
+    assert without("figure-credit,caption-after-image", monkeypatch, html)["credit"] is None
 
 
 def test_sized_rendition_of_og_image_in_the_article_not_the_teaser(
@@ -242,3 +244,21 @@ def test_plain_paragraph_after_the_picture_is_no_caption() -> None:
                "<p>The ferry leaves at six.</p>")
     html = news_page("Ferry timetable approved", article(picture), OG)
     assert image_of(html)["caption"] is None
+
+
+@pytest.mark.parametrize(("after", "caption", "credit"), [
+    ("<div class='hero-caption'>The new ferry at the pier <span class='credit'>Jane Doe</span>"
+     "</div>", "The new ferry at the pier", "Jane Doe"),
+    ("<div><div class='caption'><span class='caption__credit'>Illustration by Jane Doe</span>"
+     "</div></div>", None, "Illustration by Jane Doe"),
+    ("<div><span>The new ferry at the pier.</span><small>Harbour Press</small></div>",
+     "The new ferry at the pier.", "Harbour Press"),
+])
+def test_caption_element_after_the_picture_block(
+        after: str, caption: str | None, credit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = ("<div><div><picture><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+               f"</picture><button>Show the description</button></div></div>{after}")
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": caption, "credit": credit}
+    assert without("caption-after-image", monkeypatch, html)["credit"] is None

@@ -269,8 +269,9 @@ def _text_beside_caption(container: HtmlElement, cap_el: HtmlElement | None) -> 
     return None
 
 
-def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
-    cap_el = _caption_element(container)
+def _caption_and_credit(container: HtmlElement, cap_el: HtmlElement | None = None
+                        ) -> tuple[str | None, str | None]:
+    cap_el = cap_el if cap_el is not None else _caption_element(container)
     wide = rules.enabled("figure-credit")
     scopes = [container] if wide else [cap_el if cap_el is not None else container]
     if wide and cap_el is not None and not any(a is container for a in cap_el.iterancestors()):
@@ -413,11 +414,11 @@ def _holds_text(el: HtmlElement) -> bool:
     return text > 0 and text > sum(len(clean(c.text_content())) for c in el.iter(*_CONTROLS))
 
 
-def _caption_after(img: HtmlElement) -> tuple[str, str | None] | None:
+def _caption_after(img: HtmlElement) -> tuple[str | None, str | None] | None:
     """A caption printed as the short element right after the picture, outside any figure:
-    marked as a caption by its class, or all in bold/italics/small, or ending in a credit part
-    or a labelled credit, or followed by a credit line ("<p>Caption</p><p>Image: Jane Doe</p>")
-    → (caption, credit).  Not for a picture in a figure with a caption of its own."""
+    marked as a caption by its class (or holding one), or all in bold/italics/small, or ending
+    in a credit part or a labelled credit, or followed by a credit line ("<p>Caption</p><p>Image:
+    Jane Doe</p>") → (caption, credit).  Not for a picture in a figure with a caption of its own."""
     figure = _figure_of(img)
     if figure is not None and _caption_element(figure) is not None:
         return None
@@ -434,6 +435,12 @@ def _caption_after(img: HtmlElement) -> tuple[str, str | None] | None:
     text = _spaced_text(after)
     if not text or len(text) > 250 or after.find(".//img") is not None:
         return None
+    if "caption" in (after.get("class") or "").lower() or after.tag == "figcaption":
+        caption, credit = _caption_and_credit(after, after)
+        return (caption, credit) if caption or credit else None
+    if _CAPTION_CLASS(after) or after.find(".//figcaption") is not None:
+        caption, credit = _caption_and_credit(after)
+        return (caption, credit) if caption or credit else None
     parts = _last_part_credit(after)
     if parts:
         return parts
@@ -443,8 +450,7 @@ def _caption_after(img: HtmlElement) -> tuple[str, str | None] | None:
     children = [el for el in after if isinstance(el.tag, str)]
     emphasised = (len(children) == 1 and children[0].tag in _EMPHASIS
                   and not clean(after.text or "") and not clean(children[0].tail or ""))
-    marked = "caption" in (after.get("class") or "").lower() or after.tag == "figcaption"
-    if not caption or not (credit or line_credit or emphasised or marked):
+    if not caption or not (credit or line_credit or emphasised):
         return None
     return caption, credit or line_credit
 
