@@ -159,7 +159,8 @@ def test_lead_figure_after_a_standfirst(monkeypatch: pytest.MonkeyPatch) -> None
                      "<article><h1>Ferry timetable approved</h1><img src='/logo.png'>"
                      f"{standfirst}{figure}{TEXT}</article>", OG)
     assert image_of(html)["credit"] == "Jane Doe"
-    assert without("lead-figure", monkeypatch, html)["credit"] is None
+    # first-captioned-figure finds the same figure wherever it stands
+    assert without("lead-figure,first-captioned-figure", monkeypatch, html)["credit"] is None
 
 
 def test_alt_text_is_the_last_resort_caption(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,3 +263,27 @@ def test_caption_element_after_the_picture_block(
     assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
                               "caption": caption, "credit": credit}
     assert without("caption-after-image", monkeypatch, html)["credit"] is None
+
+
+def test_first_captioned_figure_when_og_image_is_not_printed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    uncaptioned = "<figure><img src='https://cdn.news.example/img/map.png'></figure>"
+    figure = ("<figure><img src='https://cdn.news.example/img/other-crop.jpg'>"
+              "<figcaption>The new ferry at the pier. Photo: Jane Doe</figcaption></figure>")
+    body = (f"<article><h1>Ferry timetable approved</h1>{TEXT}{uncaptioned}{figure}"
+            f"{TEXT}</article>")
+    html = news_page("Ferry timetable approved", body, OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at the pier.", "credit": "Jane Doe"}
+    assert without("first-captioned-figure", monkeypatch, html) == {
+        "url": "https://cdn.news.example/img/ferry-1200x630.jpg", "caption": None, "credit": None}
+
+
+def test_printed_og_image_with_its_own_caption_keeps_it() -> None:
+    lead = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+            "<figcaption>The new ferry at the pier.</figcaption></figure>")
+    later = ("<figure><img src='https://cdn.news.example/img/crew.jpg'>"
+             "<figcaption>The crew. Photo: Jane Doe</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(lead + TEXT + later), OG)
+    assert image_of(html)["caption"] == "The new ferry at the pier."
+    assert image_of(html)["credit"] is None

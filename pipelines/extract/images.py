@@ -393,6 +393,11 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         if lead_img is not None and (match is not None or _before_text(lead_img, root)):
             caption, after_credit = _caption_after(lead_img) or (None, None)
             credit = credit or after_credit
+    if (not caption and not credit and rules.enabled("first-captioned-figure")
+            and (match is None or container is None or _caption_element(container) is None)):
+        printed = _first_captioned_figure(root, container)
+        if printed is not None:
+            caption, credit = _caption_and_credit(printed)
     if not caption and rules.enabled("alt-caption"):
         alt = _image_alt(match if match is not None else figure_img if container is not None
                          else None, data, tree)
@@ -489,6 +494,21 @@ def _lead_figure(root: HtmlElement) -> HtmlElement | None:
             continue
         has_image = el.find(".//img") is not None or el.find(".//picture") is not None
         if has_image and el.find(".//figcaption") is not None:
+            return el
+    return None
+
+
+def _first_captioned_figure(root: HtmlElement, skip: HtmlElement | None) -> HtmlElement | None:
+    """The article's first figure with a picture and a printed caption, wherever it stands (not
+    in an aside): the lead picture the page prints when og:image is not printed or is a
+    picture without caption (a video's poster)."""
+    for el in root.iter("figure"):
+        if el is skip or any(a.tag == "aside" for a in el.iterancestors()):
+            continue
+        if el.find(".//img") is None and el.find(".//picture") is None:
+            continue
+        cap_el = _caption_element(el)
+        if cap_el is not None and clean(cap_el.text_content()):
             return el
     return None
 

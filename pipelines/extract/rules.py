@@ -24,6 +24,8 @@ RULES: dict[str, str] = {
     "caption-after-image": "the short paragraph right after the lead picture is its caption "
                            "when it is all in bold/italics or a labelled credit line is in or "
                            "after it",
+    "first-captioned-figure": "when og:image is not printed, or printed without caption or "
+                              "credit, the article's first captioned figure wherever it stands",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
     "newsroom-byline": "a NewsArticle's declared author is the site itself (alone, with a desk or an agency) "
                        "and the printed byline says the same: the newsroom is the author",
