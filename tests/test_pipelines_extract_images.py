@@ -30,7 +30,8 @@ def image_of(html: str) -> dict:
 
 
 def without(rule: str, monkeypatch: pytest.MonkeyPatch, html: str) -> dict:
-    assert rule in RULES
+    """The image with the rule(s) ``rule`` ("a" or "a,b") switched off."""
+    assert all(name in RULES for name in rule.split(","))
     monkeypatch.setenv(ABLATE_ENV, rule)
     try:
         return image_of(html)
@@ -130,7 +131,8 @@ def test_figcaption_printed_after_its_figure(monkeypatch: pytest.MonkeyPatch) ->
     html = news_page("Ferry timetable approved", article(figure), OG)
     assert image_of(html)["caption"] == "The new ferry at the pier"
     assert image_of(html)["credit"] == "Jane Doe"
-    assert without("figure-credit", monkeypatch, html)["credit"] is None
+    # caption-after-image reads the same caption as the element after the picture block
+    assert without("figure-credit,caption-after-image", monkeypatch, html)["credit"] is None
 
 
 def test_sized_rendition_of_og_image_in_the_article_not_the_teaser(
@@ -157,7 +159,8 @@ def test_lead_figure_after_a_standfirst(monkeypatch: pytest.MonkeyPatch) -> None
                      "<article><h1>Ferry timetable approved</h1><img src='/logo.png'>"
                      f"{standfirst}{figure}{TEXT}</article>", OG)
     assert image_of(html)["credit"] == "Jane Doe"
-    assert without("lead-figure", monkeypatch, html)["credit"] is None
+    # first-captioned-figure finds the same figure wherever it stands
+    assert without("lead-figure,first-captioned-figure", monkeypatch, html)["credit"] is None
 
 
 def test_alt_text_is_the_last_resort_caption(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -186,3 +189,101 @@ def test_no_credit_where_none_is_printed() -> None:
     assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
                               "caption": "The new ferry at the pier, where the crews wait for "
                                          "the first crossing of the day.", "credit": None}
+
+
+@pytest.mark.parametrize(("caption", "credit"), [
+    ("The new ferry at the pier. | Jane Doe/Harbour Press", "Jane Doe/Harbour Press"),
+    ("The new ferry at the pier (Getty Images)", "Getty Images"),
+    ("The new ferry at the pier. HARBOUR/Jane Doe", "HARBOUR/Jane Doe"),
+])
+def test_unlabelled_credit_after_the_caption(caption: str, credit: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    assert split_credit(caption) == (caption.split(credit)[0].rstrip(" |(").rstrip(), credit)
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              f"<figcaption>{caption}</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html)["credit"] == credit
+    assert without("caption-tail-credit", monkeypatch, html)["credit"] is None
+
+
+@pytest.mark.parametrize("credit_part", ["<span>/ Jane Doe</span>", " | <b>Jane Doe/Harbour Press</b>"])
+def test_credit_element_set_off_after_the_caption_text(credit_part: str,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              f"<figcaption><p>The new ferry at the pier {credit_part}</p></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    image = image_of(html)
+    assert image["caption"] == "The new ferry at the pier"
+    assert image["credit"] in ("Jane Doe", "Jane Doe/Harbour Press")
+    assert without("caption-tail-credit", monkeypatch, html)["credit"] is None
+
+
+def test_element_after_the_caption_text_without_a_separator_is_no_credit() -> None:
+    figure = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+              "<figcaption><p>The new ferry at <b>Harbour Pier</b></p></figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(figure), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at Harbour Pier", "credit": None}
+
+
+@pytest.mark.parametrize(("after", "caption", "credit"), [
+    ("<p><strong>The new ferry at the pier.</strong></p>", "The new ferry at the pier.", None),
+    ("<p><span>The new ferry at the pier</span></p><p>Image: Jane Doe</p>",
+     "The new ferry at the pier", "Jane Doe"),
+])
+def test_caption_printed_as_the_paragraph_after_the_picture(
+        after: str, caption: str, credit: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = f"<div><img src='https://cdn.news.example/img/ferry-800x450.jpg'></div>{after}"
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": caption, "credit": credit}
+    assert without("caption-after-image", monkeypatch, html)["caption"] is None
+
+
+def test_plain_paragraph_after_the_picture_is_no_caption() -> None:
+    picture = ("<div><img src='https://cdn.news.example/img/ferry-800x450.jpg'></div>"
+               "<p>The ferry leaves at six.</p>")
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html)["caption"] is None
+
+
+@pytest.mark.parametrize(("after", "caption", "credit"), [
+    ("<div class='hero-caption'>The new ferry at the pier <span class='credit'>Jane Doe</span>"
+     "</div>", "The new ferry at the pier", "Jane Doe"),
+    ("<div><div class='caption'><span class='caption__credit'>Illustration by Jane Doe</span>"
+     "</div></div>", None, "Illustration by Jane Doe"),
+    ("<div><span>The new ferry at the pier.</span><small>Harbour Press</small></div>",
+     "The new ferry at the pier.", "Harbour Press"),
+])
+def test_caption_element_after_the_picture_block(
+        after: str, caption: str | None, credit: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    picture = ("<div><div><picture><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+               f"</picture><button>Show the description</button></div></div>{after}")
+    html = news_page("Ferry timetable approved", article(picture), OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": caption, "credit": credit}
+    assert without("caption-after-image", monkeypatch, html)["credit"] is None
+
+
+def test_first_captioned_figure_when_og_image_is_not_printed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    uncaptioned = "<figure><img src='https://cdn.news.example/img/map.png'></figure>"
+    figure = ("<figure><img src='https://cdn.news.example/img/other-crop.jpg'>"
+              "<figcaption>The new ferry at the pier. Photo: Jane Doe</figcaption></figure>")
+    body = (f"<article><h1>Ferry timetable approved</h1>{TEXT}{uncaptioned}{figure}"
+            f"{TEXT}</article>")
+    html = news_page("Ferry timetable approved", body, OG)
+    assert image_of(html) == {"url": "https://cdn.news.example/img/ferry-1200x630.jpg",
+                              "caption": "The new ferry at the pier.", "credit": "Jane Doe"}
+    assert without("first-captioned-figure", monkeypatch, html) == {
+        "url": "https://cdn.news.example/img/ferry-1200x630.jpg", "caption": None, "credit": None}
+
+
+def test_printed_og_image_with_its_own_caption_keeps_it() -> None:
+    lead = ("<figure><img src='https://cdn.news.example/img/ferry-800x450.jpg'>"
+            "<figcaption>The new ferry at the pier.</figcaption></figure>")
+    later = ("<figure><img src='https://cdn.news.example/img/crew.jpg'>"
+             "<figcaption>The crew. Photo: Jane Doe</figcaption></figure>")
+    html = news_page("Ferry timetable approved", article(lead + TEXT + later), OG)
+    assert image_of(html)["caption"] == "The new ferry at the pier."
+    assert image_of(html)["credit"] is None

@@ -8,7 +8,8 @@ Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`
 Which module does what:
 
 - ``decode``: bytes → text; ``structured``: JSON-LD, microdata, OpenGraph (extruct)
-- ``titles``; ``sections``; ``language``; ``images`` (lead image and credit)
+- ``titles``; ``sections``; ``language``; ``images`` (lead image and credit) with
+  ``credit_text`` (credits printed as text)
 - ``bylines``: authors and the byline (``markup`` declared, ``printed`` on the page,
   ``names`` parsing, ``page_text`` the visible text, ``newsroom`` a site credited as its
   own author); ``given_names``; ``site_owner``

@@ -1,10 +1,13 @@
 """Lead image with caption and credit.
 
 The image is og:image, else the article's schema.org image, else the first figure in the
-article.  Its caption comes from the matching ``<figure>``/``wp-caption`` or the ImageObject;
-its credit from a credit span in the caption (class*=credit/copyright/source), an ImageObject's
-creditText/copyrightHolder/author, or a labelled line ("Photo: X", "Bild: X", "© X", …),
-cleaned to the name.
+article.  Its caption comes from the matching ``<figure>``/``wp-caption`` or the ImageObject,
+else from a caption printed right after the picture outside any figure, else from the
+article's first captioned figure when og:image is not printed (or printed bare); the image's
+alt/title last.  Its credit from a credit span in the caption (class*=credit/copyright/source),
+an ImageObject's creditText/copyrightHolder/author, a labelled line ("Photo: X", "Bild: X",
+"© X", …) or an unlabelled tail set off by a separator or brackets ("… | Jane Doe/AFP",
+"… (Getty Images)"), cleaned to the name.
 """
 
 from __future__ import annotations
@@ -15,92 +18,18 @@ from typing import Any
 from lxml import etree
 from lxml.html import HtmlElement
 
-from .structured import Structured
 from . import rules
+from .credit_text import clean_credit, credit_line, credit_shaped, split_credit
+from .structured import Structured
 from .text_utils import clean, first_str, fold
 from .urls import join_url, url_path
 
-# Labels that introduce an image credit (English, German, French, Spanish, Italian, Dutch,
-# Portuguese, Polish, Scandinavian, Finnish, Vietnamese).
-CREDIT_LABEL = (
-    r"(?:image|photo|picture|video|header|featured|lead|cover|top)\s+(?:source|credits?|courtesy)|"
-    r"photo\s*credits?|photographs?|photography|photos?|pictures?|pics?|images?|credits?|"
-    r"bildquelle|bildnachweis|bilder|bild|fotos?|quelle\s+bild|crédits?(?:\s+photos?)?|"
-    r"cr[ée]dito(?:\s+foto)?|"
-    r"photographie|fotograf[íi]a|imagen|immagine|afbeelding|beeld|source\s+image|illustration|"
-    r"symbolfoto|symbolbild|archivfoto|archivbild|imagem|zdj[eę]cie|fot|billede|bilde|kuva|ảnh"
-)
-# A label's end: a colon, or the full stop of the abbreviation "Fot." (Polish).
-_END = r"\s*(?:[:：]|(?<=[Ff][Oo][Tt])\.)\s*"
-_LABELLED = re.compile(rf"^\s*[(\[]?\s*(?:{CREDIT_LABEL}){_END}(?P<name>.+?)\s*[)\]]?\s*\.?\s*$", re.IGNORECASE)
-_INLINE = re.compile(rf"[(\[]\s*(?:{CREDIT_LABEL}){_END}(?P<name>[^)\]]+?)\s*[)\]]\s*\.?\s*$", re.IGNORECASE)
-_TRAILING = re.compile(rf"(?:^|(?<=[.!?)])\s+|\s[|–—-]\s|\s{{2,}})(?:{CREDIT_LABEL}){_END}(?P<name>[^.]+?)\s*\.?\s*$",
-                       re.IGNORECASE)
-# "… (AP Photo/Jane Doe)", "… (Photo by Jane Doe)"; "… Foto: Jane Doe" with no full stop before.
-_AGENCY = re.compile(r"[(\[](?:File:\s*)?(?P<name>[A-Z][\w.&-]*\s+Photo\s*/[^)\]]+|Photo by [^)\]]+"
-                     r"|(?<=File:\s)[^)\]]+|(?<=File:)[^)\]]+)[)\]]\s*\.?\s*$")
-_LABEL_AT_END = re.compile(r"\s(?:Fotos?|Photos?|Bild|Image|Crédits?|Credits?|Foto\s?credit)\s*[:：]\s*"
-                           r"(?P<name>[^:]{2,80}?)\s*\.?\s*$")
-_COPYRIGHT = re.compile(rf"(?:^|\s)(?:(?:{CREDIT_LABEL})\s+)?(?:©|\(c\)|copyright\b)\s*(?:\d{{4}}\s*)?(?P<name>[^©]+?)\s*\.?\s*$", re.IGNORECASE)
-_NOT_CREDITS = frozenset({"file", "archive", "archiv", "archivo", "archives", "left", "right",
-                          "centre", "center", "top", "bottom", "above", "below", "pictured",
-                          "video", "photo", "photos", "foto", "fotos", "image", "illustration",
-                          "symbolbild", "symbolfoto", "archivbild", "archivfoto"})
+__all__ = ["credit_line", "credit_shaped", "extract_image", "split_credit"]
+
+# What separates a credit printed in its own element from the caption before it.
+_SEPARATOR = "/|–—-·•"
 _CREDIT_CLASSES = ("credit", "copyright", "source", "photographer", "byline", "attribution",
                    "author")
-
-
-def credit_shaped(text: str) -> bool:
-    """A short name, agency or "Name/Agency", not a sentence: up to ten words, starting with a
-    capital (or an agency written in lower case beside a slash or ©), not ending a sentence."""
-    text = clean(text)
-    words = text.split()
-    if (not 1 <= len(words) <= 10 or len(text) > 100 or fold(text) in _NOT_CREDITS
-            or text.startswith(("@", "#"))):  # a handle is a signature, not a credit
-        return False
-    if re.search(r"[!?]$|[.!?]\s+\w", text) or re.search(r"\w{5,}\.$", text):
-        return False
-    first = next((ch for ch in text if ch.isalpha()), "")
-    return bool(first) and (first.isupper() or not first.islower() or "/" in text
-                            or "©" in text or len(words) <= 2 and len(text) <= 20)
-
-
-def clean_credit(raw: str) -> str | None:
-    name = clean(raw).strip(" .,;:|–—-")
-    if name.startswith(("(", "[")) and name.endswith((")", "]")):
-        name = name[1:-1].strip()
-    name = re.sub(r"^(?:credit\s*(?:\.\.\.|…)|file:)\s*", "", name, flags=re.IGNORECASE)
-    name = re.sub(rf"^(?:{CREDIT_LABEL})\s*(?:[:：]\s*|(?<=[Ff][Oo][Tt])\.\s*|(?=©))", "", name,
-                  flags=re.IGNORECASE)
-    name = re.sub(r"^(?:©|\(c\)|copyright)\s*(?:\d{4}\s*)?", "", name, flags=re.IGNORECASE).strip(" .,;:")
-    name = re.sub(r"^(?:by|von|par|por|di|door)\s+", "", name, flags=re.IGNORECASE)
-    # a credit element that names its source ("Quelle: BDEW", "Fuente: EFE")
-    name = re.sub(r"^(?:source|quelle|fuente|fonte|źródło|kilde|källa|bron)\s*:\s*", "", name,
-                  flags=re.IGNORECASE)
-    if not name or len(name) > 120:
-        return None
-    return name
-
-
-def split_credit(text: str) -> tuple[str, str | None]:
-    """Caption text → (caption without the credit, credit name or None)."""
-    text = clean(text)
-    for pattern in (_LABELLED, _INLINE, _TRAILING, _AGENCY, _LABEL_AT_END, _COPYRIGHT):
-        m = pattern.search(text)
-        if m:
-            credit = clean_credit(m.group("name"))
-            if credit:
-                return clean(text[: m.start()]).rstrip(" |–—-"), credit
-    return text, None
-
-
-def credit_line(text: str) -> str | None:
-    """A standalone body line that is only a credit ("Image source: X", "Photo: X", "© X")."""
-    text = clean(text)
-    if len(text) > 160:
-        return None
-    m = _LABELLED.match(text) or (re.match(r"^\s*(?:©|\(c\)\s)", text) and _COPYRIGHT.search(text))
-    return clean_credit(m.group("name")) if m else None
 
 
 def _key(url: str) -> str:
@@ -202,21 +131,28 @@ def _credit_element(scopes: list[HtmlElement]) -> tuple[HtmlElement | None, str 
 def _last_part_credit(cap_el: HtmlElement) -> tuple[str, str] | None:
     """A caption printed as parts whose last is a credit: ``<span>Caption.</span><span>Jane
     Doe/AFP</span>`` → (caption, credit); the part before ends a sentence, or the credit is in
-    brackets."""
+    brackets.  With ``caption-tail-credit``, also caption text followed by one element set off
+    by a separator: ``Caption <span>/ Jane Doe</span>``, ``Caption | <b>Jane Doe/AFP</b>``."""
     parts = [el for el in cap_el if isinstance(el.tag, str) and el.tag not in _NOT_CAPTION_TEXT
              and clean(el.text_content())]
     while len(parts) == 1 and not clean(cap_el.text or "") and not clean(parts[0].tail or ""):
         cap_el = parts[0]
         parts = [el for el in cap_el if isinstance(el.tag, str)
                  and el.tag not in _NOT_CAPTION_TEXT and clean(el.text_content())]
-    if len(parts) < 2 or clean(parts[-1].tail or ""):
+    tail_element = rules.enabled("caption-tail-credit") and len(parts) == 1
+    if not (len(parts) >= 2 or tail_element) or clean(parts[-1].tail or ""):
         return None
     last = clean(parts[-1].text_content())
-    rest = clean(_spaced_text(cap_el)[: -len(last)] if _spaced_text(cap_el).endswith(last) else "")
+    whole = _spaced_text(cap_el)
+    rest = clean(whole[: -len(last)] if whole.endswith(last) else "")
     bracketed = last.startswith("(") and last.endswith(")")
+    separated = tail_element and (last[:1] in _SEPARATOR or rest[-1:] in _SEPARATOR)
+    if separated:
+        last = last.lstrip(_SEPARATOR + " ")
+        rest = rest.rstrip(_SEPARATOR + " ")
     if not rest or not credit_shaped(last.strip("()")):
         return None
-    if not (bracketed or rest.endswith((".", "!", "?", "»", "”", '"'))):
+    if not (bracketed or separated or rest.endswith((".", "!", "?", "»", "”", '"'))):
         return None
     credit = clean_credit(last)
     return (rest, credit) if credit else None
@@ -247,8 +183,9 @@ def _text_beside_caption(container: HtmlElement, cap_el: HtmlElement | None) -> 
     return None
 
 
-def _caption_and_credit(container: HtmlElement) -> tuple[str | None, str | None]:
-    cap_el = _caption_element(container)
+def _caption_and_credit(container: HtmlElement, cap_el: HtmlElement | None = None
+                        ) -> tuple[str | None, str | None]:
+    cap_el = cap_el if cap_el is not None else _caption_element(container)
     wide = rules.enabled("figure-credit")
     scopes = [container] if wide else [cap_el if cap_el is not None else container]
     if wide and cap_el is not None and not any(a is container for a in cap_el.iterancestors()):
@@ -367,6 +304,17 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
         credit = credit or ld.get("credit")
     if caption and not credit:
         caption, credit = split_credit(caption)
+    if not caption and rules.enabled("caption-after-image"):
+        lead_img = match if match is not None else figure_img if figure_img is not None else next(
+            (img for img in root.iter("img") if img.get("fetchpriority") == "high"), None)
+        if lead_img is not None and (match is not None or _before_text(lead_img, root)):
+            caption, after_credit = _caption_after(lead_img) or (None, None)
+            credit = credit or after_credit
+    if (not caption and not credit and rules.enabled("first-captioned-figure")
+            and (match is None or container is None or _caption_element(container) is None)):
+        printed = _first_captioned_figure(root, container)
+        if printed is not None:
+            caption, credit = _caption_and_credit(printed)
     if not caption and rules.enabled("alt-caption"):
         alt = _image_alt(match if match is not None else figure_img if container is not None
                          else None, data, tree)
@@ -374,6 +322,59 @@ def extract_image(tree: HtmlElement, data: Structured, url: str) -> dict | None:
             caption, alt_credit = split_credit(alt)
             credit = credit or alt_credit
     return {"url": image_url, "caption": caption or None, "credit": credit or None}
+
+
+_EMPHASIS = frozenset({"strong", "b", "em", "i", "small"})
+
+
+_CONTROLS = ("button", "script", "style", "noscript", "template", "svg")
+
+
+def _holds_text(el: HtmlElement) -> bool:
+    """Text outside buttons and scripts ("Expand the description" on a picture is none)."""
+    text = len(clean(el.text_content()))
+    return text > 0 and text > sum(len(clean(c.text_content())) for c in el.iter(*_CONTROLS))
+
+
+def _caption_after(img: HtmlElement) -> tuple[str | None, str | None] | None:
+    """A caption printed as the short element right after the picture, outside any figure:
+    marked as a caption by its class (or holding one), or all in bold/italics/small, or ending
+    in a credit part or a labelled credit, or followed by a credit line ("<p>Caption</p><p>Image:
+    Jane Doe</p>") → (caption, credit).  Not for a picture in a figure with a caption of its own."""
+    figure = _figure_of(img)
+    if figure is not None and _caption_element(figure) is not None:
+        return None
+    block = img
+    for anc in img.iterancestors():  # the outermost element holding only the picture
+        if anc.tag in ("article", "main", "body") or _holds_text(anc):
+            break
+        block = anc
+    after = block.getnext()
+    while after is not None and (not isinstance(after.tag, str) or after.tag in _NOT_CAPTION_TEXT):
+        after = after.getnext()
+    if after is None or after.tag not in ("p", "div", "span", "small", "figcaption"):
+        return None
+    text = _spaced_text(after)
+    if not text or len(text) > 250 or after.find(".//img") is not None:
+        return None
+    if "caption" in (after.get("class") or "").lower() or after.tag == "figcaption":
+        caption, credit = _caption_and_credit(after, after)
+        return (caption, credit) if caption or credit else None
+    if _CAPTION_CLASS(after) or after.find(".//figcaption") is not None:
+        caption, credit = _caption_and_credit(after)
+        return (caption, credit) if caption or credit else None
+    parts = _last_part_credit(after)
+    if parts:
+        return parts
+    caption, credit = split_credit(text)
+    following = after.getnext()
+    line_credit = credit_line(_spaced_text(following)) if following is not None else None
+    children = [el for el in after if isinstance(el.tag, str)]
+    emphasised = (len(children) == 1 and children[0].tag in _EMPHASIS
+                  and not clean(after.text or "") and not clean(children[0].tail or ""))
+    if not caption or not (credit or line_credit or emphasised):
+        return None
+    return caption, credit or line_credit
 
 
 def _before_text(img: HtmlElement, root: HtmlElement) -> bool:
@@ -410,6 +411,21 @@ def _lead_figure(root: HtmlElement) -> HtmlElement | None:
             continue
         has_image = el.find(".//img") is not None or el.find(".//picture") is not None
         if has_image and el.find(".//figcaption") is not None:
+            return el
+    return None
+
+
+def _first_captioned_figure(root: HtmlElement, skip: HtmlElement | None) -> HtmlElement | None:
+    """The article's first figure with a picture and a printed caption, wherever it stands (not
+    in an aside): the lead picture the page prints when og:image is not printed or is a
+    picture without caption (a video's poster)."""
+    for el in root.iter("figure"):
+        if el is skip or any(a.tag == "aside" for a in el.iterancestors()):
+            continue
+        if el.find(".//img") is None and el.find(".//picture") is None:
+            continue
+        cap_el = _caption_element(el)
+        if cap_el is not None and clean(cap_el.text_content()):
             return el
     return None
 

@@ -18,6 +18,14 @@ RULES: dict[str, str] = {
                      "part, text beside the caption; a <figcaption> right after its <figure>",
     "lead-figure": "the lead figure when og:image matches no <img>: the headline's article, "
                    "the ImageObject's picture, the first figure before the text",
+    "caption-tail-credit": "an unlabelled credit after the caption, set off by a separator or "
+                           "brackets: '… | Jane Doe/AFP', '… (Getty Images)', '… REUTERS/Jane "
+                           "Doe', 'Caption <span>/ Jane Doe</span>'",
+    "caption-after-image": "the short paragraph right after the lead picture is its caption "
+                           "when it is all in bold/italics or a labelled credit line is in or "
+                           "after it",
+    "first-captioned-figure": "when og:image is not printed, or printed without caption or "
+                              "credit, the article's first captioned figure wherever it stands",
     "alt-caption": "the lead image's alt/title (else og:image:alt) when no caption is printed",
     "newsroom-byline": "a NewsArticle's declared author is the site itself (alone, with a desk or an agency) "
                        "and the printed byline says the same: the newsroom is the author",
