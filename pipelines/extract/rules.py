@@ -13,6 +13,8 @@ import os
 ABLATE_ENV = "NEWSARCHIVE_EXTRACT_ABLATE"
 
 RULES: dict[str, str] = {
+    "utf8-bytes": "bytes that are valid UTF-8 with multi-byte characters are read as UTF-8, "
+                  "whatever charset the page or its headers declare",
     "line-breaks": "trafilatura's <lb/> inside a paragraph is a word separator",
     "figure-credit": "credit anywhere in the lead figure: credit spans, <cite>, a last caption "
                      "part, text beside the caption; a <figcaption> right after its <figure>",
