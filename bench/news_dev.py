@@ -3,6 +3,7 @@
     python bench/news_dev.py [--shared ../shared] [--processes 2] [--save DIR]
     python bench/news_dev.py --ablate figure-credit [--older]
     python bench/news_dev.py --each [NAME ...] [--table FILE]
+    python bench/news_dev.py --cost [--rounds 3]
 
 Extracts every page of ``news-dev`` (process pool), scores the tune half (pages not in
 ``check-ids.txt``) and the check half *as a whole* with the folder's ``score.py``, beside plain
@@ -20,7 +21,11 @@ The check half is never shown per page.
 ours, on all three sets, and prints (and with ``--table`` writes) one markdown row per name:
 every score it moves (on minus off) on news-dev tune, news-dev check (as a whole),
 extraction-dev and metadata-dev; the tune publishers and the older sets' pages and hosts
-better/worse with it on; the CPU ms/page it costs on news-dev.
+better/worse with it on; the CPU ms/page it costs on news-dev (on − off, one run each).
+
+``--cost`` extracts news-dev in this one process with each module switch's entry points
+timed (inclusive), and prints the CPU ms/page spent inside each beside the whole extraction:
+steadier than the difference of two runs on a loaded machine.
 """
 
 from __future__ import annotations
@@ -291,6 +296,24 @@ def ablate_each(args: argparse.Namespace, folder: Path, outdir: Path) -> int:
     return 0
 
 
+def module_costs(folder: Path, rounds: int) -> int:
+    """CPU ms/page inside each module switch's entry points on news-dev, in-process."""
+    names = tuple(n for n in ablation.SWITCHES if n not in ("prune-xpath", "caption-prune"))
+    per_round = []
+    for _ in range(rounds):
+        with ablation.costs(names) as spent:
+            total = n = 0
+            for _prediction, seconds in predict_folder(folder, predict_newsarchive, 1):
+                total += seconds
+                n += 1
+        per_round.append({"whole extraction": total, **spent})
+    print(f"news-dev, {n} pages, one process, median of {rounds} round(s): CPU ms/page inside")
+    for key in per_round[0]:
+        values = sorted(r.get(key, 0.0) for r in per_round)
+        print(f"  {key:24s} {1000 * values[len(values) // 2] / max(1, n):8.2f}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -302,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="ablate each name (default: every rule and switch) one at a time, "
                          "on all three sets; one table row per name")
     ap.add_argument("--table", type=Path, help="with --each: write the table to this file")
+    ap.add_argument("--cost", action="store_true",
+                    help="CPU ms/page inside each module switch's entry points, in-process")
     ap.add_argument("--rounds", type=int, default=1,
                     help="runs per system, alternating; the median CPU time is reported")
     ap.add_argument("--older", action="store_true",
@@ -318,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (folder / "check-ids.txt").is_file():
         print(f"bench: {folder}/check-ids.txt not found", file=sys.stderr)
         return 2
+    if args.cost:
+        return module_costs(folder, args.rounds)
     outdir = args.save or Path(tempfile.mkdtemp(prefix="bench-news-dev-"))
     outdir.mkdir(parents=True, exist_ok=True)
     if args.each is not None:

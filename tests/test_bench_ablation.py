@@ -235,3 +235,16 @@ def test_changed_pages_reads_better_as_better_with_the_part_on() -> None:
     changed = news_dev.changed_pages(on, off)
     assert changed["title"] == ({"a"}, {"b"})
     assert changed["body f1"] == (set(), {"a"})
+
+
+def test_costs_time_the_switched_entry_points_and_put_them_back() -> None:
+    import pipelines.extract.body as body
+
+    complete = body.complete
+    html, url, *_ = CASES["block-completion"]
+    with ablation.costs(("block-completion", "prune-xpath")) as spent:
+        record = predict_newsarchive(html.encode(), url)
+    assert PROSE[2] in record["text"]  # timed, not switched off
+    assert spent["block-completion"] > 0
+    assert "prune-xpath" not in spent  # data, not a function: not timed
+    assert body.complete is complete
