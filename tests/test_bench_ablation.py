@@ -123,7 +123,8 @@ CASES: dict[str, tuple[str, str, Field, Callable[[object], bool], Callable[[obje
     "byline-printed": (ARTICLE, URL, lambda r: r["byline"], lambda b: b == "By Jane Doe",
                        lambda b: b is None, ()),
     "byline-page-text": (page(f"<article>{H1}{paras()}</article>",
-                              ld(author=person("Ghost Writer"))), URL, lambda r: r["authors"], lambda a: a == [],
+                              ld(author=person("Ghost Writer"))), URL,
+                         lambda r: r["authors"], lambda a: a == [],
                          lambda a: a == ["Ghost Writer"], ()),
     "full-name": (page(f"<article>{H1}<span class='author-name'>Todd Bates</span>{paras()}"
                        "</article>", ld(author=person("Todd"))), URL, lambda r: r["authors"],
