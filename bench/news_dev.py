@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from datetime import timezone
 from pathlib import Path
 from types import ModuleType
 
@@ -105,6 +106,17 @@ def tune_page_scores(folder: Path, preds: Path) -> dict[str, dict[str, float]]:
         gold = {scorer.norm(x) for x in t.get("authors") or [] if scorer.norm(x)}
         got = {scorer.norm(x) for x in p.get("authors") or [] if scorer.norm(x)}
         row["authors" if gold else "no_author_kept_empty"] = float(got == gold if gold else not got)
+        if t.get("title"):
+            row["title"] = float(scorer.norm(p.get("title")) == scorer.norm(t["title"]))
+        gold_day, _ = scorer.parse_time(t.get("published"))
+        if gold_day is not None:
+            day, with_time = scorer.parse_time(p.get("published"))
+            row["published_day"] = float(day is not None and day.date() == gold_day.date())
+            instant = False
+            if day is not None and with_time and gold_day.tzinfo is not None:
+                aware = day if day.tzinfo else day.replace(tzinfo=timezone.utc)
+                instant = abs((aware - gold_day).total_seconds()) <= 60
+            row["published_instant"] = float(instant)
         imgs = t.get("images") or []
         cover = next((i for i in imgs if i.get("is_cover")), imgs[0] if imgs else None)
         pimg = p.get("image") or {}
@@ -277,7 +289,7 @@ def ablate_each(args: argparse.Namespace, folder: Path, outdir: Path) -> int:
     details: list[str] = []
     for name in names:
         sets = ONLY_MOVES.get(name, ("news-dev", *OLDER_SETS))
-        off = all_sets(name, ablation.Ablated((name,)), sets)
+        off = all_sets(name, ablation.Ablated((name,)), sets, reuse=args.reuse_on)
         pubs = _tune_publishers(folder, on["news"], off["news"])
         better_pubs = set().union(*(b for b, _ in pubs.values()))
         worse_pubs = set().union(*(w for _, w in pubs.values()))
@@ -345,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
                          "on all three sets; one table row per name")
     ap.add_argument("--table", type=Path, help="with --each: write the table to this file")
     ap.add_argument("--reuse-on", action="store_true",
-                    help="with --each and --save: reuse ours' predictions found in --save")
+                    help="with --each and --save: reuse the predictions (ours', a name's) found in --save")
     ap.add_argument("--cost", action="store_true",
                     help="CPU ms/page inside each module switch's entry points, in-process")
     ap.add_argument("--rounds", type=int, default=1,
