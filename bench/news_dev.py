@@ -257,6 +257,7 @@ ONLY_MOVES: dict[str, tuple[str, ...]] = {
     "figure-credit": ("news-dev",), "lead-figure": ("news-dev",), "alt-caption": ("news-dev",),
     "printed-dates": ("news-dev", "metadata-dev"), "htmldate": ("news-dev", "metadata-dev"),
     "newsroom-byline": ("news-dev", "metadata-dev"),
+    "page-type": (),  # is_article and reason only: no scorer reads them
     "signature-author": ("news-dev", "metadata-dev"), "site-owner": ("news-dev", "metadata-dev"),
 }
 
@@ -299,7 +300,8 @@ def ablate_each(args: argparse.Namespace, folder: Path, outdir: Path) -> int:
         xdev_keys = [k for k in on["older"] if k.startswith("xdev")]
         mdev_keys = [k for k in on["older"] if k.startswith("mdev")]
         unrun = "" if len(sets) == 3 else " (not run: cannot move)"
-        row = (f"| `{name}` | {_moves(on['tune'], off['tune'], NEWS_KEYS)} "
+        row = (f"| `{name}` | {_moves(on['tune'], off['tune'], NEWS_KEYS)}"
+               f"{unrun if 'news-dev' not in sets else ''} "
                f"| {len(better_pubs)} / {len(worse_pubs)} "
                f"| {_moves(on['check'], off['check'], NEWS_KEYS)} "
                f"| {_moves(on['older'], off['older'], xdev_keys)}"
