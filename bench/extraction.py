@@ -2,11 +2,16 @@
 
     python bench/extraction.py ../shared/extraction-dev [--processes 2] [--save DIR]
     python bench/extraction.py ../shared/metadata-dev
+    python bench/extraction.py ../shared/news-dev
+    python bench/extraction.py ../shared/extraction-dev --ablate block-completion
 
 A folder whose truth has ``articleBody`` is scored with its ``score.py`` for body
 precision/recall/F1; one with title/author/date is scored with its ``score.py`` for the four
-metadata figures, plus a body check from the ``with``/``without`` snippets.  Prints the worst
-10 pages of ours and docs/second for both: extraction CPU time (so other load on the machine
+metadata figures, plus a body check from the ``with``/``without`` snippets; news-dev (a
+``check-ids.txt`` beside its truth) with its ``score.py`` on each half, every figure, the check
+half only as a whole.  ``--ablate NAME[,NAME]`` adds a column: ours with those rules or module
+switches off (``bench/ablation.py``).  Prints the worst 10 pages of ours (of the tune half
+only, on news-dev) and docs/second for both: extraction CPU time (so other load on the machine
 does not count), the median of ``--rounds`` runs per system made alternately in fresh worker
 processes (so a slow stretch of a shared virtual machine skews one run, not the comparison,
 and neither system reads caches the other warmed).
@@ -24,7 +29,11 @@ import time
 import warnings
 from pathlib import Path
 
-from crawler.cli.extract_cmd import predict_folder, predict_newsarchive, read_truth
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import ablation  # noqa: E402
+from crawler.cli.extract_cmd import predict_folder, predict_newsarchive, read_truth  # noqa: E402
 
 
 def predict_trafilatura(html: bytes, url: str) -> dict:
@@ -49,11 +58,12 @@ SYSTEMS = {"newsarchive": predict_newsarchive, "trafilatura": predict_trafilatur
 
 def run_system(folder: Path, name: str, processes: int, out: Path,
                ids: set[str] | None = None) -> dict:
+    predictor = SYSTEMS.get(name) or ablation.Ablated(tuple(name.split(" -", 1)[1].split(",")))
     start = time.perf_counter()
     busy = 0.0
     n = 0
     with out.open("w", encoding="utf-8") as f:
-        for prediction, seconds in predict_folder(folder, SYSTEMS[name], processes, ids,
+        for prediction, seconds in predict_folder(folder, predictor, processes, ids,
                                                   fresh=True):
             f.write(json.dumps(prediction, ensure_ascii=False) + "\n")
             busy += seconds
@@ -70,11 +80,33 @@ def run_rounds(folder: Path, names: list[str], processes: int, outdir: Path,
     runs: dict[str, list[dict]] = {name: [] for name in names}
     for i in range(rounds):
         for name in names if i % 2 == 0 else reversed(names):
-            out = outdir / f"{folder.name}-{name}{'' if i == 0 else f'-{i}'}.jsonl"
+            out = outdir / f"{folder.name}-{_file_tag(name)}{'' if i == 0 else f'-{i}'}.jsonl"
             runs[name].append(run_system(folder, name, processes, out))
             if i:
                 out.unlink()
     return {name: sorted(r, key=lambda t: t["busy"])[len(r) // 2] for name, r in runs.items()}
+
+
+def _file_tag(name: str) -> str:
+    return name.replace(" ", "")
+
+
+NEWS_KEYS = ("body_f1", "body_precision", "body_recall", "authors", "no_author_kept_empty",
+             "title", "published_day", "published_instant", "image_credit", "image_caption",
+             "tags_f1")
+
+
+def score_news(folder: Path, preds: Path, truth: Path) -> tuple[dict, list[dict]]:
+    """news-dev: every figure of each half (``tune …``, ``check …``), the check half as a whole;
+    per page, the tune half only (its body F1)."""
+    from bench.news_dev import score_news as score_half, tune_page_scores
+
+    figures = {f"{half} {key}": value for half in ("tune", "check")
+               for key, value in score_half(folder, preds, half).items() if key in NEWS_KEYS}
+    docs = [{"id": pid, "f1": row.get("body_f1", 0.0),
+             "wrong": [f"{k} {v:.2f}" for k, v in row.items() if k != "publisher" and v < 1]}
+            for pid, row in tune_page_scores(folder, preds).items()]
+    return figures, docs
 
 
 def score_body(folder: Path, preds: Path, truth: Path) -> tuple[dict, list[dict]]:
@@ -139,41 +171,59 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worst", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3,
                     help="timed runs per system, alternating; the median is reported")
+    ap.add_argument("--ablate", metavar="NAME[,NAME]",
+                    help=f"also ours with these parts off: {', '.join(ablation.known())}")
     args = ap.parse_args(argv)
+    try:
+        ablated = ablation.parse(args.ablate)
+    except ValueError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 2
 
     truth = args.folder / "truth.jsonl"
     if not truth.is_file():
         print(f"bench: {truth} not found", file=sys.stderr)
         return 2
-    kind = "body" if "articleBody" in read_truth(args.folder)[0] else "metadata"
+    kind = ("news" if (args.folder / "check-ids.txt").is_file() else
+            "body" if "articleBody" in read_truth(args.folder)[0] else "metadata")
     outdir = args.save or Path(tempfile.mkdtemp(prefix="bench-extraction-"))
     outdir.mkdir(parents=True, exist_ok=True)
     results = {}
-    scorer = score_body if kind == "body" else score_metadata
+    scorer = {"news": score_news, "body": score_body, "metadata": score_metadata}[kind]
     names = [args.only] if args.only else list(SYSTEMS)
+    if ablated:
+        names.append(f"newsarchive -{','.join(ablated)}")
     timings = run_rounds(args.folder, names, args.processes, outdir, args.rounds)
     for name, timing in timings.items():
-        figures, docs = scorer(args.folder, outdir / f"{args.folder.name}-{name}.jsonl", truth)
+        figures, docs = scorer(args.folder, outdir / f"{args.folder.name}-{_file_tag(name)}.jsonl",
+                               truth)
         results[name] = (timing, figures, docs)
 
     keys = (["f1", "precision", "recall", "accuracy", "n_empty_pred"] if kind == "body" else
-            ["authors", "no_author_kept_empty", "title", "published", "with", "without"])
+            ["authors", "no_author_kept_empty", "title", "published", "with", "without"]
+            if kind == "metadata" else [f"{h} {k}" for h in ("tune", "check") for k in NEWS_KEYS])
     names = list(results)
+    width = max(14, *(len(n) + 2 for n in names))
     print(f"{args.folder} ({kind}, {results[names[0]][0]['n']} pages)")
-    print(f"{'':24s}" + "".join(f"{n:>14s}" for n in names))
+    print(f"{'':24s}" + "".join(f"{n:>{width}s}" for n in names))
     for key in keys:
-        print(f"{key:24s}" + "".join(f"{results[n][1][key]:>14.4f}" for n in names))
-    print(f"{'docs/s (CPU, 1 process)':24s}" + "".join(f"{results[n][0]['docs_per_s']:>14.1f}" for n in names))
-    print(f"{'CPU ms/page':24s}" + "".join(f"{1000 / max(results[n][0]['docs_per_s'], 1e-9):>14.1f}" for n in names))
-    if len(names) == 2:
+        print(f"{key:24s}" + "".join(f"{results[n][1][key]:>{width}.4f}" for n in names))
+    print(f"{'docs/s (CPU, 1 process)':24s}"
+          + "".join(f"{results[n][0]['docs_per_s']:>{width}.1f}" for n in names))
+    print(f"{'CPU ms/page':24s}"
+          + "".join(f"{1000 / max(results[n][0]['docs_per_s'], 1e-9):>{width}.1f}" for n in names))
+    if len(names) >= 2:
         ratio = results[names[0]][0]["busy"] / max(results[names[1]][0]["busy"], 1e-9)
         print(f"time ratio {names[0]}/{names[1]}: {ratio:.2f}")
     for name in names:
         docs = sorted(results[name][2], key=lambda d: d["f1"])[: args.worst]
-        print(f"\nworst {len(docs)} pages ({name}):")
+        half = " of the tune half" if kind == "news" else ""
+        print(f"\nworst {len(docs)} pages{half} ({name}):")
         for d in docs:
             if kind == "body":
                 print(f"  {d['id'][:16]}  f1={d['f1']:.3f}  P={d['precision']:.3f}  R={d['recall']:.3f}")
+            elif kind == "news":
+                print(f"  {d['id'][:16]}  body f1={d['f1']:.3f}  " + "; ".join(d["wrong"])[:160])
             else:
                 print(f"  {d['id'][:16]}  " + "; ".join(d["wrong"])[:200])
     print(f"\npredictions in {outdir}")

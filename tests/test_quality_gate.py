@@ -101,3 +101,18 @@ def test_gate_catches_one_rule_removed(shared: Path, workdir: Path,
     before = _metadata_row_authors_right(shared, workdir / "metadata-dev.jsonl")
     after = _metadata_row_authors_right(shared, mutated_dir / "metadata-dev.jsonl")
     assert before[::4] == after[::4] and before != after
+
+
+def test_news_dev_is_gated_in_both_halves_a_little_below_the_measured_figures() -> None:
+    """Every figure news-dev's scorer reports for pages a half holds has a floor in both
+    halves (the check half as a whole), and every floor sits within the margin (plus the
+    rounding to four places) under the figure measured beside it."""
+    data = json.loads(BASELINE.read_text(encoding="utf-8"))
+    measured, limits = data["measured"], data["floors"]
+    for half in ("tune", "check"):
+        for key in dev_sets.NEWS_KEYS:
+            if key != "no_author_kept_empty":  # the check half has no page without an author
+                assert f"news_{half}_{key}" in limits, f"news-dev {half} {key} is not gated"
+    assert set(measured) == set(limits)
+    for key, floor in limits.items():
+        assert 0 <= measured[key] - floor <= MARGIN + 0.0005, key
