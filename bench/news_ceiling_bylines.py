@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import importlib.util
 import json
 import sys
 import warnings
@@ -38,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from crawler.cli.extract_cmd import page_path, read_truth  # noqa: E402
+from bench.news_dev import load_scorer  # noqa: E402
 from pipelines.extract.bylines.page_text import _page_text  # noqa: E402
 from pipelines.extract.dates import _declared_raw  # noqa: E402
 from pipelines.extract.record import parse_html  # noqa: E402
@@ -52,13 +52,6 @@ _ZONES = {name: timezone(timedelta(hours=hours)) for name, hours in {
     "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "JST": 9, "KST": 9, "HKT": 8, "SGT": 8,
     "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}.items()}
 
-
-def _load_scorer(folder: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("news_dev_score", folder / "score.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _aware(raw: str) -> datetime | None:
@@ -136,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--preds", type=Path, help="predictions (bench/news_dev.py --save)")
     args = ap.parse_args(argv)
     folder = args.shared / "news-dev"
-    scorer = _load_scorer(folder)
+    scorer = load_scorer(folder)
     check = set((folder / "check-ids.txt").read_text().split())
     preds: dict[str, dict] = {}
     if args.preds:

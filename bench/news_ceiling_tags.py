@@ -24,17 +24,16 @@ from __future__ import annotations
 
 import argparse
 import html
-import importlib.util
 import json
 import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.news_dev import load_scorer  # noqa: E402
 from pipelines.extract import extract  # noqa: E402
 from pipelines.extract.decode import decode_html  # noqa: E402
 from pipelines.extract.record import parse_html  # noqa: E402
@@ -47,13 +46,6 @@ LISTS = FORMS[:6]  # the forms that are one list a page declares or shows
 _OTHER_META = re.compile(r"tag|keyword|topic", re.IGNORECASE)
 _QUOTED = re.compile(r"""["']([^"'\\]{1,80})["']""")
 
-
-def _scorer(folder: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("news_dev_score", folder / "score.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _split(value: object) -> list[str]:
@@ -106,7 +98,7 @@ def _f1(gold: set[str], got: set[str]) -> float:
 
 
 def measure(folder: Path) -> dict[str, list[dict]]:
-    scorer = _scorer(folder)
+    scorer = load_scorer(folder)
 
     def fold(text: str) -> str:
         return scorer.norm(html.unescape(text))

@@ -79,7 +79,8 @@ def score_news(folder: Path, preds: Path, half: str) -> dict:
     return json.loads(res.stdout)
 
 
-def _load_scorer(folder: Path) -> ModuleType:
+def load_scorer(folder: Path) -> ModuleType:
+    """The set's own ``score.py`` as a module."""
     spec = importlib.util.spec_from_file_location(f"score_{folder.name.replace('-', '_')}",
                                                   folder / "score.py")
     assert spec and spec.loader
@@ -90,7 +91,7 @@ def _load_scorer(folder: Path) -> ModuleType:
 
 def tune_page_scores(folder: Path, preds: Path) -> dict[str, dict[str, float]]:
     """Per tune page (never a check page): the score.py figures of that page alone."""
-    scorer = _load_scorer(folder)
+    scorer = load_scorer(folder)
     check = set((folder / "check-ids.txt").read_text().split())
     lines = preds.read_text(encoding="utf-8").splitlines()
     by_id = {str(p["id"]): p for p in map(json.loads, lines)}
