@@ -45,6 +45,10 @@ def _empty(*_args: Any, **_kwargs: Any) -> list:
     return []
 
 
+def _no_lists(*_args: Any, **_kwargs: Any) -> list[list]:
+    return [[], [], [], []]  # sections._declared_lists: no declared topic list of any kind
+
+
 _NO_ITEMS = SimpleNamespace(extract_items=_empty)  # an extruct extractor finding nothing
 
 
@@ -153,7 +157,7 @@ SWITCHES: dict[str, Switch] = {
     # sections.py
     "declared-tags": _switch(
         "sections.py: article:tag, schema.org keywords, news_keywords (meta keywords is its "
-        "own rule)", (f"{_X}.sections", "_sources", _empty)),
+        "own rule)", (f"{_X}.sections", "_declared_lists", _no_lists)),
     "visible-tags": _switch("sections.py: rel=tag / itemprop=keywords links as tags",
                             (f"{_X}.sections", "_visible_tags", _empty)),
     # page_type.py
