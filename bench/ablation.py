@@ -156,8 +156,8 @@ SWITCHES: dict[str, Switch] = {
                          (f"{_X}.structured", "_OPENGRAPH", _NO_ITEMS)),
     # sections.py
     "declared-tags": _switch(
-        "sections.py: article:tag, schema.org keywords, news_keywords (meta keywords is its "
-        "own rule)", (f"{_X}.sections", "_declared_lists", _no_lists)),
+        "sections.py: every declared topic list (article:tag, schema.org keywords, "
+        "news_keywords, meta keywords)", (f"{_X}.sections", "_declared_lists", _no_lists)),
     "visible-tags": _switch("sections.py: rel=tag / itemprop=keywords links as tags",
                             (f"{_X}.sections", "_visible_tags", _empty)),
     # page_type.py
