@@ -7,6 +7,9 @@ metadata-dev (read from ../shared at test time, never copied here) and on synthe
 from __future__ import annotations
 
 import random
+import re
+import sys
+from copy import copy
 from functools import lru_cache
 
 import lxml.html
@@ -74,7 +77,6 @@ def test_trafilaturas_copies_keep_the_fast_lookup() -> None:
     tree = parse_html("<html><body><article><p>" + "Words here. " * 40 + "</p></article></body></html>")
     body = extract_body(tree, "https://example.org/a", None, [])
     assert body.text.startswith("Words here.")
-    from copy import copy
     assert copy(tree).makeelement("p").__class__ is lxml.html.HtmlElement
 
 
@@ -158,3 +160,10 @@ def test_a_note_only_in_a_script_is_no_note() -> None:
     assert printed_dates.originally_published(parse_html(in_script), "en") is None
     found = printed_dates.originally_published(parse_html(in_text), "en")
     assert found is not None and found.period == "2015-03-03"
+
+
+def test_match_key_removes_what_the_non_word_regex_removed() -> None:
+    every_char = "".join(chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i < 0xE000)
+    by_regex = re.compile(r"[\W_]+").sub("", every_char.casefold())
+    assert blocks.match_key(every_char) == by_regex
+    assert blocks.match_key("Größe_3, ÉTÉ!") == "grösse3été"
