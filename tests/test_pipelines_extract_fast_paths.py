@@ -20,7 +20,7 @@ from lxml import etree
 from pipelines.extract import blocks, printed_dates
 from pipelines.extract.body import extract_body
 from pipelines.extract.decode import decode_html
-from pipelines.extract.parse import parse_html
+from pipelines.extract.parse import PARSER, parse_html
 from pipelines.extract.structured import _HAS_ITEMSCOPE
 from pipelines.responses import looks_binary
 from tests.quality.dev_sets import SHARED, require_shared
@@ -74,10 +74,12 @@ def test_parse_gives_trafilaturas_tree_on_edge_cases(text: str) -> None:
 
 
 def test_trafilaturas_copies_keep_the_fast_lookup() -> None:
-    tree = parse_html("<html><body><article><p>" + "Words here. " * 40 + "</p></article></body></html>")
-    body = extract_body(tree, "https://example.org/a", None, [])
-    assert body.text.startswith("Words here.")
-    assert copy(tree).makeelement("p").__class__ is lxml.html.HtmlElement
+    tree = parse_html("<html><body><article><p>" + "Words here. " * 40 + "</p></article>"
+                      "<form><input name='q'></form></body></html>")
+    assert tree.getroottree().parser is PARSER
+    assert copy(tree).getroottree().parser is PARSER  # trafilatura works on copies
+    assert type(tree.find(".//form")) is lxml.html.HtmlElement  # not lxml.html.FormElement
+    assert extract_body(tree, "https://example.org/a", None, []).text.startswith("Words here.")
 
 
 def _looks_binary_by_counting(body: bytes, sample: int = 4096) -> bool:
