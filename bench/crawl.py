@@ -75,6 +75,8 @@ SITES = {site.name: site for site in [
                   "first site)"),
     Site("gz6", "nginx, pre-gzipped level 6, text/html without charset (nginx's default), Vary",
          gzip_level=6),
+    Site("gz9", "as gz6, pre-gzipped at level 9 (gzip -9 / zopfli-style build steps)",
+         gzip_level=9),
     Site("gz6-charset", "as gz6, Content-Type: text/html; charset=utf-8, no Vary",
          Serving(charset="utf-8", vary=False), gzip_level=6),
     Site("gz6-refresh", "as gz6, articles with an ad-refresh script and a <noscript> meta refresh",

@@ -70,6 +70,10 @@ class Outcome(NamedTuple):
     detail: str | None = None  # what to log: an extraction error, schema violations
 
 
+# Control bytes no text uses (tab, newlines, form feed and carriage return are 9-13).
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def looks_binary(body: bytes, sample: int = 4096) -> bool:
     """True for bodies that are not text whatever their Content-Type says."""
     head = body[:sample]
@@ -77,7 +81,7 @@ def looks_binary(body: bytes, sample: int = 4096) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return controls / len(head) > 0.05
 
 

@@ -7,7 +7,8 @@ Public API (stable; the crawl pipeline, ``reextract`` and ``newsarchive extract`
 
 Which module does what:
 
-- ``decode``: bytes → text; ``structured``: JSON-LD, microdata, OpenGraph (extruct)
+- ``decode``: bytes → text; ``parse``: text → the tree every rule reads; ``structured``:
+  JSON-LD, microdata, OpenGraph (extruct)
 - ``titles``; ``sections``; ``language``; ``images`` (lead image and credit) with
   ``credit_text`` (credits printed as text)
 - ``bylines``: authors and the byline (``markup`` declared, ``printed`` on the page,

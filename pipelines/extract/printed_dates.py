@@ -499,6 +499,12 @@ _NOTE_STEMS = ("originally", "originellement", "originalement", "originalmente",
                "ursprünglich", "zuerst", "oorspronkelijk")
 _NOTE_FIRST = re.compile(r"(?:first|première|primera|prima|het)\s+(?:published|posted|appeared|"
                          r"ran|fois|vez|volta|eerst)")
+
+
+def _has_note_word(lowered: str) -> bool:
+    return any(stem in lowered for stem in _NOTE_STEMS) or bool(_NOTE_FIRST.search(lowered))
+
+
 # after the note, a few words ("in The Review on", "le", "am") within its sentence, then the
 # date: a full day, or a month and year
 _NOTE_DATE = re.compile(
@@ -529,10 +535,11 @@ def originally_published(tree: HtmlElement, lang: str = "") -> Note | None:
     body = tree.find("body")
     if body is None:
         return None
-    everything = body.text_content().lower()  # scripts too: only a cheap first look
-    if not (any(stem in everything for stem in _NOTE_STEMS) or _NOTE_FIRST.search(everything)):
-        return None
     texts, stream, starts = _text_stream(body)
+    # Cheap first looks before the slow regex: the words in the text it reads (a script's
+    # text, often most of a page's, is left out), then, as before, in all the body's text.
+    if not (_has_note_word(stream.lower()) and _has_note_word(body.text_content().lower())):
+        return None
     english = us_style(lang)
     for note in _ORIGINALLY.finditer(stream):
         found = _NOTE_DATE.match(stream, note.end())

@@ -6,7 +6,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import trafilatura
 from lxml.html import HtmlElement
 
 from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION
@@ -18,6 +17,7 @@ from .dates import extract_dates, fetch_time
 from .decode import decode_html
 from .images import extract_image
 from .language import extract_language
+from .parse import parse_html
 from .page_type import (
     MIN_WORDS_WITH_SIGNAL,
     MIN_WORDS_WITHOUT_SIGNAL,
@@ -65,10 +65,6 @@ def judge(tree: HtmlElement, data: Structured, url: str, title: str | None, word
     elif word_count < floors.without_markup:
         return False, "too-little-text"
     return True, None
-
-
-def parse_html(text: str) -> HtmlElement | None:
-    return trafilatura.load_html(text)
 
 
 def empty_record(url: str) -> dict:
@@ -162,4 +158,4 @@ def build(html: str | bytes, url: str, headers: Mapping[str, str] | None = None,
     return record, is_article, reason
 
 
-__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "WordFloors", "build", "judge"]
+__all__ = ["EXTRACTOR_NAME", "EXTRACTOR_VERSION", "WordFloors", "build", "judge", "parse_html"]

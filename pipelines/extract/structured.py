@@ -15,6 +15,7 @@ from typing import Any
 from extruct.jsonld import JsonLdExtractor
 from extruct.opengraph import OpenGraphExtractor
 from extruct.w3cmicrodata import MicrodataExtractor
+from lxml import etree
 from lxml.html import HtmlElement
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ NON_ARTICLE_PAGE_TYPES = {
     "aboutpage": "about-page",
     "contactpage": "contact-page",
 }
+
+# Compiled, so libxml2 walks the tree (``find(".//*[@itemscope]")`` makes a Python object of
+# every element).  Descendants only, as ``.//``: an ``itemscope`` on the root itself is not asked.
+_HAS_ITEMSCOPE = etree.XPath("boolean(descendant::*[@itemscope])")
 
 _JSONLD = JsonLdExtractor()
 _MICRODATA = MicrodataExtractor()
@@ -168,7 +173,7 @@ def _meta(tree: HtmlElement) -> dict[str, list[str]]:
 
 def read_structured(tree: HtmlElement, url: str) -> Structured:
     data = Structured(jsonld=_jsonld(tree), meta=_meta(tree))
-    if tree.find(".//*[@itemscope]") is not None:
+    if _HAS_ITEMSCOPE(tree):
         try:
             data.microdata = [_microdata_to_ld(i) for i in _MICRODATA.extract_items(tree, url)]
         except (ValueError, TypeError) as exc:
