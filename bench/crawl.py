@@ -592,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     # a SIGTERM (e.g. from `timeout`) unwinds like Ctrl-C, so the temp dirs and nginx go too
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     subreaper = become_subreaper()
+    if args.work:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-crawl-", dir=args.work))
     try:
         if args.summarize:
