@@ -106,9 +106,6 @@ SWITCHES: dict[str, Switch] = {
     "lead-header": _switch(
         "body.py: the article <header> holding a lead paragraph is read as text",
         (f"{_X}.body", "_LEAD_HEADERS", _empty)),
-    "readability-fallback": _switch(
-        "body.py: readability-lxml's text where trafilatura's is much shorter and inside it",
-        (f"{_X}.body", "readability_paragraphs", _empty)),
     "credit-lines": _switch(
         "body.py/images.py: a standalone credit line leaves the text and becomes the credit",
         (f"{_X}.body", "credit_line", _none)),

@@ -102,9 +102,6 @@ CASES: dict[str, tuple[str, str, Field, Callable[[object], bool], Callable[[obje
     "lead-header": (
         page(f"<article><header>{H1}<p>{PROSE[5]}</p></header>{paras(0, 5)}</article>"), URL,
         text, lambda t: PROSE[5] in t, lambda t: PROSE[5] not in t, ("block-completion",)),
-    "readability-fallback": (
-        page(f"<div>{H1}<p>{PROSE[0]}</p><aside>{paras(1)}</aside></div>"), URL, text,
-        lambda t: PROSE[4] in t, lambda t: PROSE[4] not in t, ()),
     "credit-lines": (ARTICLE, URL, lambda r: ((r["image"] or {}).get("credit"),
                                               "Photo: John Smith" in r["text"]),
                      lambda v: v == ("John Smith", False), lambda v: v == (None, True), ()),
