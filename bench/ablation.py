@@ -75,6 +75,13 @@ def _no_bylines(*_args: Any, **_kwargs: Any) -> tuple[list, list]:
     return [], []
 
 
+def _meta_keywords_only(data: Any) -> list[list[str]]:
+    """``sections._declared_lists`` without the lists ``declared-tags`` names."""
+    from pipelines.extract.sections import _split_keywords
+
+    return [[], [], [], _split_keywords(",".join(data.all_meta("keywords")))]
+
+
 @dataclass(frozen=True)
 class Switch:
     what: str  # what goes when the switch is off
@@ -150,7 +157,7 @@ SWITCHES: dict[str, Switch] = {
     # sections.py
     "declared-tags": _switch(
         "sections.py: article:tag, schema.org keywords, news_keywords (meta keywords is its "
-        "own rule)", (f"{_X}.sections", "_sources", _empty)),
+        "own rule)", (f"{_X}.sections", "_declared_lists", _meta_keywords_only)),
     "visible-tags": _switch("sections.py: rel=tag / itemprop=keywords links as tags",
                             (f"{_X}.sections", "_visible_tags", _empty)),
     # page_type.py
