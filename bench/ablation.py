@@ -107,9 +107,6 @@ SWITCHES: dict[str, Switch] = {
         "body.py PRUNE_XPATH: share/related/newsletter/comment blocks, hover cards and empty "
         "anchors removed before trafilatura",
         (f"{_X}.body", "PRUNE_XPATH", [])),
-    "caption-prune": _switch(
-        "body.py CAPTION_XPATH: captions removed before trafilatura (the image record has them)",
-        (f"{_X}.body", "CAPTION_XPATH", "/nothing")),
     "lead-header": _switch(
         "body.py: the article <header> holding a lead paragraph is read as text",
         (f"{_X}.body", "_LEAD_HEADERS", _empty)),
@@ -239,8 +236,8 @@ def _timed(function: Any, name: str, spent: dict[str, float]) -> Any:
 def costs(names: tuple[str, ...]) -> Iterator[dict[str, float]]:
     """CPU seconds spent inside each named switch's entry points (inclusive: a part called
     from another counts in both), measured in this process while the block runs.  Switches
-    that replace data rather than a function (``prune-xpath``, ``caption-prune``: XPaths
-    trafilatura applies) are not timed here."""
+    that replace data rather than a function (``prune-xpath``: XPaths trafilatura applies)
+    are not timed here."""
     spent: dict[str, float] = defaultdict(float)
     saved: list[tuple[Any, str, Any]] = []
     try:

@@ -94,11 +94,6 @@ CASES: dict[str, tuple[str, str, Field, Callable[[object], bool], Callable[[obje
                     lambda t: "Read also" in t and "Bridge painting" in t, ()),
     "prune-xpath": (page(f"<article>{H1}{HOVER_CARD}{paras(1)}</article>"), URL, text,
                     lambda t: "Ferry strike" not in t, lambda t: "Ferry strike" in t, ()),
-    "caption-prune": (
-        page(f"<article>{H1}{paras(0, 3)}<p>{PROSE[5]} <figcaption>Workers on the bridge"
-             f"</figcaption></p>{paras(3, 5)}</article>"), URL, text,
-        lambda t: "Workers on the bridge" not in t, lambda t: "Workers on the bridge" in t,
-        ("block-completion",)),
     "lead-header": (
         page(f"<article><header>{H1}<p>{PROSE[5]}</p></header>{paras(0, 5)}</article>"), URL,
         text, lambda t: PROSE[5] in t, lambda t: PROSE[5] not in t, ("block-completion",)),

@@ -53,11 +53,6 @@ PRUNE_XPATH = [
 ]
 
 
-# Captions are not body text (the image record carries them).
-CAPTION_XPATH = ("//figcaption | //@class[contains(.,'wp-caption-text') "
-                 "or contains(.,'image-caption') or contains(.,'img-caption')]/parent::*")
-
-
 @dataclass
 class BodySettings:
     favor_precision: bool = True
@@ -65,7 +60,6 @@ class BodySettings:
     include_tables: bool = True
     deduplicate: bool = False
     prune: bool = True
-    prune_captions: bool = True
     complete_blocks: bool = True
     vote: bool = True  # other extractors' vote where a cheap signal says it can help
     fast: bool = True  # skip trafilatura's own readability/justext comparison
@@ -144,8 +138,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
             fast=settings.fast,
             deduplicate=settings.deduplicate,
             with_metadata=False,
-            prune_xpath=(PRUNE_XPATH if settings.prune else [])
-            + ([CAPTION_XPATH] if settings.prune_captions else []),
+            prune_xpath=PRUNE_XPATH if settings.prune else [],
         )
     if doc is None or isinstance(doc, dict):
         return None
