@@ -155,8 +155,6 @@ SWITCHES: dict[str, Switch] = {
     "declared-tags": _switch(
         "sections.py: article:tag, schema.org keywords, news_keywords (meta keywords is its "
         "own rule)", (f"{_X}.sections", "_declared_lists", _meta_keywords_only)),
-    "visible-tags": _switch("sections.py: rel=tag / itemprop=keywords links as tags",
-                            (f"{_X}.sections", "_visible_tags", _empty)),
     # page_type.py
     "page-type": _switch(
         "page_type.py: the article/not-article verdict (off: every page is an article)",
