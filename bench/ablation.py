@@ -67,10 +67,6 @@ def _names_as_given(names: list[str], *_args: Any) -> list[str]:
     return names
 
 
-def _name_as_given(name: str, *_args: Any) -> str:
-    return name
-
-
 def _no_bylines(*_args: Any, **_kwargs: Any) -> tuple[list, list]:
     return [], []
 
@@ -138,9 +134,6 @@ SWITCHES: dict[str, Switch] = {
     "byline-page-text": _switch(
         "bylines/page_text.py: a declared name must occur in the page's visible text",
         (f"{_X}.bylines", "_printed_somewhere", _names_as_given)),
-    "full-name": _switch(
-        "bylines/markup.py: a first name alone completed with the full name printed elsewhere",
-        (f"{_X}.bylines", "_full_name", _name_as_given)),
     "given-names": _switch(
         "given_names.py: gender-guesser's first names (site named after a person, 'About "
         "Jane Doe' bio headings, site-owner)",

@@ -118,9 +118,6 @@ CASES: dict[str, tuple[str, str, Field, Callable[[object], bool], Callable[[obje
                               ld(author=person("Ghost Writer"))), URL,
                          lambda r: r["authors"], lambda a: a == [],
                          lambda a: a == ["Ghost Writer"], ()),
-    "full-name": (page(f"<article>{H1}<span class='author-name'>Todd Bates</span>{paras()}"
-                       "</article>", ld(author=person("Todd"))), URL, lambda r: r["authors"],
-                  lambda a: a == ["Todd Bates"], lambda a: a == ["Todd"], ()),
     "given-names": (PERSONAL_SITE, "https://wolfgangschmale.example/bridge",
                     lambda r: r["authors"], lambda a: a == ["Wolfgang Schmale"],
                     lambda a: a == [], ()),
