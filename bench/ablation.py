@@ -45,10 +45,6 @@ def _empty(*_args: Any, **_kwargs: Any) -> list:
     return []
 
 
-def _no_lists(*_args: Any, **_kwargs: Any) -> list[list]:
-    return [[], [], [], []]  # sections._declared_lists: no declared topic list of any kind
-
-
 _NO_ITEMS = SimpleNamespace(extract_items=_empty)  # an extruct extractor finding nothing
 
 
@@ -71,12 +67,15 @@ def _names_as_given(names: list[str], *_args: Any) -> list[str]:
     return names
 
 
-def _name_as_given(name: str, *_args: Any) -> str:
-    return name
-
-
 def _no_bylines(*_args: Any, **_kwargs: Any) -> tuple[list, list]:
     return [], []
+
+
+def _meta_keywords_only(data: Any) -> list[list[str]]:
+    """``sections._declared_lists`` without the lists ``declared-tags`` names."""
+    from pipelines.extract.sections import _split_keywords
+
+    return [[], [], [], _split_keywords(",".join(data.all_meta("keywords")))]
 
 
 @dataclass(frozen=True)
@@ -104,15 +103,9 @@ SWITCHES: dict[str, Switch] = {
         "body.py PRUNE_XPATH: share/related/newsletter/comment blocks, hover cards and empty "
         "anchors removed before trafilatura",
         (f"{_X}.body", "PRUNE_XPATH", [])),
-    "caption-prune": _switch(
-        "body.py CAPTION_XPATH: captions removed before trafilatura (the image record has them)",
-        (f"{_X}.body", "CAPTION_XPATH", "/nothing")),
     "lead-header": _switch(
         "body.py: the article <header> holding a lead paragraph is read as text",
         (f"{_X}.body", "_LEAD_HEADERS", _empty)),
-    "readability-fallback": _switch(
-        "body.py: readability-lxml's text where trafilatura's is much shorter and inside it",
-        (f"{_X}.body", "readability_paragraphs", _empty)),
     "credit-lines": _switch(
         "body.py/images.py: a standalone credit line leaves the text and becomes the credit",
         (f"{_X}.body", "credit_line", _none)),
@@ -141,9 +134,6 @@ SWITCHES: dict[str, Switch] = {
     "byline-page-text": _switch(
         "bylines/page_text.py: a declared name must occur in the page's visible text",
         (f"{_X}.bylines", "_printed_somewhere", _names_as_given)),
-    "full-name": _switch(
-        "bylines/markup.py: a first name alone completed with the full name printed elsewhere",
-        (f"{_X}.bylines", "_full_name", _name_as_given)),
     "given-names": _switch(
         "given_names.py: gender-guesser's first names (site named after a person, 'About "
         "Jane Doe' bio headings, site-owner)",
@@ -156,10 +146,8 @@ SWITCHES: dict[str, Switch] = {
                          (f"{_X}.structured", "_OPENGRAPH", _NO_ITEMS)),
     # sections.py
     "declared-tags": _switch(
-        "sections.py: every declared topic list (article:tag, schema.org keywords, "
-        "news_keywords, meta keywords)", (f"{_X}.sections", "_declared_lists", _no_lists)),
-    "visible-tags": _switch("sections.py: rel=tag / itemprop=keywords links as tags",
-                            (f"{_X}.sections", "_visible_tags", _empty)),
+        "sections.py: article:tag, schema.org keywords, news_keywords (meta keywords is its "
+        "own rule)", (f"{_X}.sections", "_declared_lists", _meta_keywords_only)),
     # page_type.py
     "page-type": _switch(
         "page_type.py: the article/not-article verdict (off: every page is an article)",
@@ -239,8 +227,8 @@ def _timed(function: Any, name: str, spent: dict[str, float]) -> Any:
 def costs(names: tuple[str, ...]) -> Iterator[dict[str, float]]:
     """CPU seconds spent inside each named switch's entry points (inclusive: a part called
     from another counts in both), measured in this process while the block runs.  Switches
-    that replace data rather than a function (``prune-xpath``, ``caption-prune``: XPaths
-    trafilatura applies) are not timed here."""
+    that replace data rather than a function (``prune-xpath``: XPaths trafilatura applies)
+    are not timed here."""
     spent: dict[str, float] = defaultdict(float)
     saved: list[tuple[Any, str, Any]] = []
     try:

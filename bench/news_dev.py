@@ -254,7 +254,7 @@ def _count(names: set[str], limit: int = 6) -> str:
 # predictions are the "on" ones (dates and tags feed neither the body nor the authors; the
 # image rules touch only the image, which only news-dev scores).
 ONLY_MOVES: dict[str, tuple[str, ...]] = {
-    "declared-tags": ("news-dev",), "visible-tags": ("news-dev",), "meta-keywords": ("news-dev",),
+    "declared-tags": ("news-dev",), "meta-keywords": ("news-dev",),
     "figure-credit": ("news-dev",), "lead-figure": ("news-dev",), "alt-caption": ("news-dev",),
     "printed-dates": ("news-dev", "metadata-dev"), "htmldate": ("news-dev", "metadata-dev"),
     "newsroom-byline": ("news-dev", "metadata-dev"),
@@ -332,7 +332,7 @@ def ablate_each(args: argparse.Namespace, folder: Path, outdir: Path) -> int:
 
 def module_costs(folder: Path, rounds: int) -> int:
     """CPU ms/page inside each module switch's entry points on news-dev, in-process."""
-    names = tuple(n for n in ablation.SWITCHES if n not in ("prune-xpath", "caption-prune"))
+    names = tuple(n for n in ablation.SWITCHES if n != "prune-xpath")
     per_round = []
     for _ in range(rounds):
         with ablation.costs(names) as spent:

@@ -372,7 +372,9 @@ def test_rtl_and_cjk_keep_text(lang: str, sentence: str) -> None:
 @pytest.mark.parametrize(("html", "text"), [
     ("", ""), (b"", ""), ("   ", ""), (b"\x00\x01", ""), ("<html></html>", ""),
     ("<p>unclosed", ""),
-    ("<?xml version='1.0' encoding='utf-8'?><html><body><p>x</p></body></html>", "x"),
+    ("<?xml version='1.0' encoding='utf-8'?><html><body><p>The council met on Tuesday.</p>"
+     "<p>It agreed on new money for the harbour and the schools.</p></body></html>",
+     "The council met on Tuesday.\n\nIt agreed on new money for the harbour and the schools."),
 ])
 def test_degenerate_input_does_not_crash(html: str | bytes, text: str) -> None:
     result = extract_page(html, "https://x.example/a")

@@ -138,8 +138,7 @@ def test_a_short_fast_pass_gets_trafilaturas_full_cascade(monkeypatch) -> None:
 
     monkeypatch.setattr(body_module, "trafilatura_body", fake)
     result = body_module.extract_body(article, "https://news.example/a", None, [],
-                                      body_module.BodySettings(readability_fallback=False,
-                                                               complete_blocks=False))
+                                      body_module.BodySettings(complete_blocks=False))
     assert calls == [True, False]
     assert result.paragraphs == [long_text.strip()]
 

@@ -47,10 +47,10 @@ def article(paragraphs: list[str], extra: str = "") -> lxml.html.HtmlElement:
                 + "".join(f"<p>{p}</p>" for p in paragraphs) + f"</article>{extra}")
 
 
-def test_a_paragraph_precision_dropped_comes_back_where_two_others_agree() -> None:
+def test_a_paragraph_precision_dropped_comes_back_where_others_agree() -> None:
     page = article(S[:4])
     ours = [S[0], S[1], S[3]]
-    others = [Candidate("justext", S[:4]), Candidate("readability", S[:4])]
+    others = [Candidate("justext", S[:4]), Candidate("article_body", S[:4])]
     assert vote(ours, others, Places(page, ours)) == S[:4]
 
 
@@ -70,7 +70,7 @@ def test_boilerplate_others_agree_on_stays_out_when_it_is_outside_our_article() 
     page = article(S[:3], extra=f"<div class='consent'><p>{COOKIES}</p></div>")
     ours = S[:3]
     others = [Candidate("justext", [*S[:3], COOKIES]),
-              Candidate("readability", [*S[:3], COOKIES])]
+              Candidate("article_body", [*S[:3], COOKIES])]
     assert vote(ours, others, Places(page, ours)) == ours
 
 
@@ -78,7 +78,7 @@ def test_boilerplate_inside_the_article_in_a_promo_box_stays_out() -> None:
     page = tree("<article>" + "".join(f"<p>{p}</p>" for p in S[:3])
                 + f"<div class='promo-box'><p>{PROMO}</p></div></article>")
     ours = S[:3]
-    others = [Candidate("justext", [*S[:3], PROMO]), Candidate("readability", [*S[:3], PROMO])]
+    others = [Candidate("justext", [*S[:3], PROMO]), Candidate("article_body", [*S[:3], PROMO])]
     assert vote(ours, others, Places(page, ours)) == ours
 
 

@@ -253,30 +253,6 @@ def test_initials_repeated_are_a_name_not_a_doubled_login() -> None:
     assert split_byline("jesusfreak jesusfreak", set()) == ["jesusfreak"]
 
 
-def test_a_first_name_alone_takes_the_full_name_printed_as_a_name() -> None:
-    head = ld({"@type": "NewsArticle", "headline": TITLE, "author": {"@type": "Person", "name": "Mara"}})
-    around = ("<div class='article-sidebar'><p class='label'><strong>By</strong></p>"
-              "<p class='full-name'>Mara Lind</p></div>")
-    html = page(f"<article><h1>{TITLE}</h1><p class='byline'>Mara</p>{body_text()}</article>", head, around)
-    assert authors_of(html) == ["Mara Lind"]
-
-
-def test_a_first_name_alone_takes_the_full_name_opening_the_persons_description() -> None:
-    head = ld({"@graph": [
-        {"@type": "Article", "headline": TITLE, "author": {"@id": "#mara"}},
-        {"@type": "Person", "@id": "#mara", "name": "Mara",
-         "description": "Mara Lind - harbour pilot and sailor since 2002."}]})
-    html = page(f"<article><h1>{TITLE}</h1><p class='byline'>Mara</p>{body_text()}</article>", head)
-    assert authors_of(html) == ["Mara Lind"]
-
-
-def test_a_first_name_stays_when_the_full_names_disagree() -> None:
-    around = "<p class='author-name'>Mara Lind</p><p class='author-name'>Mara Holm</p>"
-    html = page(f"<article><h1>{TITLE}</h1><p class='byline'>By Mara</p>{body_text()}</article>",
-                around=around)
-    assert authors_of(html) == ["Mara"]
-
-
 def test_date_dash_name_above_the_text_but_not_a_calendar_in_it() -> None:
     html = page(f"<article><h1>{TITLE}</h1><div class='views-field'><span>25.10.2022 - Mara Lind</span>"
                 f"</div>{body_text()}</article>")

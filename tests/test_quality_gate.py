@@ -85,13 +85,13 @@ def _metadata_row_authors_right(shared: Path, preds: Path) -> list[bool]:
 def test_gate_catches_one_rule_removed(shared: Path, workdir: Path,
                                        figures: dict[str, float],
                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without one real byline rule (a first-name-only byline completed to the full name the
-    page prints elsewhere) the gate fails, though no page of the old every-4th sample
-    changes: only scoring the whole set catches it."""
-    import pipelines.extract.bylines as bylines
+    """Without one real byline rule (``site-owner``: a page with no byline on a site named
+    after a person is that person's) the gate fails, though no page of the old every-4th
+    sample changes: only scoring the whole set catches it."""
+    from pipelines.extract.rules import ABLATE_ENV
 
-    monkeypatch.setattr(bylines, "_full_name", lambda name, tree, data: name)
-    mutated_dir = workdir / "without-full-name"
+    monkeypatch.setenv(ABLATE_ENV, "site-owner")
+    mutated_dir = workdir / "without-site-owner"
     mutated_dir.mkdir()
     worse = dev_sets.figures(shared, mutated_dir, ("metadata-dev",))
 

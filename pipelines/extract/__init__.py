@@ -16,7 +16,7 @@ Which module does what:
   own author); ``given_names``; ``site_owner``
 - ``dates`` (declared dates and arbitration), ``printed_dates`` (dates the page prints)
 - ``body``: trafilatura and paragraph clean-up, with ``blocks`` (text blocks completing
-  trafilatura's paragraphs), ``body_vote`` (jusText, readability and the declared
+  trafilatura's paragraphs), ``body_vote`` (jusText and the declared
   articleBody voting where text was lost) and ``boilerplate`` (wording rules)
 - ``page_type`` (article or not), ``record`` (assembly), ``text_utils`` (shared helpers), ``urls``
   (page URLs resolved, or None when unparsable)

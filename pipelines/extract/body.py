@@ -8,15 +8,11 @@ image credit), "Read also:" cross-links, and the tail furniture after an end mar
 
 from __future__ import annotations
 
-import logging
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from copy import deepcopy
 from dataclasses import dataclass, field, replace
 
-import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement
@@ -25,8 +21,6 @@ from . import boilerplate, body_vote, rules
 from .blocks import complete
 from .images import credit_line
 from .text_utils import clean, fold
-
-logger = logging.getLogger(__name__)
 
 # Blocks removed before trafilatura looks at the page (it keeps some of them otherwise).  The
 # expressions start from attribute (or text) nodes: libxml2 then tests only the attributes that
@@ -59,11 +53,6 @@ PRUNE_XPATH = [
 ]
 
 
-# Captions are not body text (the image record carries them).
-CAPTION_XPATH = ("//figcaption | //@class[contains(.,'wp-caption-text') "
-                 "or contains(.,'image-caption') or contains(.,'img-caption')]/parent::*")
-
-
 @dataclass
 class BodySettings:
     favor_precision: bool = True
@@ -71,8 +60,6 @@ class BodySettings:
     include_tables: bool = True
     deduplicate: bool = False
     prune: bool = True
-    prune_captions: bool = True
-    readability_fallback: bool = True
     complete_blocks: bool = True
     vote: bool = True  # other extractors' vote where a cheap signal says it can help
     fast: bool = True  # skip trafilatura's own readability/justext comparison
@@ -151,8 +138,7 @@ def trafilatura_body(tree: HtmlElement, url: str, settings: BodySettings) -> Htm
             fast=settings.fast,
             deduplicate=settings.deduplicate,
             with_metadata=False,
-            prune_xpath=(PRUNE_XPATH if settings.prune else [])
-            + ([CAPTION_XPATH] if settings.prune_captions else []),
+            prune_xpath=PRUNE_XPATH if settings.prune else [],
         )
     if doc is None or isinstance(doc, dict):
         return None
@@ -216,43 +202,6 @@ def _article_continues(rest: list[str]) -> bool:
     return len(prose) >= 3 and sum(map(len, prose)) >= 0.7 * sum(map(len, rest))
 
 
-_BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt",
-           "td", "th", "div")
-_TOKEN = re.compile(r"\w+")
-
-
-def readability_paragraphs(tree: HtmlElement) -> list[str]:
-    """Block texts of readability-lxml's main-content guess (a second opinion)."""
-    from readability import Document
-    from readability.readability import Unparseable
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            summary = Document(deepcopy(tree)).summary(html_partial=True)
-    except (Unparseable, ValueError, TypeError) as exc:
-        logger.debug("readability failed: %s", exc)
-        return []
-    root = lxml.html.fragment_fromstring(summary, create_parent="div")
-    out: list[str] = []
-    for el in root.iter(*_BLOCKS):
-        if el.tag == "div" and el.find(".//p") is not None:
-            continue
-        if el.tag not in ("p", "li", "blockquote") and any(
-            child.tag in _BLOCKS for child in el.iterdescendants()
-        ):
-            continue
-        text = clean(el.text_content())
-        if text and (not out or out[-1] != text):
-            out.append(text)
-    return out
-
-
-def _shingles(text: str, n: int = 4) -> set[tuple[str, ...]]:
-    tokens = _TOKEN.findall(text)
-    return {tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1))}
-
-
 def _paragraph_chars(tree: HtmlElement) -> int:
     """Characters of the page's ``<p>`` text."""
     return sum(len(clean(p.text_content())) for p in tree.iter("p"))
@@ -271,21 +220,6 @@ def _stopped_short(paragraphs: list[str], page_chars: int) -> bool:
     return sum(len(p) for p in paragraphs) < SHORT_TEXT_CHARS or _looks_short(paragraphs, page_chars)
 
 
-def choose_paragraphs(ours: list[str], second: list[str]) -> list[str]:
-    """Take readability's text only when trafilatura visibly stopped short: readability's is
-    much longer and contains nearly all of trafilatura's."""
-    if not second:
-        return ours
-    if not ours:
-        return second
-    a, b = "\n".join(ours), "\n".join(second)
-    if len(b) < 1.5 * len(a):
-        return ours
-    sa = _shingles(a)
-    cover = len(sa & _shingles(b)) / max(1, len(sa))
-    return second if cover >= 0.8 else ours
-
-
 def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: list[str],
                  settings: BodySettings | None = None, article_body: object = None) -> Body:
     """``article_body``: the page's declared articleBody (JSON-LD), one more vote."""
@@ -293,19 +227,15 @@ def extract_body(tree: HtmlElement, url: str, title: str | None, byline_texts: l
     body = trafilatura_body(tree, url, settings)
     paragraphs = _paragraphs(body) if body is not None else []
     # trafilatura works on its own copy: the tree, and so its paragraph text, stays the same
-    page_chars = _paragraph_chars(tree) if settings.fast or settings.readability_fallback else 0
+    page_chars = _paragraph_chars(tree) if settings.fast or settings.vote else 0
     if settings.fast and _stopped_short(paragraphs, page_chars):
         # trafilatura's own rescue (its readability/justext comparison) on the few pages
         # where the fast pass found little
         body = trafilatura_body(tree, url, replace(settings, fast=False))
         paragraphs = _paragraphs(body) if body is not None else []
-    second: list[str] = []
-    if settings.readability_fallback and _looks_short(paragraphs, page_chars):
-        second = readability_paragraphs(tree)
-        paragraphs = choose_paragraphs(paragraphs, second)
     precise = paragraphs
     if settings.complete_blocks:
         paragraphs = complete(paragraphs, tree)
     if settings.vote and rules.enabled("body-vote"):
-        paragraphs = body_vote.voted(tree, precise, paragraphs, page_chars, second, article_body)
+        paragraphs = body_vote.voted(tree, precise, paragraphs, page_chars, article_body)
     return clean_paragraphs(paragraphs, title, byline_texts)

@@ -34,8 +34,8 @@ RULES: dict[str, str] = {
     "signature-author": "a page with no byline signed by a name alone in bold/italics as the "
                         "text's last line",
     "site-owner": "a page with no byline on a site named after a person: that person",
-    "body-vote": "the body as a vote of trafilatura precision/recall, jusText, readability and the "
-                 "declared articleBody, asked only when a cheap signal says it can help",
+    "body-vote": "the body as a vote of trafilatura precision/recall, jusText and the declared "
+                 "articleBody, asked only when a cheap signal says it can help",
     "meta-keywords": "tags from <meta name=keywords> when no other topic list is declared",
     "topic-links": "no declared topic list: the article's visible list of links to topic pages "
                    "(/tag/, /thema/, /tema/ …), not the site's menus nor links in the text",

@@ -131,15 +131,6 @@ _CODE_LIKE = re.compile(r"^[@#]?[a-z0-9]+(?:_[a-z0-9]+)+$|^@\w+$")
 _URL_LIKE = re.compile(r"^(?:https?:)?//|^/\S*$")
 
 
-_TAG_LINKS = etree.XPath(
-    "(descendant::a/@rel[contains(concat(' ', ., ' '), ' tag ') and not(contains(., 'category'))]"
-    " | descendant::a/@itemprop[.='keywords'])/..")
-
-
-def _visible_tags(tree: HtmlElement) -> list[str]:
-    return [clean(a.text_content()) for a in _TAG_LINKS(tree)]
-
-
 # A path segment that names a topic index, in the languages of the dev sets; the next
 # segment is the topic ("/thema/ukraine", "/tag/ferries/", "/keyword/189619/").
 _TOPIC_SEGMENTS = frozenset({
@@ -280,18 +271,16 @@ def _confirmed(chosen: list[str], others: list[str]) -> list[str]:
 
 def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
     """The article's first declared topic list (see ``_declared_lists``; the meta keywords
-    with their rule), else the visible tag links (``rel=tag``, else, with the rule, the
-    article's list of topic links).  With the rule, a declared list keeps only what the
-    page's other lists confirm (``_confirmed``).  Keywords that are links (microdata
-    ``<a itemprop=keywords>``) give way to the link texts; CMS flags (``autoplay_video``,
-    ``@river``) are not tags."""
+    with their rule), else, with the rule, the article's visible list of topic links.  With
+    the rule, a declared list keeps only what the page's other lists confirm
+    (``_confirmed``).  Keywords that are only links (microdata ``<a itemprop=keywords>``)
+    count as no list; CMS flags (``autoplay_video``, ``@river``) are not tags."""
     lists = _declared_lists(data)
     trusted = lists if rules.enabled("meta-keywords") else lists[:3]
     chosen = next((i for i, found in enumerate(trusted) if found), -1)
     sources = trusted[chosen] if chosen >= 0 else []
-    if not sources or all(_URL_LIKE.match(clean(t)) for t in sources):
-        sources = _visible_tags(tree)
-        chosen = -1
+    if all(_URL_LIKE.match(clean(t)) for t in sources):  # none, or only links
+        sources, chosen = [], -1
     if not sources and rules.enabled("topic-links"):
         sources = _topic_list(tree)
     elif chosen >= 0 and rules.enabled("confirmed-tags"):

@@ -18,7 +18,7 @@ from .. import rules
 from ..given_names import starts_with_given_name, without_titles
 from ..structured import Structured, type_names
 from ..text_utils import fold
-from .markup import _full_name, _main_node, _meta_names, _names_from_ld, _with_display_names
+from .markup import _main_node, _meta_names, _names_from_ld, _with_display_names
 from .names import clean_name, person_like, split_byline
 from .newsroom import newsroom_credit
 from .page_text import _page_text, _printed_somewhere
@@ -66,9 +66,8 @@ def extract_authors(
 
     JSON-LD first (a login there is replaced by the display name printed or in the meta),
     then the printed byline, then ``<meta name=author>`` or the Twitter card's "Written by",
-    then an author box, then the post author's own comment.  A first name alone is completed
-    with the full name the page gives it elsewhere.  Never a name the page does not print,
-    nor the site's own name unless the site is a person's or a blogger's."""
+    then an author box, then the post author's own comment.  Never a name the page does not
+    print, nor the site's own name unless the site is a person's or a blogger's."""
     page_text = cache(partial(_page_text, tree))  # read once, and only if a rule needs it
     names, byline = _authors(tree, data, site_keys, page_text)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
@@ -80,7 +79,7 @@ def extract_authors(
         # named only in the markup, shown to no reader: the CMS account that saved the page
         # or a byline the site chose not to print
         return [], byline
-    return [_full_name(name, tree, data) for name in names], byline
+    return names, byline
 
 
 # One word, capitalised at most at its start: a blogger's handle ("surfguard", "Creeny").

@@ -1,16 +1,15 @@
 """Authors the page declares: schema.org ``author`` (JSON-LD, microdata), ``<meta>`` tags and
-Yoast's Twitter-card field; CMS logins and first names completed from what the page prints."""
+Yoast's Twitter-card field; CMS logins completed from what the page prints."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from ..structured import Structured, type_names
-from ..text_utils import clean, first_str, fold
+from ..text_utils import clean, fold
 from .names import _CREDIT_WORDS, clean_name, person_like, split_byline
 from .page_text import _BODY_TEXT
 
@@ -136,31 +135,3 @@ def _main_node(data: Structured) -> tuple[dict | None, bool]:
                 and "webpage" not in type_names(node):
             return node, False
     return None, False
-
-
-_FIRST_NAME_ONLY = re.compile(r"^[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+$")
-
-
-def _full_name(name: str, tree: HtmlElement, data: Structured) -> str:
-    """"Todd" (the CMS's display name) → "Todd Bates", when exactly one full name starting
-    with it is printed as a name (an hCard ``fn``, a ``*-name`` element, ``itemprop=name``)
-    or opens the description of the author's Person node ("Stefanus Stahl - engineer…")."""
-    if not _FIRST_NAME_ONLY.match(name):
-        return name
-    found: set[str] = set()
-    for value in _NAME_ELEMENTS(tree):
-        text = clean(value.getparent().text_content())
-        if text.startswith(name + " ") and len(text) <= 40 and person_like(text):
-            found.add(text)
-    for node in data.nodes():
-        if "person" in type_names(node) and first_str(node.get("name")) == name:
-            described = re.match(r"([^\W\d_][\w'’-]*(?:\s+[^\W\d_][\w'’.-]*){1,2})\s+[-–—,(]",
-                                 first_str(node.get("description")) or "")
-            if described and described.group(1).startswith(name + " ") \
-                    and person_like(described.group(1)):
-                found.add(described.group(1))
-    return found.pop() if len(found) == 1 else name
-
-
-_NAME_ELEMENTS = etree.XPath("//@itemprop[.='name']|//@class[contains(., 'name') or "
-                             "contains(., 'fn')]")
