@@ -56,9 +56,12 @@ return 0
 # KEYS: lease sets; ARGV: TTL in ms, then one lease id per key.  Extends the leases still held.
 _REFRESH_SCRIPT = REDIS_NOW + """
 for i, key in ipairs(KEYS) do
-  if redis.call('ZADD', key, 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i + 1]) == 1
-      and redis.call('PTTL', key) < tonumber(ARGV[1]) then
-    redis.call('PEXPIRE', key, ARGV[1])
+  -- the lease still held (its score may be unchanged within the same millisecond)
+  if redis.call('ZSCORE', key, ARGV[i + 1]) then
+    redis.call('ZADD', key, 'XX', now + tonumber(ARGV[1]), ARGV[i + 1])
+    if redis.call('PTTL', key) < tonumber(ARGV[1]) then
+      redis.call('PEXPIRE', key, ARGV[1])
+    end
   end
 end
 return #KEYS
