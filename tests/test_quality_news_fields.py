@@ -23,8 +23,13 @@ from tests.quality.dev_sets import require_shared
 pytestmark = pytest.mark.quality
 
 ROOT = Path(__file__).resolve().parents[1]
-# measured with the pinned libraries (python bench/news_fields.py): 25, 27, 26, 27, 24 of 29
-FLOORS = {"section": 0.852, "tags": 0.921, "image_caption": 0.886, "image_credit": 0.921,
+# measured with the pinned libraries (python bench/news_fields.py): 25, 25, 28, 29, 24 of 29
+# (image caption and credit were 26 and 27 before this round's image rules).
+# Tags were 27: `confirmed-tags` (4 news-dev tune publishers better, none worse) loses one page
+# here and the removal of `visible-tags` (below the three-site bar: rel=tag links, 1 tune
+# publisher before `topic-links` covered it) another; the 10 held-out pages gained (tags
+# 0.60 -> 0.90, tests/test_evidence_news_fields_heldout.py).
+FLOORS = {"section": 0.852, "tags": 0.852, "image_caption": 0.956, "image_credit": 0.99,
           "modified": 0.817}
 # values invented where the label is null/[], as measured
 MAX_FALSE_POSITIVES = {"section": 1, "tags": 0, "image_caption": 0, "image_credit": 0,
