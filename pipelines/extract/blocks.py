@@ -190,7 +190,7 @@ def _ancestors(el: HtmlElement) -> Iterator[HtmlElement]:
     yield from el.iterancestors()
 
 
-def _container(kept: list[Block], share: float) -> HtmlElement | None:
+def text_container(kept: list[Block], share: float) -> HtmlElement | None:
     """The deepest element holding ``share`` of the kept text."""
     weight: dict[HtmlElement, int] = {}
     total = 0
@@ -294,7 +294,7 @@ def complete(paragraphs: list[str], tree: HtmlElement, share: float = 0.8) -> li
     blocks = text_blocks(body if body is not None else tree)
     kept_flags = [len(b.key) >= 1 and b.key in joined for b in blocks]
     anchors = [b for b, k in zip(blocks, kept_flags) if k and len(b.key) >= 20]
-    container = _container(anchors, share)
+    container = text_container(anchors, share)
     if container is None:
         return paragraphs
     inside = _Inside(container)

@@ -30,7 +30,7 @@ import lxml.html
 from lxml.html import HtmlElement
 
 from . import boilerplate
-from .blocks import _container, is_hidden, match_key, text_blocks
+from .blocks import is_hidden, match_key, text_blocks, text_container
 from .text_utils import clean
 
 # Weights of the other extractors, learned on news-dev's tune half and the older sets.
@@ -85,7 +85,7 @@ class Places:
         self.blocks = [b for b in text_blocks(body if body is not None else tree) if b.key]
         keys = "\n".join(match_key(p) for p in precise)
         anchors = [b for b in self.blocks if len(b.key) >= 20 and b.key in keys]
-        container = _container(anchors, 0.8)
+        container = text_container(anchors, 0.8)
         self.home = None if container is None else next(
             (el for el in container.iterancestors() if el.tag in ("article", "main")),
             container.getparent() if container.getparent() is not None else container)
