@@ -160,14 +160,7 @@ class RecordFactory:
     ) -> Record:
         """A response record; ``payload_digest`` when the caller already hashed the payload,
         ``payload_compressed`` when it carries a Content-Encoding (stored, not re-deflated)."""
-        headers = [
-            ("WARC-Type", "response"),
-            ("WARC-Record-ID", self.make_id()),
-            ("WARC-Date", warc_date(date or self.clock())),
-            ("WARC-Target-URI", uri),
-        ]
-        if ip_address:
-            headers.append(("WARC-IP-Address", ip_address))
+        headers = self._record_start("response", uri, date, ip_address)
         headers.extend(extra)
         headers += [
             ("WARC-Block-Digest", sha1_digest(block)),
@@ -217,7 +210,7 @@ class RecordFactory:
         date: datetime | None = None,
         ip_address: str | None = None,
     ) -> Record:
-        headers = self._revisit_start(uri, date, ip_address)
+        headers = self._record_start("revisit", uri, date, ip_address)
         headers += [
             ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"),
             ("WARC-Refers-To-Target-URI", refers_to_uri),
@@ -232,11 +225,11 @@ class RecordFactory:
         ]
         return Record(headers=headers, block=http_head)
 
-    def _revisit_start(self, uri: str, date: datetime | None, ip_address: str | None
-                       ) -> list[tuple[str, str]]:
-        """The headers every revisit record opens with, in the order they are written."""
+    def _record_start(self, kind: str, uri: str, date: datetime | None, ip_address: str | None
+                      ) -> list[tuple[str, str]]:
+        """The headers a response or revisit record opens with, in the order they are written."""
         headers = [
-            ("WARC-Type", "revisit"),
+            ("WARC-Type", kind),
             ("WARC-Record-ID", self.make_id()),
             ("WARC-Date", warc_date(date or self.clock())),
             ("WARC-Target-URI", uri),
@@ -259,7 +252,7 @@ class RecordFactory:
         """A 304 answer to a conditional request: a revisit of the server-not-modified
         profile (WARC 1.1, 6.7.2), referring to the earlier capture it confirms.  The block is
         the 304's head; there is no payload, so no payload digest."""
-        headers = self._revisit_start(uri, date, ip_address)
+        headers = self._record_start("revisit", uri, date, ip_address)
         headers += [
             ("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified"),
             ("WARC-Refers-To-Target-URI", refers_to_uri),
