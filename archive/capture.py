@@ -23,6 +23,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from archive.background_gzip import BackgroundGzip
 from archive.cdxj import LiveIndex, index_closed_warc
 from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
@@ -77,6 +78,7 @@ class WarcCaptureMiddleware:
         max_size: int,
         gzip_level: int,
         operator: str,
+        gzip_threads: int = 0,
         dedup: bool = True,
         cdxj: bool = True,
         factory: RecordFactory | None = None,
@@ -84,6 +86,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.max_size = max_size
         self.gzip_level = gzip_level
+        self.gzip_threads = gzip_threads
         self.operator = operator
         self.dedup_enabled = dedup
         # Closed WARCs are indexed on one background thread so rotation never stalls the
@@ -92,6 +95,7 @@ class WarcCaptureMiddleware:
         self.live_index = LiveIndex() if cdxj else None
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
+        self.gzip: BackgroundGzip | None = None
         self.failed = False
         self.dedup: DedupIndex | None = None
         self.crawl_lock: CrawlLock | None = None
@@ -105,6 +109,7 @@ class WarcCaptureMiddleware:
             crawler,
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
+            gzip_threads=settings.getint("WARC_GZIP_THREADS"),
             operator=settings.get("NEWSARCHIVE_OPERATOR"),
             dedup=settings.getbool("WARC_DEDUP"),
             cdxj=settings.getbool("WARC_CDXJ"),
@@ -144,6 +149,7 @@ class WarcCaptureMiddleware:
             on_closed=self._file_closed,
             on_written=self.live_index.add if self.live_index is not None else None,
         )
+        self.gzip = BackgroundGzip(self.writer, self.gzip_threads)
 
     def _file_closed(self, key: str, path: Any) -> None:
         if self.dedup is not None:
@@ -190,6 +196,11 @@ class WarcCaptureMiddleware:
             deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
 
     def spider_closed(self, spider: Any) -> None:
+        if self.gzip is not None:
+            try:
+                self.gzip.close()
+            except StorageError as exc:
+                self.stop_on_write_failure(exc)
         if self.writer is not None:
             self.writer.close()
         if self.indexer is not None:
@@ -223,7 +234,7 @@ class WarcCaptureMiddleware:
         # A redirect or retry copies meta: an earlier exchange must not stand for this one.
         request.meta.pop(WIRE_META_KEY, None)
 
-    def process_response(self, request: Request, response: Response) -> Response:
+    async def process_response(self, request: Request, response: Response) -> Response:
         if self.writer is None or urlsplit(response.url).scheme not in ("http", "https"):
             return response
         if "playwright" in response.flags:
@@ -235,13 +246,13 @@ class WarcCaptureMiddleware:
         elif "dataloss" in response.flags:
             truncated = "disconnect"
         ip = str(response.ip_address) if response.ip_address else None
-        self._archive(
+        await self._archive(
             request, response.url, status_line, header_lines, response.body, truncated, ip
         )
         self._stats().inc_value(f"warc/responses/status/{response.status}")
         return response
 
-    def process_exception(self, request: Request, exception: BaseException) -> None:
+    async def process_exception(self, request: Request, exception: BaseException) -> None:
         """A download cut short (size limit, lost connection): archive what arrived."""
         wire: WireExchange | None = request.meta.get(WIRE_META_KEY)
         if self.writer is None or wire is None or wire.truncated is None:
@@ -249,7 +260,7 @@ class WarcCaptureMiddleware:
         if wire.partial_body is None:
             return
         status_line, header_lines = wire_head(wire)
-        self._archive(
+        await self._archive(
             request,
             request.url,
             status_line,
@@ -265,7 +276,7 @@ class WarcCaptureMiddleware:
         assert self.crawler.stats is not None
         return self.crawler.stats
 
-    def _archive(
+    async def _archive(
         self,
         request: Request,
         url: str,
@@ -318,8 +329,9 @@ class WarcCaptureMiddleware:
             date=record.header("WARC-Date") or warc_date(fetched),
             ip_address=ip,
         )
+        assert self.gzip is not None
         try:
-            _, pointer = self.writer.write(request_record, record)
+            _, pointer = await self.gzip.write(request_record, record)
         except StorageError as exc:
             self.stop_on_write_failure(exc)
             raise IgnoreRequest(f"{url}: not archived ({exc})") from exc

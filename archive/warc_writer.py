@@ -119,9 +119,10 @@ class RotatingWarcWriter:
         filename = self._key.rsplit("/", 1)[-1]
         self._append(self.factory.warcinfo(filename, self.warcinfo_fields))
 
-    def _append(self, record: Record) -> tuple[int, int]:
+    def _append(self, record: Record, parts: list[bytes] | None = None) -> tuple[int, int]:
         assert self._handle is not None
-        parts = record.gzip_parts(self.gzip_level)
+        if parts is None:
+            parts = record.gzip_parts(self.gzip_level)
         fd = self._handle.fileno()
         offset = os.lseek(fd, 0, os.SEEK_CUR)
         try:
@@ -142,12 +143,17 @@ class RotatingWarcWriter:
 
     def write(self, *records: Record) -> list[WarcPointer]:
         """Append records to the current file (kept together); return their pointers."""
+        return self.write_compressed([(record, None) for record in records])
+
+    def write_compressed(self, records: list[tuple[Record, list[bytes] | None]]) -> list[WarcPointer]:
+        """As ``write``, each record with its ``gzip_parts`` at this writer's level already
+        made (elsewhere: ``archive.background_gzip``), or None to make them here."""
         if self._handle is None:
             self._open()
         filename = self.current_filename or ""
         pointers = []
-        for record in records:
-            offset, length = self._append(record)
+        for record, parts in records:
+            offset, length = self._append(record, parts)
             pointer = WarcPointer(
                 filename=filename,
                 offset=offset,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -67,7 +69,7 @@ def records(out: Path) -> list[tuple[str, dict[str, str], bytes]]:
 
 def fetch(mw: WarcCaptureMiddleware, request: Request, response: Response) -> Response:
     assert mw.process_request(request) is None
-    return mw.process_response(request, response)
+    return asyncio.run(mw.process_response(request, response))
 
 
 def test_disabled_raises_not_configured(tmp_path: Path) -> None:
@@ -86,7 +88,7 @@ def test_wire_exchange_used_as_sent(middleware: WarcCaptureMiddleware, tmp_path:
         dechunked=True,
     )
     response = Response(request.url, status=200, body=b"hello", request=request)
-    assert middleware.process_response(request, response) is response
+    assert asyncio.run(middleware.process_response(request, response)) is response
     middleware.spider_closed(middleware.crawler.spider)
     (_, _, req_block), (_, headers, resp_block) = [
         r for r in records(tmp_path) if r[0] != "warcinfo"
@@ -124,7 +126,7 @@ def test_stale_wire_from_redirect_is_not_reused(
     first = Request("http://example.org/old")
     middleware.process_request(first)
     first.meta[WIRE_META_KEY] = WireExchange(b"HTTP/1.1 301 Gone Over There", [b"Location: /new"])
-    middleware.process_response(first, Response(first.url, status=301, request=first))
+    asyncio.run(middleware.process_response(first, Response(first.url, status=301, request=first)))
     follow = first.replace(url="http://example.org/new")  # as RedirectMiddleware does: meta copied
     assert WIRE_META_KEY in follow.meta
     fetch(middleware, follow, Response(follow.url, status=200, body=b"new"))
@@ -143,9 +145,9 @@ def test_truncated_download_archived_and_exception_kept(
         b"HTTP/1.1 200 OK", [b"Content-Length: 999999"], truncated="length", partial_body=b"abc"
     )
     exception = DownloadCancelledError("too big")
-    assert middleware.process_exception(request, exception) is None
+    assert asyncio.run(middleware.process_exception(request, exception)) is None
     # Failures with no wire exchange (DNS, refused connection) leave no record.
-    assert middleware.process_exception(Request("http://example.org/x"), exception) is None
+    assert asyncio.run(middleware.process_exception(Request("http://example.org/x"), exception)) is None
     middleware.spider_closed(middleware.crawler.spider)
     ((_, headers, block),) = [r for r in records(tmp_path) if r[0] == "response"]
     assert headers["WARC-Truncated"] == "length"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import subprocess
 import sys
@@ -56,7 +58,7 @@ def test_confirm_recovered_keeps_only_surviving_records(tmp_path: Path) -> None:
 def exchange(mw, url: str, body: bytes, status: int = 200) -> Request:  # type: ignore[no-untyped-def]
     request = Request(url)
     mw.process_request(request)
-    mw.process_response(request, Response(url, status=status, body=body, headers={"X": "1"}))
+    asyncio.run(mw.process_response(request, Response(url, status=status, body=body, headers={"X": "1"})))
     return request
 
 
@@ -123,7 +125,7 @@ def test_truncated_payload_neither_indexed_nor_deduplicated(tmp_path: Path) -> N
         mw = make_middleware(tmp_path, crawl_id)
         request = Request("http://x/cut")
         mw.process_request(request)
-        mw.process_response(request, Response(request.url, body=b"ab", flags=["download_stopped"]))
+        asyncio.run(mw.process_response(request, Response(request.url, body=b"ab", flags=["download_stopped"])))
         mw.spider_closed(mw.crawler.spider)
     assert [t for t, _, _ in records(tmp_path)].count("response") == 2
 
