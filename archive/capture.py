@@ -14,6 +14,7 @@ import socket
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,15 +24,15 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
-from archive.background_gzip import BackgroundGzip
 from archive.cdxj import LiveIndex, index_closed_warc
 from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
 from archive.dedup import DedupIndex, Original, dedup_state_path
 from archive.output import IndexBeforeClose, LocalOutput
-from archive.records import RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.records import Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
 from archive.seen_store import RECHECK_META_KEY
 from archive.warc_writer import RotatingWarcWriter
+from archive.record_threads import RecordThreads
 from archive.wire import (
     WIRE_META_KEY,
     WireExchange,
@@ -78,7 +79,7 @@ class WarcCaptureMiddleware:
         max_size: int,
         gzip_level: int,
         operator: str,
-        gzip_threads: int = 0,
+        record_threads: int = 0,
         dedup: bool = True,
         cdxj: bool = True,
         factory: RecordFactory | None = None,
@@ -86,7 +87,7 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.max_size = max_size
         self.gzip_level = gzip_level
-        self.gzip_threads = gzip_threads
+        self.record_threads = record_threads
         self.operator = operator
         self.dedup_enabled = dedup
         # Closed WARCs are indexed on one background thread so rotation never stalls the
@@ -95,7 +96,7 @@ class WarcCaptureMiddleware:
         self.live_index = LiveIndex() if cdxj else None
         self.factory = factory or RecordFactory()
         self.writer: RotatingWarcWriter | None = None
-        self.gzip: BackgroundGzip | None = None
+        self.threads: RecordThreads | None = None
         self.failed = False
         self.dedup: DedupIndex | None = None
         self.crawl_lock: CrawlLock | None = None
@@ -109,7 +110,7 @@ class WarcCaptureMiddleware:
             crawler,
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
-            gzip_threads=settings.getint("WARC_GZIP_THREADS"),
+            record_threads=settings.getint("WARC_RECORD_THREADS"),
             operator=settings.get("NEWSARCHIVE_OPERATOR"),
             dedup=settings.getbool("WARC_DEDUP"),
             cdxj=settings.getbool("WARC_CDXJ"),
@@ -149,7 +150,7 @@ class WarcCaptureMiddleware:
             on_closed=self._file_closed,
             on_written=self.live_index.add if self.live_index is not None else None,
         )
-        self.gzip = BackgroundGzip(self.writer, self.gzip_threads)
+        self.threads = RecordThreads(self.writer, self.record_threads)
 
     def _file_closed(self, key: str, path: Any) -> None:
         if self.dedup is not None:
@@ -172,14 +173,15 @@ class WarcCaptureMiddleware:
 
     def call_dedup(self, method: str, *args: Any) -> Any:
         """Call the revisit index; if its database fails (disk full…), go on without it."""
-        if self.dedup is None:
+        dedup = self.dedup
+        if dedup is None:
             return None
         try:
-            return getattr(self.dedup, method)(*args)
+            return getattr(dedup, method)(*args)
         except sqlite3.Error as exc:
             logger.warning("Revisit index disabled for the rest of the crawl: %s", exc)
             self._stats().inc_value("warc/dedup_failed")
-            dedup, self.dedup = self.dedup, None
+            self.dedup = None
             with contextlib.suppress(sqlite3.Error):
                 dedup.close()
             return None
@@ -196,11 +198,8 @@ class WarcCaptureMiddleware:
             deferred_from_coro(engine.close_spider_async(reason="warc_write_failed"))
 
     def spider_closed(self, spider: Any) -> None:
-        if self.gzip is not None:
-            try:
-                self.gzip.close()
-            except StorageError as exc:
-                self.stop_on_write_failure(exc)
+        if self.threads is not None:
+            self.threads.close()
         if self.writer is not None:
             self.writer.close()
         if self.indexer is not None:
@@ -286,52 +285,23 @@ class WarcCaptureMiddleware:
         truncated: str | None,
         ip: str | None,
     ) -> None:
-        assert self.writer is not None
+        assert self.writer is not None and self.threads is not None
         fetched = utc_now()
-        digest = sha1_digest(body)
-        original = None
         # A 304 to a re-check (crawler.incremental): a revisit of the capture it confirms.
         not_modified = status_line.split(b" ", 2)[1:2] == [b"304"]
         recheck = request.meta.get(RECHECK_META_KEY) if not_modified else None
-        if self.dedup is not None and truncated is None and recheck is None:
-            original = self.call_dedup("lookup", url, digest)
+        confirmed = None
         if recheck is not None:
-            record = self._not_modified(url, status_line, header_lines, recheck, fetched, ip)
-        elif original is not None:
-            block, _ = http_block(status_line, header_lines, b"")
-            record = self.factory.revisit(
-                url,
-                block,
-                digest,
-                original.url,
-                original.date,
-                refers_to=original.record_id,
-                date=fetched,
-                ip_address=ip,
-            )
-        else:
-            block, payload_offset = http_block(status_line, header_lines, body)
-            extra = [("WARC-Truncated", truncated)] if truncated else []
-            record = self.factory.response(
-                url,
-                block,
-                payload_offset,
-                date=fetched,
-                ip_address=ip,
-                extra=extra,
-                payload_digest=digest,
-                payload_compressed=content_encoded(header_lines),
-            )
-        request_record = self.factory.request(
-            request.url,
-            request_block(request),
-            concurrent_to=record.record_id,
-            date=record.header("WARC-Date") or warc_date(fetched),
-            ip_address=ip,
-        )
-        assert self.gzip is not None
+            confirmed = self._not_modified(url, status_line, header_lines, recheck, fetched, ip)
+        deduplicate = truncated is None and recheck is None
+        originals: list[Original] = []
+        if deduplicate:
+            originals = self.call_dedup("originals_of", url) or []
+        make = partial(self._exchange_records, request.url, request_block(request), url,
+                       status_line, header_lines, body, truncated, ip, fetched, originals,
+                       confirmed)
         try:
-            _, pointer = await self.gzip.write(request_record, record)
+            (_, pointer), (original, digest) = await self.threads.make_and_write(make)
         except StorageError as exc:
             self.stop_on_write_failure(exc)
             raise IgnoreRequest(f"{url}: not archived ({exc})") from exc
@@ -349,20 +319,44 @@ class WarcCaptureMiddleware:
             stats.inc_value("warc/revisit_payload_bytes_saved", len(body))
         else:
             request.meta[POINTER_META_KEY] = pointer.to_dict()
-            if self.dedup is not None and truncated is None:
-                self.call_dedup(
-                    "add",
-                    Original(
-                        url=url,
-                        digest=digest,
-                        record_id=pointer.record_id,
-                        date=record.header("WARC-Date") or "",
-                        filename=pointer.filename,
-                        offset=pointer.offset,
-                        length=pointer.length,
-                    )
-                )
+            if deduplicate:
+                self.call_dedup("add", Original(
+                    url=url, digest=digest, record_id=pointer.record_id,
+                    date=warc_date(fetched), filename=pointer.filename,
+                    offset=pointer.offset, length=pointer.length))
         request.meta[FETCHED_AT_META_KEY] = fetched_iso(fetched)
+
+    def _exchange_records(
+        self, request_url: str, request_head: bytes, url: str, status_line: bytes,
+        header_lines: list[bytes], body: bytes, truncated: str | None, ip: str | None,
+        fetched: datetime, originals: list[Original], record: Record | None,
+    ) -> tuple[tuple[Record, Record], tuple[Original | None, str]]:
+        """The exchange's request record and its response (or revisit) record, with the
+        original a revisit refers to (the first of ``originals`` with this payload) and the
+        payload digest; run on a record thread.  ``record`` is the response record when it
+        was made already (a not-modified revisit)."""
+        digest = sha1_digest(body)
+        original = None
+        if record is None:
+            original = next((o for o in originals if o.digest == digest), None)
+        if record is None and original is not None:
+            block, _ = http_block(status_line, header_lines, b"")
+            record = self.factory.revisit(
+                url, block, digest, original.url, original.date,
+                refers_to=original.record_id, date=fetched, ip_address=ip,
+            )
+        elif record is None:
+            block, payload_offset = http_block(status_line, header_lines, body)
+            record = self.factory.response(
+                url, block, payload_offset, date=fetched, ip_address=ip,
+                extra=[("WARC-Truncated", truncated)] if truncated else [],
+                payload_digest=digest, payload_compressed=content_encoded(header_lines),
+            )
+        request_record = self.factory.request(
+            request_url, request_head, concurrent_to=record.record_id,
+            date=record.header("WARC-Date") or warc_date(fetched), ip_address=ip,
+        )
+        return (request_record, record), (original, digest)
 
     def _not_modified(self, url: str, status_line: bytes, header_lines: list[bytes],
                       recheck: dict[str, Any], fetched: datetime, ip: str | None) -> Any:

@@ -91,6 +91,17 @@ class DedupIndex:
                 return Original(*fields)
         return None
 
+    def originals_of(self, url: str) -> list[Original]:
+        """``lookup`` for every digest at once (earliest first), for a caller that hashes
+        the payload elsewhere."""
+        rows = self._db.execute(
+            "SELECT url, digest, record_id, date, filename, offset, length, pending"
+            " FROM payloads WHERE url = ? ORDER BY date",
+            (url,),
+        ).fetchall()
+        return [Original(*fields) for *fields, pending in rows
+                if not pending or fields[4] in self._writing]
+
     def add(self, original: Original) -> None:
         """Index a response record just written to the ``.open`` file ``original.filename``."""
         self._writing.add(original.filename)

@@ -128,10 +128,11 @@ class RotatingWarcWriter:
         try:
             # Unbuffered: each member reaches the OS at once, so a killed process loses at
             # most this record, and a failed write can be undone exactly.
-            for part in parts:
-                view = memoryview(part)
-                while view:
-                    view = view[os.write(fd, view):]
+            written = os.writev(fd, parts)
+            if written < sum(len(part) for part in parts):  # short: the rest piece by piece
+                rest = memoryview(b"".join(parts))[written:]
+                while rest:
+                    rest = rest[os.write(fd, rest):]
         except OSError as exc:
             os.ftruncate(fd, offset)
             os.lseek(fd, offset, os.SEEK_SET)
@@ -147,7 +148,7 @@ class RotatingWarcWriter:
 
     def write_compressed(self, records: list[tuple[Record, list[bytes] | None]]) -> list[WarcPointer]:
         """As ``write``, each record with its ``gzip_parts`` at this writer's level already
-        made (elsewhere: ``archive.background_gzip``), or None to make them here."""
+        made (elsewhere: ``archive.record_threads``), or None to make them here."""
         if self._handle is None:
             self._open()
         filename = self.current_filename or ""

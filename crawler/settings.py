@@ -182,8 +182,9 @@ NEWSARCHIVE_FRONTIER_POLL_INTERVAL = 0.25
 WARC_ENABLED = True
 WARC_MAX_SIZE = 1_000_000_000
 WARC_GZIP_LEVEL = 6
-# Threads that gzip records beside the crawl (zlib releases the GIL); 0: on the reactor.
-WARC_GZIP_THREADS = 2
+# Threads that hash and gzip records beside the crawl (both release the GIL); 0: on the
+# reactor's thread.
+WARC_RECORD_THREADS = 2
 # Payloads already archived for the same URL (this or an earlier crawl into the same output)
 # become identical-payload-digest revisit records (index: state/dedup.sqlite).
 WARC_DEDUP = True

@@ -1,4 +1,5 @@
-"""archive.background_gzip: records gzipped on threads land whole, in pairs, where pointers say."""
+"""archive.record_threads: records made on threads land whole, in pairs, where
+pointers say."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 import zlib
 from pathlib import Path
 
-from archive.background_gzip import BackgroundGzip
+from archive.record_threads import RecordThreads
 from archive.output import LocalOutput
 from archive.records import RecordFactory
 from archive.warc_writer import RotatingWarcWriter
@@ -36,15 +37,15 @@ def read_member(path: Path, offset: int, length: int) -> bytes:
 
 def test_concurrent_writes_land_as_whole_pairs_at_their_pointers(tmp_path: Path) -> None:
     writer = make_writer(tmp_path)
-    gzip = BackgroundGzip(writer, threads=2)
+    threads = RecordThreads(writer, threads=2)
     factory = RecordFactory()
     pairs = [exchange(factory, n) for n in range(20)]
 
     async def write_all() -> list:
-        return await asyncio.gather(*(gzip.write(*pair) for pair in pairs))
+        return await asyncio.gather(*(threads.write(*pair) for pair in pairs))
 
     results = asyncio.run(write_all())
-    gzip.close()
+    threads.close()
     writer.close()
     (path,) = tmp_path.rglob("*.warc.gz")
     for (request, response), (request_at, response_at) in zip(pairs, results, strict=True):
@@ -57,17 +58,17 @@ def test_concurrent_writes_land_as_whole_pairs_at_their_pointers(tmp_path: Path)
 
 def test_a_cancelled_write_is_still_written_when_the_writer_closes(tmp_path: Path) -> None:
     writer = make_writer(tmp_path)
-    gzip = BackgroundGzip(writer, threads=1)
+    threads = RecordThreads(writer, threads=1)
     request, response = exchange(RecordFactory(), 1)
 
     async def cancel_midway() -> None:
-        task = asyncio.ensure_future(gzip.write(request, response))
-        await asyncio.sleep(0)  # submitted to the thread
+        task = asyncio.ensure_future(threads.write(request, response))
+        await asyncio.sleep(0)  # submitted to a thread
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
 
     asyncio.run(cancel_midway())
-    gzip.close()
+    threads.close()
     writer.close()
     (path,) = tmp_path.rglob("*.warc.gz")
     members = []
@@ -83,11 +84,11 @@ def test_a_cancelled_write_is_still_written_when_the_writer_closes(tmp_path: Pat
 
 def test_without_threads_records_are_written_in_place(tmp_path: Path) -> None:
     writer = make_writer(tmp_path)
-    gzip = BackgroundGzip(writer, threads=0)
+    threads = RecordThreads(writer, threads=0)
     request, response = exchange(RecordFactory(), 1)
-    pointers = asyncio.run(gzip.write(request, response))
+    pointers = asyncio.run(threads.write(request, response))
     assert pointers[1].offset == pointers[0].offset + pointers[0].length
-    gzip.close()
+    threads.close()
     writer.close()
     (path,) = tmp_path.rglob("*.warc.gz")
     assert read_member(path, pointers[1].offset, pointers[1].length) == response.to_bytes()
