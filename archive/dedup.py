@@ -69,9 +69,30 @@ class DedupIndex:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._writing: set[str] = set()
+        # Entries of the files being written, saved ``SAVE_EVERY`` at a time (one commit
+        # per entry cost the crawl's thread more than the WARC writing itself); read here
+        # as if saved.  Lost with a killed process: harmless, as above.
+        self._unsaved: list[tuple[str, str, str, str, str, int, int]] = []
+
+    SAVE_EVERY = 64
 
     def close(self) -> None:
+        self.save()
         self._db.close()
+
+    def save(self) -> None:
+        """Write the entries not yet written, in one transaction."""
+        if not self._unsaved:
+            return
+        rows, self._unsaved = self._unsaved, []
+        self._db.execute("BEGIN")
+        try:
+            self._db.executemany(
+                "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?, ?, 1)", rows)
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -81,15 +102,7 @@ class DedupIndex:
 
     def lookup(self, url: str, digest: str) -> Original | None:
         """The earliest usable record of this payload at this URL, if any."""
-        rows = self._db.execute(
-            "SELECT url, digest, record_id, date, filename, offset, length, pending"
-            " FROM payloads WHERE url = ? AND digest = ? ORDER BY date",
-            (url, digest),
-        ).fetchall()
-        for *fields, pending in rows:
-            if not pending or fields[4] in self._writing:
-                return Original(*fields)
-        return None
+        return next((o for o in self.originals_of(url) if o.digest == digest), None)
 
     def originals_of(self, url: str) -> list[Original]:
         """``lookup`` for every digest at once (earliest first), for a caller that hashes
@@ -99,33 +112,34 @@ class DedupIndex:
             " FROM payloads WHERE url = ? ORDER BY date",
             (url,),
         ).fetchall()
-        return [Original(*fields) for *fields, pending in rows
-                if not pending or fields[4] in self._writing]
+        found = [Original(*fields) for *fields, pending in rows
+                 if not pending or fields[4] in self._writing]
+        unsaved = [Original(*row) for row in self._unsaved if row[0] == url]
+        if unsaved:
+            found = sorted(found + unsaved, key=lambda original: original.date)
+        return found
 
     def add(self, original: Original) -> None:
         """Index a response record just written to the ``.open`` file ``original.filename``."""
         self._writing.add(original.filename)
-        self._db.execute(
-            "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?, ?, 1)",
-            (
-                original.url,
-                original.digest,
-                original.record_id,
-                original.date,
-                original.filename,
-                original.offset,
-                original.length,
-            ),
-        )
+        self._unsaved.append((original.url, original.digest, original.record_id, original.date,
+                              original.filename, original.offset, original.length))
+        if len(self._unsaved) >= self.SAVE_EVERY:
+            self.save()
 
     def file_closed(self, filename: str) -> None:
         """The file is complete: its records may now be referred to by any crawl."""
+        self.save()
         self._db.execute("UPDATE payloads SET pending = 0 WHERE filename = ?", (filename,))
         self._writing.discard(filename)
 
-    def confirm_recovered(self, filename: str, record_ids: Iterable[str]) -> int:
-        """After ``archive.recovery``: keep the entries whose records survived, drop the rest."""
+    def confirm_recovered(self, filename: str, record_ids: Iterable[str],
+                          survivors: Iterable[Original] = ()) -> int:
+        """After ``archive.recovery``: keep the entries whose records survived, drop the rest,
+        and add the ``survivors`` (response records read back from the file) the killed crawl
+        had not saved yet.  Returns how many entries of the file now count."""
         kept = set(record_ids)
+        self.save()
         rows = self._db.execute(
             "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)
         ).fetchall()
@@ -144,6 +158,13 @@ class DedupIndex:
                         "DELETE FROM payloads WHERE filename = ? AND record_id = ?",
                         (filename, record_id),
                     )
+            for original in survivors:
+                cursor = self._db.execute(
+                    "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                    (original.url, original.digest, original.record_id, original.date,
+                     filename, original.offset, original.length),
+                )
+                confirmed += cursor.rowcount
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")

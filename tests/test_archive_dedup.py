@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,35 @@ def test_index_entries_usable_once_their_file_is_closed(tmp_path: Path) -> None:
             assert other.lookup("http://x/", "sha1:AAAA") == original(1)
             assert other.lookup("http://x/", "sha1:BBBB") is None
             assert other.lookup("http://y/", "sha1:AAAA") is None
+
+
+def test_entries_are_saved_in_batches_and_read_before_they_are(tmp_path: Path) -> None:
+    path = tmp_path / DEDUP_STATE_KEY
+    with DedupIndex(path) as writer:
+        writer.add(original(2))
+        writer.add(original(1))
+        # not saved yet, yet found, earliest first, as saved entries are
+        assert writer.originals_of("http://x/") == [original(1), original(2)]
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM payloads").fetchone() == (0,)
+        db.close()
+        for n in range(3, 3 + DedupIndex.SAVE_EVERY - 2):
+            writer.add(original(n % 9 + 1, url=f"http://x/{n}"))
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT count(*) FROM payloads").fetchone() == (DedupIndex.SAVE_EVERY,)
+        db.close()
+
+
+def test_recovery_restores_the_entries_a_killed_crawl_had_not_saved(tmp_path: Path) -> None:
+    path = tmp_path / DEDUP_STATE_KEY
+    with DedupIndex(path) as index:
+        index.add(original(1, url="http://x/"))
+        index.save()
+        survivors = [original(1, url="http://x/"), original(2, url="http://y/")]
+        assert index.confirm_recovered("a-00000.warc.gz", ["<urn:uuid:1>", "<urn:uuid:2>"],
+                                       survivors) == 2
+    with DedupIndex(path) as other:
+        assert other.lookup("http://y/", "sha1:AAAA") == original(2, url="http://y/")
 
 
 def test_confirm_recovered_keeps_only_surviving_records(tmp_path: Path) -> None:

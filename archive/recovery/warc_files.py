@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.dedup import DedupIndex
+from archive.dedup import DedupIndex, Original
 from archive.layout import DEDUP_STATE_KEY, closed_name, final_path, open_warc_files
 from archive.warc_reading import gzip_members
 
@@ -38,6 +38,9 @@ class RecoveredFile:
     # Why the first dropped member was dropped ("" when nothing was cut).
     problem: str = ""
     record_ids: list[str] = field(default_factory=list)
+    # The surviving response records, as the revisit index holds them (``archive.dedup``),
+    # so entries the killed crawl had not yet saved are restored from the WARC itself.
+    originals: list[Original] = field(default_factory=list)
 
 
 class _BadRecord(ValueError):
@@ -46,6 +49,11 @@ class _BadRecord(ValueError):
 
 def parse_record(data: bytes) -> str:
     """Check one decompressed member holds exactly one whole record; return its record id."""
+    return str(record_fields(data).get(b"warc-record-id", b"").decode("utf-8", "replace"))
+
+
+def record_fields(data: bytes) -> dict[bytes, bytes]:
+    """``parse_record``'s check; return the record's WARC header fields (lower-case names)."""
     if not data.startswith(b"WARC/1."):
         raise _BadRecord("no WARC version line")
     end = data.find(b"\r\n\r\n")
@@ -70,7 +78,20 @@ def parse_record(data: bytes) -> str:
         actual = base64.b32encode(hashlib.sha1(block).digest())
         if actual != digest[5:].upper():
             raise _BadRecord("WARC-Block-Digest does not match")
-    return fields.get(b"warc-record-id", b"").decode("utf-8", "replace")
+    return fields
+
+
+def _original(fields: dict[bytes, bytes], filename: str, offset: int, end: int) -> Original | None:
+    """The revisit index entry of a whole, untruncated response record; else None."""
+    if fields.get(b"warc-type") != b"response" or b"warc-truncated" in fields:
+        return None
+    digest = fields.get(b"warc-payload-digest")
+    if not digest:
+        return None
+    text = {name: value.decode("utf-8", "replace") for name, value in fields.items()}
+    return Original(url=text.get(b"warc-target-uri", ""), digest=text[b"warc-payload-digest"],
+                    record_id=text.get(b"warc-record-id", ""), date=text.get(b"warc-date", ""),
+                    filename=filename, offset=offset, length=end - offset)
 
 
 def whole_members(handle: BinaryIO) -> Iterator[tuple[int, int, bytes]]:
@@ -88,14 +109,20 @@ def cut_open_warc(open_path: Path) -> RecoveredFile:
     size = open_path.stat().st_size
     kept_end = 0
     record_ids: list[str] = []
+    originals: list[Original] = []
+    filename = closed_name(open_path.name)
     problem = ""
     with open(open_path, "rb") as handle:
-        for _, end, data in whole_members(handle):
+        for start, end, data in whole_members(handle):
             try:
-                record_ids.append(parse_record(data))
+                fields = record_fields(data)
             except _BadRecord as exc:
                 problem = f"record at offset {kept_end}: {exc}"
                 break
+            record_ids.append(fields.get(b"warc-record-id", b"").decode("utf-8", "replace"))
+            original = _original(fields, filename, start, end)
+            if original is not None:
+                originals.append(original)
             kept_end = end
     if kept_end < size and not problem:
         problem = f"torn or corrupt gzip member at offset {kept_end}"
@@ -107,7 +134,7 @@ def cut_open_warc(open_path: Path) -> RecoveredFile:
             handle.flush()
             os.fsync(handle.fileno())
     return RecoveredFile(open_path, final_path(open_path), len(record_ids), kept_end,
-                         size - kept_end, problem, record_ids)
+                         size - kept_end, problem, record_ids, originals)
 
 
 def finish_open_warc(result: RecoveredFile) -> None:
@@ -169,4 +196,5 @@ def confirm_survivors(state: Path, results: list[RecoveredFile]) -> None:
         return
     with DedupIndex(state) as index:
         for result in results:
-            index.confirm_recovered(closed_name(result.open_path.name), result.record_ids)
+            index.confirm_recovered(closed_name(result.open_path.name), result.record_ids,
+                                    result.originals)
