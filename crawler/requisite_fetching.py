@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -26,6 +27,12 @@ REQUISITE_META = "newsarchive_requisite"
 # Before listings and articles: a page's requisites come while the page's record may be
 # waiting for its lead image, and the queue holds few of them at any time.
 REQUISITE_PRIORITY = 20
+
+
+@functools.lru_cache(maxsize=1024)
+def _host_in(netloc: str, domains: tuple[str, ...]) -> bool:
+    host = (urlsplit("//" + netloc).hostname or "").lower()
+    return any(host == d or host.endswith("." + d) for d in domains)
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,8 @@ class RequisitePolicy:
     def host_allowed(self, url: str) -> bool:
         if not self.domains:
             return True
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        # a page names the same few hosts again and again: each is judged once
+        return _host_in(url.split("/", 3)[2] if url.count("/") >= 2 else url, self.domains)
 
     def request_meta(self, kind: str) -> dict[str, Any]:
         meta: dict[str, Any] = {
