@@ -167,6 +167,12 @@ class SqliteSeenStore:
         if result != "ok" or names != _COLUMNS:
             self._close_quietly()
             raise CorruptSeenStore(f"{self.path}: {result if result != 'ok' else 'unknown layout'}")
+        # Updates saved ``SAVE_EVERY`` URLs at a time in one transaction (a commit per page
+        # cost the crawl's thread more than the lookups), read here as if saved.  A killed
+        # crawl loses at most those: the next one fetches them again.
+        self._unsaved: dict[str, dict[str, Any]] = {}
+
+    SAVE_EVERY = 64
 
     def _close_quietly(self) -> None:
         db = getattr(self, "_db", None)
@@ -180,15 +186,44 @@ class SqliteSeenStore:
     def get(self, url: str) -> SeenEntry | None:
         row = self._db.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE url = ?", (url,)).fetchone()
-        if row is None:
+        unsaved = self._unsaved.get(url)
+        if row is None and unsaved is None:
             return None
-        values = dict(zip(_COLUMNS, row))
+        values = dict(zip(_COLUMNS, row)) if row is not None else dict.fromkeys(_COLUMNS)
         values["warc"] = json.loads(values["warc"]) if values["warc"] else None
+        values.update(unsaved or {})
+        values["url"] = url
         return SeenEntry(**values)
 
     @guarded
     def update(self, url: str, values: dict[str, Any]) -> None:
-        names = [name for name in values if name in _COLUMNS and name != "url"]
+        known = {name: value for name, value in values.items()
+                 if name in _COLUMNS and name != "url"}
+        self._unsaved.setdefault(url, {}).update(known)
+        if len(self._unsaved) >= self.SAVE_EVERY:
+            self.save()
+
+    @guarded
+    def save(self) -> None:
+        """Write the updates not yet written, in one transaction."""
+        if not self._unsaved:
+            return
+        updates, self._unsaved = self._unsaved, {}
+        in_transaction = self._db.in_transaction
+        if not in_transaction:
+            self._db.execute("BEGIN")
+        try:
+            for url, values in updates.items():
+                self._write(url, values)
+            if not in_transaction:
+                self._db.execute("COMMIT")
+        except BaseException:
+            if not in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
+    def _write(self, url: str, values: dict[str, Any]) -> None:
+        names = list(values)
         params = [json.dumps(values[n], separators=(",", ":"))
                   if n == "warc" and values[n] is not None else values[n] for n in names]
         self._db.execute(
@@ -198,12 +233,14 @@ class SqliteSeenStore:
 
     @guarded
     def count(self) -> int:
+        self.save()
         (total,) = self._db.execute("SELECT count(*) FROM articles").fetchone()
         return int(total)
 
     @guarded
     def has_known(self) -> bool:
         """Whether any entry is a known article (a record of it was written)."""
+        self.save()
         return self._db.execute(
             "SELECT 1 FROM articles WHERE text_digest IS NOT NULL LIMIT 1").fetchone() is not None
 
@@ -221,12 +258,13 @@ class SqliteSeenStore:
     @guarded
     def load(self, entries: Iterable[SeenEntry]) -> int:
         loaded = 0
+        self.save()
         self._db.execute("BEGIN")
         try:
             for entry in entries:
                 values = asdict(entry)
                 values.pop("url")
-                self.update(entry.url, values)
+                self._write(entry.url, values)
                 loaded += 1
             self._db.execute("COMMIT")
         except BaseException:
@@ -235,7 +273,10 @@ class SqliteSeenStore:
         return loaded
 
     def close(self) -> None:
-        self._db.close()
+        try:
+            self.save()
+        finally:
+            self._db.close()
 
 
 def set_aside(path: Path, reason: str = "corrupt") -> Path:

@@ -206,3 +206,32 @@ def test_a_failing_store_means_fetching_everything_not_a_traceback(tmp_path: Pat
     item = record("One.", "2026-01-02T10:00:00.000000Z")
     assert pipeline.process_item(item) == item  # written whole, as without revisions
     assert pipeline_stats.get_value("incremental/store_failed") == 1
+
+
+def test_seen_store_updates_are_read_before_they_are_saved_and_saved_in_batches(
+        tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "seen.sqlite"
+    store = SqliteSeenStore(path)
+    store.update("http://x/a", {"etag": '"1"', "checked_at": "2026-12-01T00:00:00Z"})
+    store.update("http://x/a", {"revision": 2, "warc": {"filename": "f.warc.gz", "offset": 3}})
+    entry = store.get("http://x/a")
+    assert entry is not None
+    assert (entry.etag, entry.revision, entry.warc) == ('"1"', 2, {"filename": "f.warc.gz",
+                                                                    "offset": 3})
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM articles").fetchone() == (0,)  # not yet
+    db.close()
+    for n in range(SqliteSeenStore.SAVE_EVERY - 1):
+        store.update(f"http://x/{n}", {"checked_at": "2026-12-01T00:00:00Z"})
+    with sqlite3.connect(path) as db:  # the 64th URL saved them all, in one transaction
+        assert db.execute("SELECT count(*) FROM articles").fetchone() == (
+            SqliteSeenStore.SAVE_EVERY,)
+    db.close()
+    store.update("http://x/a", {"etag": '"2"'})
+    store.close()
+    reopened = SqliteSeenStore(path)
+    entry = reopened.get("http://x/a")
+    assert entry is not None and (entry.etag, entry.revision) == ('"2"', 2)
+    reopened.close()
