@@ -47,6 +47,9 @@ from pipelines.versions import EXTRACTOR_NAME, EXTRACTOR_VERSION, PACKAGE_VERSIO
 logger = logging.getLogger(__name__)
 
 POINTER_META_KEY = "warc"
+# Payloads to deflate from this size go to the record threads; a smaller one, or one stored
+# as received (already compressed), costs less in place than the hand-over between threads.
+THREADED_DEFLATE_MIN = 16 * 1024
 FETCHED_AT_META_KEY = "fetched_at"
 
 
@@ -301,7 +304,9 @@ class WarcCaptureMiddleware:
                        status_line, header_lines, body, truncated, ip, fetched, originals,
                        confirmed)
         try:
-            (_, pointer), (original, digest) = await self.threads.make_and_write(make)
+            (_, pointer), (original, digest) = await self.threads.make_and_write(
+                make, worth_a_thread=len(body) >= THREADED_DEFLATE_MIN
+                and not content_encoded(header_lines))
         except StorageError as exc:
             self.stop_on_write_failure(exc)
             raise IgnoreRequest(f"{url}: not archived ({exc})") from exc

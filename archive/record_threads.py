@@ -42,13 +42,15 @@ class RecordThreads:
         pointers, _ = await self.make_and_write(lambda: (records, None))
         return pointers
 
-    async def make_and_write(self, make: Callable[[], tuple[tuple[Record, ...], T]]
-                             ) -> tuple[list[WarcPointer], T]:
+    async def make_and_write(self, make: Callable[[], tuple[tuple[Record, ...], T]],
+                             worth_a_thread: bool = True) -> tuple[list[WarcPointer], T]:
+        """``worth_a_thread``: False where the work is too small to pay for the hand-over
+        (a payload stored as received, a small one): it is done in place."""
+        if not worth_a_thread or self.pool is None:
+            return self._in_place(make)
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return self._in_place(make)
-        if self.pool is None:
             return self._in_place(make)
         job = self.pool.submit(self._make, make)
         self._pending.add(job)
