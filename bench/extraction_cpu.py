@@ -5,6 +5,11 @@
     python bench/extraction_cpu.py --profile --sets synthetic   # top functions (cProfile)
     python bench/extraction_cpu.py --rounds 1 --dump /tmp/before
     python bench/extraction_cpu.py --rounds 1 --dump /tmp/after --compare /tmp/before
+    python bench/extraction_cpu.py --against /tmp/old-checkout --rounds 9
+
+``--against DIR`` times another checkout (the code before a change) beside this one: one
+worker process each, rounds alternating between them, so both see the same load of a shared
+machine; prints both medians and the median of the per-round ratios (new / old).
 
 Each page goes through ``pipelines.responses.decide`` as the crawl's extraction workers call it:
 a ``FetchedResponse`` of the raw bytes, headers and URL, with the crawl's default
@@ -27,6 +32,7 @@ import argparse
 import cProfile
 import gzip
 import json
+import os
 import pstats
 import statistics
 import sys
@@ -174,6 +180,54 @@ def profile(responses: list, settings, top: int) -> None:
     stats.sort_stats("tottime").print_stats(top)
 
 
+def serve(names: list[str], shared: Path, synthetic: int) -> int:
+    """Worker of ``--against``: loads the sets, then times one round of each per input line
+    and prints their CPU ms/page as one JSON list."""
+    import pipelines.extract.preload  # noqa: F401
+
+    settings = extract_settings()
+    sets = [[fetched(p) for p in load_set(name, shared, synthetic)] for name in names]
+    for responses in sets:
+        time_round(responses, settings)  # warm-up
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(json.dumps([time_round(r, settings) for r in sets]), flush=True)
+    return 0
+
+
+def against(other: Path, names: list[str], shared: Path, synthetic: int, rounds: int) -> None:
+    import subprocess
+
+    def worker(root: Path) -> subprocess.Popen:
+        env = {**os.environ, "PYTHONPATH": str(root)}
+        proc = subprocess.Popen(
+            [sys.executable, str(root / "bench" / "extraction_cpu.py"), "--serve",
+             "--sets", ",".join(names), "--shared", str(shared), "--synthetic", str(synthetic)],
+            cwd=root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        return proc
+
+    old, new = worker(other.resolve()), worker(ROOT)
+    times: dict[str, list[list[float]]] = {"old": [], "new": []}
+    try:
+        for i in range(rounds):
+            for label, proc in (("old", old), ("new", new)) if i % 2 == 0 else \
+                    (("new", new), ("old", old)):
+                proc.stdin.write("round\n")
+                proc.stdin.flush()
+                times[label].append(json.loads(proc.stdout.readline()))
+    finally:
+        for proc in (old, new):
+            proc.stdin.close()
+            proc.wait()
+    for k, name in enumerate(names):
+        o = [r[k] for r in times["old"]]
+        n = [r[k] for r in times["new"]]
+        ratio = statistics.median(b / a for a, b in zip(o, n))
+        print(f"{name:15} old {statistics.median(o):7.2f}  new {statistics.median(n):7.2f} "
+              f"CPU ms/page (medians of {rounds})  new/old {ratio:.3f}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sets", default=",".join(DEFAULT_SETS),
@@ -186,12 +240,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dump", type=Path, metavar="DIR", help="write canonical outcomes here")
     ap.add_argument("--compare", type=Path, metavar="DIR",
                     help="count pages identical to an earlier --dump (needs --dump)")
+    ap.add_argument("--against", type=Path, metavar="CHECKOUT",
+                    help="time this other checkout beside this one, alternating rounds")
+    ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     names = [n for n in args.sets.split(",") if n]
     unknown = sorted(set(names) - set(ALL_SETS))
     if unknown or (args.compare and not args.dump):
         ap.error(f"unknown sets {unknown}" if unknown else "--compare needs --dump")
 
+    if args.serve:
+        return serve(names, args.shared, args.synthetic)
+    if args.against:
+        against(args.against, names, args.shared, args.synthetic, args.rounds)
+        return 0
     import pipelines.extract.preload  # noqa: F401  (as the crawl does before its workers fork)
 
     settings = extract_settings()
