@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from urllib.parse import unquote
 
 from lxml import etree
@@ -145,8 +146,10 @@ _CHROME_CLASS = re.compile(r"menu|navigation|navbar|hamburger|masthead|site-?hea
                            r"site-?footer|sidebar|trending|breadcrumb", re.IGNORECASE)
 _MENU_CLASS = re.compile(r"menu|navigation|hamburger", re.IGNORECASE)
 _ANCHORS = etree.XPath("descendant::a[@href]")
+_ANCHORS_AFTER = etree.XPath("following::a[@href]")
 
 
+@lru_cache(maxsize=4096)  # a site's menus and tag pages repeat from page to page
 def _topic_href(href: str) -> bool:
     path = url_path(href.strip())
     segments = [s for s in unquote(path).lower().split("/") if s]
@@ -201,18 +204,16 @@ def _topic_list(tree: HtmlElement) -> list[str]:
     the element that holds them; the largest group inside the article, else the first group
     after it that is not site chrome."""
     main = _main_article(tree)
-    order: dict[HtmlElement, int] = {}
-    main_end = -1
-    if main is not None:
-        order = {el: i for i, el in enumerate(tree.iter())}
-        main_end = max(order[el] for el in main.iter())
+    # with a main article, every link is in it, after it, or before it (or around it)
+    inside = set(_ANCHORS(main)) if main is not None else set()
+    after = set(_ANCHORS_AFTER(main)) if main is not None else set()
     candidates = []
     for a in _ANCHORS(tree):
         text = clean(a.text_content())
         if not text or len(text) > 60 or len(text.split()) > 8 or not _topic_href(a.get("href")):
             continue
-        in_article = main is not None and order[main] < order[a] <= main_end
-        if main is not None and not in_article and order[a] < main_end:
+        in_article = a in inside
+        if main is not None and not in_article and a not in after:
             continue  # before the article: the site's header and menus
         if _inline(a) or _chrome(a, main if in_article else None):
             continue
@@ -285,7 +286,10 @@ def extract_tags(tree: HtmlElement, data: Structured) -> list[str]:
         sources = _topic_list(tree)
     elif chosen >= 0 and rules.enabled("confirmed-tags"):
         others = [t for i, found in enumerate(lists) if i != chosen for t in found]
-        sources = _confirmed(sources, others + _topic_list(tree))
+        known = {fold(t) for t in others}
+        if not all(fold(t) in known for t in sources):
+            # (with every item confirmed by the other lists, the topic links change nothing)
+            sources = _confirmed(sources, others + _topic_list(tree))
     tags: list[str] = []
     for tag in sources:
         tag = clean(tag)

@@ -59,6 +59,9 @@ def type_names(node: dict) -> set[str]:
     return out
 
 
+_NOT_YET = object()
+
+
 def _walk(obj: Any) -> Iterator[dict]:
     if isinstance(obj, dict):
         yield obj
@@ -94,13 +97,27 @@ class Structured:
     og: dict[str, list[str]] = field(default_factory=dict)
     meta: dict[str, list[str]] = field(default_factory=dict)  # name/property/itemprop → contents
     by_id: dict[str, dict] = field(default_factory=dict)
+    # Set by read_structured once it has filled the items, which nothing changes afterwards:
+    # the rules ask for the nodes and the article a dozen times a page.
+    _node_list: list[dict] | None = field(default=None, init=False, repr=False, compare=False)
+    _article: Any = field(default=_NOT_YET, init=False, repr=False, compare=False)
 
     def nodes(self) -> Iterator[dict]:
         """Every dict node, JSON-LD first, then microdata."""
+        if self._node_list is not None:
+            return iter(self._node_list)
+        return self._walk_nodes()
+
+    def _walk_nodes(self) -> Iterator[dict]:
         for item in self.jsonld:
             yield from _walk(item)
         for item in self.microdata:
             yield from _walk(item)
+
+    def settle(self) -> None:
+        """The items are complete: walk them once, for every later ``nodes()``/``article()``."""
+        self._node_list = list(self._walk_nodes())
+        self._article = _NOT_YET
 
     def resolve(self, value: Any) -> Any:
         """Follow a ``{"@id": …}`` reference to its full node when the page has it."""
@@ -111,6 +128,13 @@ class Structured:
     def article(self) -> dict | None:
         """The page's article node: the first node of an article type carrying a headline or
         body, else the first of an article type."""
+        if self._node_list is None:
+            return self._find_article()
+        if self._article is _NOT_YET:
+            self._article = self._find_article()
+        return self._article
+
+    def _find_article(self) -> dict | None:
         fallback = None
         for node in self.nodes():
             if type_names(node) & ARTICLE_TYPES:
@@ -181,6 +205,7 @@ def read_structured(tree: HtmlElement, url: str) -> Structured:
     for item in _OPENGRAPH.extract_items(tree):
         for prop, value in item.get("properties", []):
             data.og.setdefault(prop.lower(), []).append(value)
+    data.settle()
     for node in data.nodes():
         node_id = node.get("@id")
         if isinstance(node_id, str) and len(node) > 2:

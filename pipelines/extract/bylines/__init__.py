@@ -21,7 +21,7 @@ from ..text_utils import fold
 from .markup import _main_node, _meta_names, _names_from_ld, _with_display_names
 from .names import clean_name, person_like, split_byline
 from .newsroom import newsroom_credit
-from .page_text import _page_text, _printed_somewhere
+from .page_text import _printed_somewhere, _shown_text
 from .printed import (
     _box_names,
     _commenting_post_author,
@@ -68,7 +68,7 @@ def extract_authors(
     then the printed byline, then ``<meta name=author>`` or the Twitter card's "Written by",
     then an author box, then the post author's own comment.  Never a name the page does not
     print, nor the site's own name unless the site is a person's or a blogger's."""
-    page_text = cache(partial(_page_text, tree))  # read once, and only if a rule needs it
+    page_text = cache(partial(_shown_text, tree))  # read once, and only if a rule needs it
     names, byline = _authors(tree, data, site_keys, page_text)
     names = [name for name in names if not _the_site_itself(name, site_keys)]
     if rules.enabled("newsroom-byline") and not any(map(person_like, names)):

@@ -11,7 +11,7 @@ from lxml.html import HtmlElement
 from ..structured import Structured, type_names
 from ..text_utils import clean, fold
 from .names import _CREDIT_WORDS, clean_name, person_like, split_byline
-from .page_text import _BODY_TEXT
+from .page_text import body_texts
 
 
 def _names_from_ld(value: Any, data: Structured, site_keys: set[str], depth: int = 0) -> list[str]:
@@ -103,7 +103,7 @@ def _printed_login(parts: list[str], tree: HtmlElement) -> str | None:
         return None
     between = r"(?:\s+[^\W\d_][\w.’'-]*){0,2}"
     pattern = re.compile(rf"\b({re.escape(first)}{between}\s+{re.escape(last)})\b", re.IGNORECASE)
-    found = {clean(m) for m in pattern.findall(" ".join(_BODY_TEXT(tree)))}
+    found = {clean(m) for m in pattern.findall(" ".join(body_texts(tree)))}
     found = {f for f in found if all(w[0].isupper() for w in f.split())}
     return found.pop() if len(found) == 1 else None
 
