@@ -14,6 +14,11 @@ import hashlib
 import struct
 import uuid
 import zlib
+
+try:  # zlib-ng: the same deflate format, 2-2.5x faster at level 6 for the same size
+    from zlib_ng import zlib_ng as deflating
+except ImportError:  # pragma: no cover - a platform without its wheel
+    deflating = zlib  # type: ignore[assignment]
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,7 +85,7 @@ class Record:
         """The record as one gzip member, in pieces: the block is never copied."""
         if self.stored_from is not None:
             return self._gzip_parts_stored_tail(level, self.stored_from)
-        compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+        compressor = deflating.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
         return [
             compressor.compress(self.head_bytes()),
             compressor.compress(self.block),
@@ -96,7 +101,7 @@ class Record:
         block = memoryview(self.block)
         crc = zlib.crc32(CRLF + CRLF, zlib.crc32(block, zlib.crc32(head)))
         size = len(head) + len(block) + 4
-        deflater = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        deflater = deflating.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
         storer = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
         return [
             _GZIP_HEADER,
@@ -115,7 +120,7 @@ _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 
 
 def gzip_member(data: bytes, level: int = 6) -> bytes:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    compressor = deflating.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
     return compressor.compress(data) + compressor.flush()
 
 
