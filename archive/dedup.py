@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
+from archive.sqlite_transaction import transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (
@@ -85,14 +86,9 @@ class DedupIndex:
         if not self._unsaved:
             return
         rows, self._unsaved = self._unsaved, []
-        self._db.execute("BEGIN")
-        try:
+        with transaction(self._db):
             self._db.executemany(
                 "INSERT OR IGNORE INTO payloads VALUES (?, ?, ?, ?, ?, ?, ?, 1)", rows)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
 
     def __enter__(self) -> Self:
         return self
@@ -144,8 +140,7 @@ class DedupIndex:
             "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)
         ).fetchall()
         confirmed = 0
-        self._db.execute("BEGIN")
-        try:
+        with transaction(self._db):
             for (record_id,) in rows:
                 if record_id in kept:
                     self._db.execute(
@@ -165,10 +160,6 @@ class DedupIndex:
                      filename, original.offset, original.length),
                 )
                 confirmed += cursor.rowcount
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         return confirmed
 
 

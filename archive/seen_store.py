@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, is_crawl_manifest_key, site_articles_prefix
 from archive.records import sha1_digest
+from archive.sqlite_transaction import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -209,18 +210,9 @@ class SqliteSeenStore:
         if not self._unsaved:
             return
         updates, self._unsaved = self._unsaved, {}
-        in_transaction = self._db.in_transaction
-        if not in_transaction:
-            self._db.execute("BEGIN")
-        try:
+        with transaction(self._db):
             for url, values in updates.items():
                 self._write(url, values)
-            if not in_transaction:
-                self._db.execute("COMMIT")
-        except BaseException:
-            if not in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
 
     def _write(self, url: str, values: dict[str, Any]) -> None:
         names = list(values)
@@ -259,17 +251,12 @@ class SqliteSeenStore:
     def load(self, entries: Iterable[SeenEntry]) -> int:
         loaded = 0
         self.save()
-        self._db.execute("BEGIN")
-        try:
+        with transaction(self._db):
             for entry in entries:
                 values = asdict(entry)
                 values.pop("url")
                 self._write(entry.url, values)
                 loaded += 1
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
         return loaded
 
     def close(self) -> None:

@@ -49,7 +49,11 @@ class _BadRecord(ValueError):
 
 def parse_record(data: bytes) -> str:
     """Check one decompressed member holds exactly one whole record; return its record id."""
-    return str(record_fields(data).get(b"warc-record-id", b"").decode("utf-8", "replace"))
+    return _record_id(record_fields(data))
+
+
+def _record_id(fields: dict[bytes, bytes]) -> str:
+    return fields.get(b"warc-record-id", b"").decode("utf-8", "replace")
 
 
 def record_fields(data: bytes) -> dict[bytes, bytes]:
@@ -119,7 +123,7 @@ def cut_open_warc(open_path: Path) -> RecoveredFile:
             except _BadRecord as exc:
                 problem = f"record at offset {kept_end}: {exc}"
                 break
-            record_ids.append(fields.get(b"warc-record-id", b"").decode("utf-8", "replace"))
+            record_ids.append(_record_id(fields))
             original = _original(fields, filename, start, end)
             if original is not None:
                 originals.append(original)
