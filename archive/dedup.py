@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
-from archive.sqlite_transaction import transaction
+from archive.sqlite_transaction import connect_shared, transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS payloads (
@@ -62,13 +62,8 @@ class DedupIndex:
     def __init__(self, path: Path | str):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: every statement commits at once, so no process holds the
-        # write lock while it crawls.  WAL + synchronous=NORMAL makes that cheap (no fsync
-        # per commit); a lost tail is harmless, the WARC files stay the truth.
-        self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        # A lost tail is harmless: the WARC files stay the truth.
+        self._db = connect_shared(path, _SCHEMA)
         self._writing: set[str] = set()
         # Entries of the files being written, saved ``SAVE_EVERY`` at a time (one commit
         # per entry cost the crawl's thread more than the WARC writing itself); read here

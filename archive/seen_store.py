@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, is_crawl_manifest_key, site_articles_prefix
 from archive.records import sha1_digest
-from archive.sqlite_transaction import transaction
+from archive.sqlite_transaction import connect_shared, is_lock_error, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -156,14 +156,13 @@ class SqliteSeenStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self._db = connect_shared(self.path, _SCHEMA)
             (result,) = self._db.execute("PRAGMA quick_check").fetchone()
             names = [row[1] for row in self._db.execute("PRAGMA table_info(articles)")]
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
+            if isinstance(exc, sqlite3.OperationalError) and is_lock_error(exc):
+                raise  # held by another process past LOCK_WAIT: not a reason to set it aside
             raise CorruptSeenStore(f"{self.path}: {exc}") from None
         if result != "ok" or names != _COLUMNS:
             self._close_quietly()
