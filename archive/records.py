@@ -99,20 +99,32 @@ class Record:
         not refer back).  The CRC and size cover everything, as for any member."""
         head = self.head_bytes()
         block = memoryview(self.block)
-        crc = zlib.crc32(CRLF + CRLF, zlib.crc32(block, zlib.crc32(head)))
+        crc = deflating.crc32(CRLF + CRLF, deflating.crc32(block, deflating.crc32(head)))
         size = len(head) + len(block) + 4
         deflater = deflating.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-        storer = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
         return [
             _GZIP_HEADER,
             deflater.compress(head),
             deflater.compress(block[:split]),
             deflater.flush(zlib.Z_FULL_FLUSH),
-            storer.compress(block[split:]),
-            storer.compress(CRLF + CRLF),
-            storer.flush(),
+            stored_blocks(block[split:], CRLF + CRLF),
             struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF),
         ]
+
+
+_STORED_MAX = 0xFFFF
+
+
+def stored_blocks(data: memoryview, last: bytes) -> bytes:
+    """``data`` then ``last`` as raw deflate stored blocks, the one holding ``last`` final
+    (RFC 1951, 3.2.4), for a stream at a byte boundary.  What ``compressobj(0)`` makes, at
+    a tenth of its cost: nothing is searched."""
+    pieces: list[bytes | memoryview] = []
+    for start in range(0, len(data), _STORED_MAX):
+        chunk = data[start:start + _STORED_MAX]
+        pieces += [struct.pack("<BHH", 0, len(chunk), len(chunk) ^ 0xFFFF), chunk]
+    pieces += [struct.pack("<BHH", 1, len(last), len(last) ^ 0xFFFF), last]
+    return b"".join(pieces)
 
 
 # What zlib writes for a gzip member without a name or time (RFC 1952: OS 3 = Unix).

@@ -13,6 +13,8 @@ from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS, Htt
 from scrapy.http import Response
 from w3lib.html import get_meta_refresh
 
+from pipelines.decompression import decode, inflating
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,7 +26,7 @@ _HEAD_BYTES = 16 * 1024  # MetaRefreshMiddleware reads 4096 characters: at most 
 
 
 def _gzip_head(body: bytes) -> bytes:
-    return zlib.decompressobj(wbits=31).decompress(body, _HEAD_BYTES)
+    return inflating.decompressobj(wbits=31).decompress(body, _HEAD_BYTES)
 
 
 def _deflate_head(body: bytes) -> bytes:
@@ -91,6 +93,8 @@ class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
         self.metarefresh_ignore_tags = (
             settings.getlist("METAREFRESH_IGNORE_TAGS") if settings else ["noscript"])
         self.metarefresh_maxdelay = settings.getint("METAREFRESH_MAXDELAY") if settings else 100
+
+    _decode = staticmethod(decode)  # Scrapy's results, gzip in one zlib-ng call
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if (request.meta.get(DEFER_DECODING_META) and request.method != "HEAD"

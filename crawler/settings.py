@@ -39,6 +39,8 @@ CONCURRENT_ITEMS = 4
 # 8-byte request fingerprints: ~17 bytes per URL instead of ~87 (bench/dupefilter.py);
 # requests.seen stays compatible with Scrapy's RFPDupeFilter for JOBDIR resumes.
 DUPEFILTER_CLASS = "crawler.dupefilter.CompactDupeFilter"
+# MemoryStatsCollector without its deprecation shim on every attribute (crawler/stats.py).
+STATS_CLASS = "crawler.stats.PlainStatsCollector"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"

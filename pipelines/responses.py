@@ -126,9 +126,10 @@ def _scrapy_headers(pairs: list[tuple[str, str]]) -> Any:
 def _content_decoded(response: Any, max_size: int) -> Any:
     """HttpCompressionMiddleware.process_response, without a running crawler.
 
-    Its decoding helpers are used as they are (private static methods of the middleware),
-    so gzip / x-gzip / deflate / br / zstd and the DOWNLOAD_MAXSIZE bound behave exactly as
-    during a crawl that decodes in the middleware; raises ``IgnoreRequest`` where it would.
+    Its decoding helpers are used as they are (private static methods of the middleware;
+    gzip by ``pipelines.decompression``, with the same results), so gzip / x-gzip / deflate /
+    br / zstd and the DOWNLOAD_MAXSIZE bound behave exactly as during a crawl that decodes in
+    the middleware; raises ``IgnoreRequest`` where it would.
     """
     from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware as HCM
     from scrapy.exceptions import IgnoreRequest
@@ -136,6 +137,7 @@ def _content_decoded(response: Any, max_size: int) -> Any:
     from scrapy.responsetypes import responsetypes
 
     from archive.upstream import _DecompressionMaxSizeExceeded
+    from pipelines.decompression import decode
 
     content_encoding = response.headers.getlist("Content-Encoding")
     if not content_encoding:
@@ -144,7 +146,7 @@ def _content_decoded(response: Any, max_size: int) -> Any:
     body = response.body
     try:
         for encoding in to_decode:
-            body = HCM._decode(body, encoding, max_size)
+            body = decode(body, encoding, max_size)
     except _DecompressionMaxSizeExceeded as exc:
         raise IgnoreRequest("DOWNLOAD_MAXSIZE exceeded during decompression") from exc
     response.headers["Content-Encoding"] = to_keep

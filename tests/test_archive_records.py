@@ -20,7 +20,15 @@ from fastwarc.warc import ArchiveIterator as FastIterator
 from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 
-from archive.records import Record, RecordFactory, http_block, sha1_digest, warc_date
+from archive.records import (
+    CRLF,
+    Record,
+    RecordFactory,
+    http_block,
+    sha1_digest,
+    stored_blocks,
+    warc_date,
+)
 from archive.warc_writer import RotatingWarcWriter, WarcPointer
 
 MOMENT = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
@@ -322,3 +330,22 @@ def test_compressed_payload_is_stored_not_deflated_again(tmp_path: Path) -> None
     path = tmp_path / writer.closed_keys[0]
     assert fastwarc_verify(path) == ["warcinfo", "response"]
     warcio_check(path)
+
+
+@pytest.mark.parametrize("size", [0, 1, 0xFFFF, 0x10000, 200_001])
+def test_stored_blocks_are_a_deflate_stream_of_the_bytes(size: int) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    data = data[:size]
+    stream = stored_blocks(memoryview(data), CRLF + CRLF)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    assert inflater.decompress(stream) == data + CRLF + CRLF
+    assert inflater.eof and inflater.unused_data == b""
+
+
+@pytest.mark.parametrize("size", [0, 0xFFFF - 40, 150_000])
+def test_stored_tail_member_reads_back_whatever_the_payload_size(size: int) -> None:
+    payload = gzip.compress(bytes(range(256)) * (size // 256), mtime=0)[:size] if size else b""
+    block, offset = http_block(b"HTTP/1.1 200 OK", [b"Content-Encoding: gzip"], payload)
+    record = fixed_factory().response("http://x/a", block, offset, payload_compressed=True)
+    member = b"".join(record.gzip_parts(6))
+    assert zlib.decompress(member, zlib.MAX_WBITS | 16) == record.to_bytes()

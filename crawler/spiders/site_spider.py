@@ -13,7 +13,6 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.gz import gunzip
 from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
@@ -30,6 +29,7 @@ from crawler.requisite_fetching import (
     REQUISITE_META, REQUISITE_PRIORITY, RequestedUrls, RequisiteLedger, RequisitePolicy,
 )
 from crawler.requisites import PARSED_KINDS, Found, css_requisites, html_requisites
+from pipelines.decompression import gunzip
 from pipelines.export import feed_settings
 from pipelines.extract.urls import parseable
 from pipelines.responses import header_pairs
