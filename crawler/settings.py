@@ -141,6 +141,9 @@ NEWSARCHIVE_ALLOWED_NETWORKS: list[str] = []
 # What one page may add to a crawl; each limit, when hit, is counted under skipped/ and logged.
 # Links read per listing page or feed (skipped/links_over_limit); parsing runs off the reactor.
 NEWSARCHIVE_MAX_LINKS_PER_PAGE = 5000
+# Worker processes the page parsers (listing links, feeds, sitemaps, page requisites) run in,
+# off the crawl process and its GIL (crawler/parser_pool.py); 0: the reactor's thread pool.
+NEWSARCHIVE_PARSER_PROCESSES = 1
 # Entries read per sitemap, the sitemaps protocol's own limit (skipped/sitemap_truncated).
 NEWSARCHIVE_SITEMAP_MAX_URLS = 50_000
 # Sitemaps fetched per crawl, configured ones and those sitemap indexes list

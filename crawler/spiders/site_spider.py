@@ -12,8 +12,6 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.exceptions import IgnoreRequest
-from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet.threads import deferToThread
 from twisted.python.failure import Failure
 
 from archive.capture import FETCHED_AT_META_KEY, POINTER_META_KEY
@@ -25,6 +23,7 @@ from crawler.discovery.feeds import DEFAULT_MAX_SITEMAP_URLS, feed_links, sitema
 from crawler.discovery.links import DEFAULT_MAX_LINKS, LinkRules, listing_links
 from crawler.discovery.urls import normalize_url
 from crawler.middlewares import DECODING_DEFERRED_META, DEFER_DECODING_META
+from crawler.parser_pool import ParserPool
 from crawler.requisite_fetching import (
     REQUISITE_META, REQUISITE_PRIORITY, RequestedUrls, RequisiteLedger, RequisitePolicy,
 )
@@ -80,6 +79,7 @@ class SectionSpider(Spider):
         self.requisite_policy = RequisitePolicy(enabled=False)
         self.requisite_ledger = RequisiteLedger()
         self.requisites_requested = RequestedUrls()
+        self.parsers = ParserPool(0)  # threads, until from_crawler reads the settings
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SectionSpider:
@@ -91,6 +91,7 @@ class SectionSpider(Spider):
         spider.max_sitemaps = settings.getint("NEWSARCHIVE_MAX_SITEMAPS")
         site = spider.site
         spider.requisite_policy = RequisitePolicy.from_site(site, settings)
+        spider.parsers = ParserPool.from_crawler(crawler)
         if settings.getbool("FRONTIER_SHARED"):  # other workers may fetch this one's images
             from crawler.frontier.requisite_pointers import shared_ledger
 
@@ -136,11 +137,13 @@ class SectionSpider(Spider):
             meta["playwright"] = True  # crawler.render: loaded in the browser
         return Request(url, callback=self.parse_page, errback=self.on_error, meta=meta)
 
-    @staticmethod
-    async def _off_reactor(function: Callable[..., T], *args: Any) -> T:
-        """Run a parser in the reactor's thread pool: a huge page must not stall the crawl."""
-        result: T = await maybe_deferred_to_future(deferToThread(function, *args))
-        return result
+    async def _off_reactor(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a parser off the reactor (``crawler.parser_pool``): a huge page must not stall
+        the crawl."""
+        return await self.parsers.run(function, *args)
+
+    def closed(self, reason: str) -> None:
+        self.parsers.close()
 
     def _over_limit(self, key: str, url: str, what: str) -> None:
         self._count(key)
@@ -290,8 +293,9 @@ class SectionSpider(Spider):
         policy = self.requisite_policy
         try:
             found = await self._off_reactor(
-                page_requisites_of, response, policy.per_page, policy.all_srcset,
-                self.settings.getint("DOWNLOAD_MAXSIZE"))
+                page_requisites_of, response.url, list(header_pairs(response.headers)),
+                response.body, bool(response.meta.get(DECODING_DEFERRED_META)),
+                policy.per_page, policy.all_srcset, self.settings.getint("DOWNLOAD_MAXSIZE"))
         except (IgnoreRequest, OSError, ValueError, EOFError) as exc:
             self._count("requisites/skipped/page_undecodable")
             self.logger.info("No requisites read from %s: %s", response.url, exc)
@@ -382,10 +386,15 @@ class SectionSpider(Spider):
                          request.url if request is not None else "?", reason, message)
 
 
-def page_requisites_of(response: Response, limit: int, all_srcset: bool, max_size: int) -> Found:
-    """The requisites of an HTML page as fetched (decoded first when decoding was deferred)."""
-    if response.meta.get(DECODING_DEFERRED_META) and response.headers.get("Content-Encoding"):
-        from pipelines.responses import _content_decoded
+def page_requisites_of(url: str, headers: list[tuple[str, str]], body: bytes, deferred: bool,
+                       limit: int, all_srcset: bool, max_size: int) -> Found:
+    """The requisites of an HTML page as fetched (decoded first when decoding was deferred);
+    the response in picklable pieces, for ``crawler.parser_pool``."""
+    if deferred and any(name.lower() == "content-encoding" for name, _ in headers):
+        from scrapy.http import Response
 
-        response = _content_decoded(response.replace(headers=response.headers.copy()), max_size)
-    return html_requisites(response.body, response.url, limit=limit, all_srcset=all_srcset)
+        from pipelines.responses import _content_decoded, _scrapy_headers
+
+        response = Response(url=url, headers=_scrapy_headers(headers), body=body)
+        body = _content_decoded(response, max_size).body
+    return html_requisites(body, url, limit=limit, all_srcset=all_srcset)

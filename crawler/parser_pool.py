@@ -1,0 +1,76 @@
+"""Where the spider's page parsers run (listing links, feeds, sitemaps, page requisites).
+
+In the reactor's thread pool they kept a huge page from stalling the crawl, but not from
+holding the crawl process's GIL: every call the reactor makes that lets the GIL go (SQLite,
+zlib, file writes) then waited for a parser thread to hand it back.  In worker processes
+(``NEWSARCHIVE_PARSER_PROCESSES``, forkserver children like the extraction workers) the
+same parsers cost the reactor a pickled page each: archive-only crawls of bench/crawl.py's
+``gz6`` site 37.9 / 34.5 s → 34.5 / 31.7 s, alternating (README, "Speed").  0: threads, as
+before.  A worker that dies (a page that exhausts memory) is counted (``parsers/pool_broken``)
+and logged, and the crawl goes on with threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from scrapy.crawler import Crawler
+
+from pipelines.articles import watch_parent
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ParserPool:
+    def __init__(self, processes: int, crawler: Crawler | None = None):
+        self.processes = processes
+        self.crawler = crawler
+        self._executor: ProcessPoolExecutor | None = None
+        self._broken = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ParserPool:
+        return cls(crawler.settings.getint("NEWSARCHIVE_PARSER_PROCESSES"), crawler)
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker process (a module-level function, picklable
+        arguments), else in a thread; its exceptions are raised here."""
+        if self.processes > 0 and not self._broken:
+            try:
+                return await asyncio.wrap_future(self._pool().submit(function, *args))
+            except BrokenProcessPool as exc:
+                self._give_up(exc)
+        return await asyncio.to_thread(function, *args)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            # The forkserver's preloads are the extraction workers' (pipelines.articles):
+            # these workers import the parsers on their first page.
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
+                initializer=watch_parent, initargs=(os.getpid(),))
+        return self._executor
+
+    def _give_up(self, exc: BaseException) -> None:
+        if self._broken:
+            return
+        self._broken = True
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("parsers/pool_broken")
+        logger.warning("A page parser process died (%s): pages are parsed in threads for the "
+                       "rest of the crawl", exc)
+        self.close()
+
+    def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)

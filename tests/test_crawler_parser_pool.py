@@ -1,0 +1,63 @@
+"""The spider's page parsers run in a worker process, and in threads if it dies."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+
+import pytest
+from scrapy.utils.test import get_crawler
+
+from crawler.parser_pool import ParserPool
+
+
+def where() -> tuple[int, int]:
+    return os.getpid(), threading.get_ident()
+
+
+def die_unless_in(pid: int) -> str:
+    if os.getpid() != pid:
+        os._exit(1)
+    return "parsed in the crawl process"
+
+
+def run(pool: ParserPool, function, *args):
+    async def main():
+        try:
+            return await pool.run(function, *args)
+        finally:
+            pool.close()
+
+    return asyncio.run(main())
+
+
+def test_pages_are_parsed_in_another_process():
+    assert run(ParserPool(1), where)[0] != os.getpid()
+
+
+def test_with_no_processes_pages_are_parsed_in_a_thread():
+    pid, thread = run(ParserPool(0), where)
+    assert pid == os.getpid() and thread != threading.get_ident()
+
+
+def test_a_parsers_exception_is_raised_in_the_crawl():
+    with pytest.raises(ValueError, match="invalid literal"):
+        run(ParserPool(1), int, "not a number")
+
+
+def test_a_dead_worker_is_counted_and_its_page_parsed_in_a_thread(caplog):
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    pool = ParserPool(1, crawler)
+
+    async def main():
+        first = await pool.run(die_unless_in, os.getpid())
+        second = await pool.run(where)
+        pool.close()
+        return first, second
+
+    first, (pid, _) = asyncio.run(main())
+    assert first == "parsed in the crawl process" and pid == os.getpid()
+    assert crawler.stats.get_value("parsers/pool_broken") == 1
+    assert "parsed in threads for the rest of the crawl" in caplog.text
