@@ -178,8 +178,13 @@ def url_key(url: str) -> str:
 
 def cdxj_line(record: Record, pointer: WarcPointer) -> str | None:
     """The line cdxj-indexer writes for this record at this place, or None if it skips it."""
-    from warcio.timeutils import iso_date_to_timestamp
+    entry = cdxj_entry(record, pointer)
+    return None if entry is None else entry_line(entry)
 
+
+def cdxj_entry(record: Record, pointer: WarcPointer) -> tuple[str, str, dict[str, str]] | None:
+    """What the record's line is made of, as read from the record: (URL, WARC-Date, fields).
+    Cheap; the costly part of a line (its SURT key) is left to :func:`entry_line`."""
     kind = record.header("WARC-Type")
     if kind not in _INDEXED_TYPES:
         return None
@@ -197,31 +202,39 @@ def cdxj_line(record: Record, pointer: WarcPointer) -> str | None:
         index["digest"] = digest
     index.update(length=str(pointer.length), offset=str(pointer.offset),
                  filename=pointer.filename)
-    timestamp = iso_date_to_timestamp(record.header("WARC-Date") or "")
-    return f"{url_key(url)} {timestamp} {json.dumps(index)}\n"
+    return url, record.header("WARC-Date") or "", index
+
+
+def entry_line(entry: tuple[str, str, dict[str, str]]) -> str:
+    from warcio.timeutils import iso_date_to_timestamp
+
+    url, date, index = entry
+    return f"{url_key(url)} {iso_date_to_timestamp(date)} {json.dumps(index)}\n"
 
 
 class LiveIndex:
     """CDXJ lines of the records a writer appends, per file, taken when the file closes.
 
-    Lines wait in an anonymous temporary file, not in memory: the crawl holds no per-URL
-    state in RAM.  After a crash they are gone with it, and recovery indexes the WARC with
-    cdxj-indexer."""
+    Entries (:func:`cdxj_entry`) wait in an anonymous temporary file, not in memory: the crawl
+    holds no per-URL state in RAM.  They become lines in :meth:`take`, on the indexer thread
+    once the file is closed: SURT keys cost the crawl's busy thread about as much as writing
+    the records did.  After a crash they are gone with it, and recovery indexes the WARC
+    with cdxj-indexer."""
 
     def __init__(self) -> None:
         self._files: dict[str, IO[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, record: Record, pointer: WarcPointer) -> None:
-        line = cdxj_line(record, pointer)
-        if line is None:
+        entry = cdxj_entry(record, pointer)
+        if entry is None:
             return
         with self._lock:
             spill = self._files.get(pointer.filename)
             if spill is None:
                 spill = self._files[pointer.filename] = tempfile.TemporaryFile(  # noqa: SIM115
                     "w+", encoding="utf-8", newline="\n")  # closed by take() or close()
-            spill.write(line)
+            spill.write(json.dumps(entry) + "\n")
 
     def take(self, filename: str) -> list[str]:
         """The file's lines sorted and without repeats (as cdxj-indexer's sorting writer)."""
@@ -231,7 +244,7 @@ class LiveIndex:
             return []
         with spill:
             spill.seek(0)
-            lines = spill.readlines()
+            lines = [entry_line(json.loads(entry)) for entry in spill]
         lines.sort()
         return [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
 
