@@ -16,6 +16,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,12 @@ from pipelines.articles import watch_parent
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+def _start_worker(parent_pid: int) -> None:
+    # Ctrl-C reaches the whole process group: the crawl stops, then shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(parent_pid)
 
 
 class ParserPool:
@@ -57,7 +64,7 @@ class ParserPool:
             # these workers import the parsers on their first page.
             self._executor = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
-                initializer=watch_parent, initargs=(os.getpid(),))
+                initializer=_start_worker, initargs=(os.getpid(),))
         return self._executor
 
     def _give_up(self, exc: BaseException) -> None:

@@ -61,3 +61,15 @@ def test_a_dead_worker_is_counted_and_its_page_parsed_in_a_thread(caplog):
     assert first == "parsed in the crawl process" and pid == os.getpid()
     assert crawler.stats.get_value("parsers/pool_broken") == 1
     assert "parsed in threads for the rest of the crawl" in caplog.text
+
+
+def sigint_handler() -> object:
+    import signal
+
+    return signal.getsignal(signal.SIGINT)
+
+
+def test_workers_leave_ctrl_c_to_the_crawl():
+    import signal
+
+    assert run(ParserPool(1), sigint_handler) == signal.SIG_IGN
