@@ -22,7 +22,11 @@ def die_unless_in(pid: int) -> str:
     return "parsed in the crawl process"
 
 
-def run(pool: ParserPool, function, *args):
+def run(pool: ParserPool, function, *args, start: bool = True):
+    if start:
+        pool.start()
+        assert pool.started(timeout=60) == (pool.processes > 0)
+
     async def main():
         try:
             return await pool.run(function, *args)
@@ -50,6 +54,8 @@ def test_a_dead_worker_is_counted_and_its_page_parsed_in_a_thread(caplog):
     crawler = get_crawler()
     crawler.stats.open_spider()
     pool = ParserPool(1, crawler)
+    pool.start()
+    assert pool.started(timeout=60)
 
     async def main():
         first = await pool.run(die_unless_in, os.getpid())
@@ -73,3 +79,25 @@ def test_workers_leave_ctrl_c_to_the_crawl():
     import signal
 
     assert run(ParserPool(1), sigint_handler) == signal.SIG_IGN
+
+
+def test_started_workers_have_imported_the_parsers_before_the_first_page():
+    pool = ParserPool(1)
+    pool.start()
+    try:
+        assert pool.started(timeout=60)
+        assert pool._executor.submit(loaded_modules).result(timeout=60) >= {
+            "crawler.discovery.links", "crawler.discovery.feeds", "crawler.requisites"}
+    finally:
+        pool.close()
+
+
+def loaded_modules() -> set[str]:
+    import sys
+
+    return set(sys.modules)
+
+
+def test_pages_are_parsed_in_threads_until_the_workers_are_up():
+    pool = ParserPool(1)  # not started
+    assert run(pool, where, start=False)[0] == os.getpid()
