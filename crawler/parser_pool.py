@@ -19,6 +19,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -30,6 +31,8 @@ from pipelines.articles import watch_parent
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+CLOSE_WAIT = 30.0
 
 
 def _import_parsers() -> None:
@@ -53,6 +56,7 @@ class ParserPool:
         self._starting: threading.Thread | None = None
         self._broken = False
         self._closed = False
+        self._warm: list[futures.Future[None]] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ParserPool:
@@ -62,8 +66,9 @@ class ParserPool:
         """Start the workers on a thread of their own, and have them import the parsers:
         starting a process waits for the forkserver, which first imports the extraction
         workers' preloads (seconds on a loaded machine; long enough, on the reactor, to trip
-        a 1 s ``NEWSARCHIVE_IDLE_SECONDS``).  Pages are parsed in threads until they are up."""
-        if self.processes > 0 and self._starting is None:
+        a 1 s ``NEWSARCHIVE_IDLE_SECONDS``).  Pages are parsed in threads until they are up.
+        Called with the first page to parse: a crawl that parses none starts no process."""
+        if self.processes > 0 and self._starting is None and not self._closed:
             self._starting = threading.Thread(target=self._start_workers, daemon=True,
                                               name="parser-pool-start")
             self._starting.start()
@@ -79,12 +84,13 @@ class ParserPool:
             executor = ProcessPoolExecutor(
                 max_workers=self.processes, mp_context=multiprocessing.get_context("forkserver"),
                 initializer=_start_worker, initargs=(os.getpid(),))
-            for _ in range(self.processes):
-                executor.submit(_import_parsers)  # starts the processes, here
+            self._warm = [executor.submit(_import_parsers)  # starts the processes, here
+                          for _ in range(self.processes)]
         except Exception as exc:  # noqa: BLE001 -- no processes: the crawl goes on in threads
             self._give_up(exc)
             return
-        if self._closed:
+        if self._closed:  # the crawl ended while they started
+            futures.wait(self._warm, CLOSE_WAIT)
             executor.shutdown(wait=False, cancel_futures=True)
         else:
             self._executor = executor
@@ -92,6 +98,7 @@ class ParserPool:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` in a worker process (a module-level function, picklable
         arguments), else in a thread; its exceptions are raised here."""
+        self.start()
         executor = self._executor
         if executor is not None:
             try:
@@ -111,7 +118,12 @@ class ParserPool:
         self.close()
 
     def close(self) -> None:
+        """Shut the workers down once they are up: a process shut down while starting
+        fails with a traceback on the crawl's standard error."""
         self._closed = True
+        if self._starting is not None and self._starting is not threading.current_thread():
+            self._starting.join(CLOSE_WAIT)
         executor, self._executor = self._executor, None
         if executor is not None:
+            futures.wait(self._warm, CLOSE_WAIT)
             executor.shutdown(wait=False, cancel_futures=True)

@@ -109,7 +109,6 @@ class SectionSpider(Spider):
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
-        self.parsers.start()
         for url in self.site.start_urls:
             yield Request(
                 url,
