@@ -8,7 +8,6 @@ written, or once recovery confirms it), so a revisit never refers to a lost reco
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
