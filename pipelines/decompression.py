@@ -15,12 +15,8 @@ import zlib
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.utils.gz import gunzip as scrapy_gunzip
 
+from archive.records import deflating as inflating  # zlib-ng, or zlib without its wheel
 from archive.upstream import _DecompressionMaxSizeExceeded
-
-try:
-    from zlib_ng import zlib_ng as inflating
-except ImportError:  # pragma: no cover - a platform without its wheel
-    inflating = zlib  # type: ignore[assignment]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ERRORS = (zlib.error, inflating.error)
