@@ -297,11 +297,8 @@ class WarcCaptureMiddleware:
         if recheck is not None:
             confirmed = self._not_modified(url, status_line, header_lines, recheck, fetched, ip)
         deduplicate = truncated is None and recheck is None
-        originals: list[Original] = []
-        if deduplicate:
-            originals = self.call_dedup("originals_of", url) or []
         make = partial(self._exchange_records, request.url, request_block(request), url,
-                       status_line, header_lines, body, truncated, ip, fetched, originals,
+                       status_line, header_lines, body, truncated, ip, fetched, deduplicate,
                        confirmed)
         try:
             (_, pointer), (original, digest) = await self.threads.make_and_write(
@@ -334,16 +331,17 @@ class WarcCaptureMiddleware:
     def _exchange_records(
         self, request_url: str, request_head: bytes, url: str, status_line: bytes,
         header_lines: list[bytes], body: bytes, truncated: str | None, ip: str | None,
-        fetched: datetime, originals: list[Original], record: Record | None,
+        fetched: datetime, deduplicate: bool, record: Record | None,
     ) -> tuple[tuple[Record, Record], tuple[Original | None, str]]:
         """The exchange's request record and its response (or revisit) record, with the
-        original a revisit refers to (the first of ``originals`` with this payload) and the
-        payload digest; run on a record thread.  ``record`` is the response record when it
-        was made already (a not-modified revisit)."""
+        original a revisit refers to (``deduplicate``: the revisit index's earliest record of
+        this payload at this URL) and the payload digest; run on a record thread, where the
+        index's look-up costs the crawl's thread nothing.  ``record`` is the response record
+        when it was made already (a not-modified revisit)."""
         digest = sha1_digest(body)
         original = None
-        if record is None:
-            original = next((o for o in originals if o.digest == digest), None)
+        if record is None and deduplicate:
+            original = self.call_dedup("lookup", url, digest)
         if record is None and original is not None:
             block, _ = http_block(status_line, header_lines, b"")
             record = self.factory.revisit(

@@ -8,10 +8,12 @@ written, or once recovery confirms it), so a revisit never refers to a lost reco
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ParamSpec, Self, TypeVar
 
 from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
 from archive.sqlite_transaction import connect_shared, transaction
@@ -30,6 +32,18 @@ CREATE TABLE IF NOT EXISTS payloads (
 );
 CREATE INDEX IF NOT EXISTS payloads_by_file ON payloads (filename) WHERE pending = 1;
 """
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _locked(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0]._lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+    return call
 
 
 @dataclass(frozen=True)
@@ -56,13 +70,15 @@ class Original:
 
 
 class DedupIndex:
-    """The on-disk index; safe to share between processes (SQLite WAL, short transactions)."""
+    """The on-disk index; safe to share between processes (SQLite WAL, short transactions)
+    and between threads (a lock: the crawl looks payloads up on its record threads)."""
 
     def __init__(self, path: Path | str):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         # A lost tail is harmless: the WARC files stay the truth.
-        self._db = connect_shared(path, _SCHEMA)
+        self._db = connect_shared(path, _SCHEMA, check_same_thread=False)
+        self._lock = threading.RLock()
         self._writing: set[str] = set()
         # Entries of the files being written, saved ``SAVE_EVERY`` at a time (one commit
         # per entry cost the crawl's thread more than the WARC writing itself); read here
@@ -71,10 +87,12 @@ class DedupIndex:
 
     SAVE_EVERY = 64
 
+    @_locked
     def close(self) -> None:
         self.save()
         self._db.close()
 
+    @_locked
     def save(self) -> None:
         """Write the entries not yet written, in one transaction."""
         if not self._unsaved:
@@ -90,13 +108,14 @@ class DedupIndex:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @_locked
     def lookup(self, url: str, digest: str) -> Original | None:
         """The earliest usable record of this payload at this URL, if any."""
         return next((o for o in self.originals_of(url) if o.digest == digest), None)
 
+    @_locked
     def originals_of(self, url: str) -> list[Original]:
-        """``lookup`` for every digest at once (earliest first), for a caller that hashes
-        the payload elsewhere."""
+        """Every usable record of a payload at this URL, earliest first."""
         rows = self._db.execute(
             "SELECT url, digest, record_id, date, filename, offset, length, pending"
             " FROM payloads WHERE url = ? ORDER BY date",
@@ -110,19 +129,25 @@ class DedupIndex:
         return found
 
     def add(self, original: Original) -> None:
-        """Index a response record just written to the ``.open`` file ``original.filename``."""
+        """Index a response record just written to the ``.open`` file ``original.filename``.
+
+        Not locked: the crawl's thread calls it per page and would wait out look-ups on the
+        record threads.  Only that thread adds, and an append is atomic; ``save`` (locked)
+        swaps the list out, so a look-up sees each entry in the list or in the database."""
         self._writing.add(original.filename)
         self._unsaved.append((original.url, original.digest, original.record_id, original.date,
                               original.filename, original.offset, original.length))
         if len(self._unsaved) >= self.SAVE_EVERY:
             self.save()
 
+    @_locked
     def file_closed(self, filename: str) -> None:
         """The file is complete: its records may now be referred to by any crawl."""
         self.save()
         self._db.execute("UPDATE payloads SET pending = 0 WHERE filename = ?", (filename,))
         self._writing.discard(filename)
 
+    @_locked
     def confirm_recovered(self, filename: str, record_ids: Iterable[str],
                           survivors: Iterable[Original] = ()) -> int:
         """After ``archive.recovery``: keep the entries whose records survived, drop the rest,

@@ -3,8 +3,9 @@
 Per exchange, hashing the page twice (block and payload digests) and deflating it (one to
 four milliseconds for 100 KB at level 6) was a third of a crawl's time on the reactor's
 thread.  hashlib and zlib release the GIL while they work, so worker threads do it beside the
-crawl.  Only that moves: work in Python on another thread would hold the GIL the reactor
-needs, so writing, indexing and the revisit index stay on the thread that awaits.
+crawl, and so does SQLite: the revisit index's look-up runs there too.  Only that moves:
+work in Python on another thread would hold the GIL the reactor needs, so writing and
+indexing stay on the thread that awaits.
 """
 
 from __future__ import annotations

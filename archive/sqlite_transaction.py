@@ -16,16 +16,19 @@ from pathlib import Path
 LOCK_WAIT = 30.0
 
 
-def connect_shared(path: Path | str, schema: str) -> sqlite3.Connection:
+def connect_shared(path: Path | str, schema: str, *, check_same_thread: bool = True
+                   ) -> sqlite3.Connection:
     """Open ``path`` in WAL mode and create ``schema`` in it, waiting out other processes.
 
     Switching a new file to WAL returns "database is locked" at once, without SQLite's busy
     handler, when another process is doing the same (measured: 10 of 40 rounds of six
     processes opening one new file); the whole setup is retried for up to ``LOCK_WAIT`` s.
+    ``check_same_thread=False`` for a caller that serialises its threads' use itself.
     """
     deadline = time.monotonic() + LOCK_WAIT
     while True:
-        db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None)
+        db = sqlite3.connect(path, timeout=LOCK_WAIT, isolation_level=None,
+                             check_same_thread=check_same_thread)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             # A lost tail is harmless in both files, so no fsync per commit.
