@@ -82,14 +82,8 @@ def test_workers_leave_ctrl_c_to_the_crawl():
 
 
 def test_started_workers_have_imported_the_parsers_before_the_first_page():
-    pool = ParserPool(1)
-    pool.start()
-    try:
-        assert pool.started(timeout=60)
-        assert pool._executor.submit(loaded_modules).result(timeout=60) >= {
-            "crawler.discovery.links", "crawler.discovery.feeds", "crawler.requisites"}
-    finally:
-        pool.close()
+    assert run(ParserPool(1), loaded_modules) >= {
+        "crawler.discovery.links", "crawler.discovery.feeds", "crawler.requisites"}
 
 
 def loaded_modules() -> set[str]:
@@ -101,3 +95,59 @@ def loaded_modules() -> set[str]:
 def test_pages_are_parsed_in_threads_until_the_workers_are_up():
     pool = ParserPool(1)  # not started
     assert run(pool, where, start=False)[0] == os.getpid()
+
+
+def echo(data: bytes) -> tuple[int, bytes]:
+    return os.getpid(), data
+
+
+def crawl_threads() -> set[threading.Thread]:
+    return set(threading.enumerate())
+
+
+def test_jobs_and_answers_larger_than_a_pipe_and_many_at_once_come_back_whole():
+    before = crawl_threads()
+    pool = ParserPool(1)
+    pool.start()
+    assert pool.started(timeout=60)
+    pages = [bytes([n % 251]) * (n * 7919 % 3_000_000) for n in range(60)]
+
+    async def main():
+        try:
+            answers = await asyncio.gather(*(pool.run(echo, page) for page in pages))
+            return answers, crawl_threads()
+        finally:
+            pool.close()
+
+    answers, threads = asyncio.run(main())
+    assert [data for _, data in answers] == pages
+    assert {pid for pid, _ in answers} != {os.getpid()}
+    # The reactor's loop drives the pipes: no feeder or result thread of a process pool
+    # in the crawl process, each of whose wake-ups took the GIL from the reactor.
+    assert not [thread.name for thread in threads - before if thread.name != "parser-pool-start"]
+
+
+class Unpicklable(Exception):
+    def __init__(self, a, b):
+        super().__init__(f"{a} {b}")
+
+
+def raise_unpicklable() -> None:
+    raise Unpicklable("needs", "two arguments")
+
+
+def test_an_exception_that_cannot_cross_back_is_raised_as_a_runtime_error_naming_it():
+    pool = ParserPool(1)
+    with pytest.raises(RuntimeError, match="Unpicklable: needs two arguments"):
+        run(pool, raise_unpicklable)
+    assert not pool._broken
+
+
+def test_stopping_ends_the_worker_process():
+    pool = ParserPool(1)
+    pool.start()
+    assert pool.started(timeout=60)
+    process = pool._workers[0].process
+    assert process.is_alive()
+    pool.close()
+    assert not process.is_alive()
