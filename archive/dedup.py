@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, Self, TypeVar
 
+from archive.added_urls import AddedUrls
 from archive.layout import DEDUP_STATE_KEY, default_spool_root, storage_dedup_state_path
 from archive.sqlite_transaction import connect_shared, transaction
 
@@ -84,6 +85,9 @@ class DedupIndex:
         # per entry cost the crawl's thread more than the WARC writing itself); read here
         # as if saved.  Lost with a killed process: harmless, as above.
         self._unsaved: list[tuple[str, str, str, str, str, int, int]] = []
+        # Opened empty: only URLs added since can be found (``archive.added_urls``).
+        empty = self._db.execute("SELECT 1 FROM payloads LIMIT 1").fetchone() is None
+        self._added: AddedUrls | None = AddedUrls(self._db, path) if empty else None
 
     SAVE_EVERY = 64
 
@@ -116,6 +120,8 @@ class DedupIndex:
     @_locked
     def originals_of(self, url: str) -> list[Original]:
         """Every usable record of a payload at this URL, earliest first."""
+        if self._added is not None and self._added.surely_absent(url):
+            return []
         rows = self._db.execute(
             "SELECT url, digest, record_id, date, filename, offset, length, pending"
             " FROM payloads WHERE url = ? ORDER BY date",
@@ -135,6 +141,8 @@ class DedupIndex:
         record threads.  Only that thread adds, and an append is atomic; ``save`` (locked)
         swaps the list out, so a look-up sees each entry in the list or in the database."""
         self._writing.add(original.filename)
+        if self._added is not None:
+            self._added.add(original.url)
         self._unsaved.append((original.url, original.digest, original.record_id, original.date,
                               original.filename, original.offset, original.length))
         if len(self._unsaved) >= self.SAVE_EVERY:
@@ -155,6 +163,7 @@ class DedupIndex:
         had not saved yet.  Returns how many entries of the file now count."""
         kept = set(record_ids)
         self.save()
+        self._added = None  # survivors are added below
         rows = self._db.execute(
             "SELECT record_id FROM payloads WHERE filename = ? AND pending = 1", (filename,)
         ).fetchall()

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from archive.added_urls import AddedUrls
 from archive.jsonl_gzip import stored_lines
 from archive.layout import CRAWLS_PREFIX, is_crawl_manifest_key, site_articles_prefix
 from archive.records import sha1_digest
@@ -159,6 +160,8 @@ class SqliteSeenStore:
             self._db = connect_shared(self.path, _SCHEMA)
             (result,) = self._db.execute("PRAGMA quick_check").fetchone()
             names = [row[1] for row in self._db.execute("PRAGMA table_info(articles)")]
+            empty = (names == _COLUMNS and self._db.execute(
+                "SELECT 1 FROM articles LIMIT 1").fetchone() is None)
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             if isinstance(exc, sqlite3.OperationalError) and is_lock_error(exc):
@@ -171,6 +174,8 @@ class SqliteSeenStore:
         # cost the crawl's thread more than the lookups), read here as if saved.  A killed
         # crawl loses at most those: the next one fetches them again.
         self._unsaved: dict[str, dict[str, Any]] = {}
+        # Opened empty: only URLs updated since can be found (``archive.added_urls``).
+        self._added: AddedUrls | None = AddedUrls(self._db, self.path) if empty else None
 
     SAVE_EVERY = 64
 
@@ -184,6 +189,8 @@ class SqliteSeenStore:
 
     @guarded
     def get(self, url: str) -> SeenEntry | None:
+        if self._added is not None and self._added.surely_absent(url):
+            return None
         row = self._db.execute(
             f"SELECT {', '.join(_COLUMNS)} FROM articles WHERE url = ?", (url,)).fetchone()
         unsaved = self._unsaved.get(url)
@@ -199,6 +206,8 @@ class SqliteSeenStore:
     def update(self, url: str, values: dict[str, Any]) -> None:
         known = {name: value for name, value in values.items()
                  if name in _COLUMNS and name != "url"}
+        if self._added is not None:
+            self._added.add(url)
         self._unsaved.setdefault(url, {}).update(known)
         if len(self._unsaved) >= self.SAVE_EVERY:
             self.save()
@@ -250,6 +259,7 @@ class SqliteSeenStore:
     def load(self, entries: Iterable[SeenEntry]) -> int:
         loaded = 0
         self.save()
+        self._added = None  # found by queries from now on
         with transaction(self._db):
             for entry in entries:
                 values = asdict(entry)

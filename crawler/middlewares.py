@@ -10,7 +10,8 @@ from typing import Any
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import ACCEPTED_ENCODINGS, HttpCompressionMiddleware
-from scrapy.http import Response
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.http import HtmlResponse, Response
 from w3lib.html import get_meta_refresh
 
 from pipelines.decompression import decode, inflating
@@ -125,16 +126,39 @@ class DeferredDecompressionMiddleware(HttpCompressionMiddleware):
         return not self._follows_meta_refresh(request, response.url, head)
 
     def _follows_meta_refresh(self, request: Request, url: str, head: bytes) -> bool:
-        """Whether MetaRefreshMiddleware could redirect on this head (bytes, any charset).
-
-        Decoded as latin-1, which keeps every ASCII byte where it was: the tag is found in
-        any ASCII-compatible charset, declared or not, and nothing is sniffed.  Only a "no"
-        is relied on; on a "yes" the page is decoded and MetaRefreshMiddleware decides.
-        """
         if not self.metarefresh_enabled or request.meta.get("dont_redirect"):
             return False
-        if b"refresh" not in head.lower():
-            return False
-        interval, target = get_meta_refresh(
-            head.decode("latin-1"), url, "latin-1", ignore_tags=self.metarefresh_ignore_tags)
-        return target is not None and float(interval or 0) < self.metarefresh_maxdelay
+        return meta_refresh_in_head(head, url, self.metarefresh_ignore_tags,
+                                    self.metarefresh_maxdelay)
+
+
+def meta_refresh_in_head(head: bytes, url: str, ignore_tags: list[str], maxdelay: int) -> bool:
+    """Whether MetaRefreshMiddleware could redirect on this head (bytes, any
+    ASCII-compatible charset; the caller keeps bytes with NULs, UTF-16 and such, off this).
+
+    Decoded as latin-1, which keeps every ASCII byte where it was: the tag is found in any
+    ASCII-compatible charset, declared or not, and nothing is sniffed.  Only a "no" is relied
+    on; on a "yes" the page is decoded and MetaRefreshMiddleware decides.
+    """
+    if b"refresh" not in head.lower():
+        return False
+    interval, target = get_meta_refresh(head.decode("latin-1"), url, "latin-1",
+                                        ignore_tags=ignore_tags)
+    return target is not None and float(interval or 0) < maxdelay
+
+
+class HeadFirstMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's MetaRefreshMiddleware, which decodes each HTML page whole (``response.text``)
+    to read a refresh tag from its first 4,096 characters.  Here the first 16 KiB of bytes
+    are looked at first; only a page whose head holds a refresh it could follow, or that is
+    not in an ASCII-compatible charset (NUL bytes), is decoded for it.  Every uncompressed
+    page of a crawl went through that decoding (3% of the crawl process's time)."""
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Any = None) -> Request | Response:
+        if isinstance(response, HtmlResponse):
+            head = response.body[:_HEAD_BYTES]
+            if b"\x00" not in head and not meta_refresh_in_head(
+                    head, response.url, self._ignore_tags, self._maxdelay):
+                return response
+        return super().process_response(request, response)

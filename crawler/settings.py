@@ -64,6 +64,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's decompression, except for article pages: their extraction workers decode them.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.DeferredDecompressionMiddleware": 590,
+    # Scrapy's, reading each page's head before decoding the whole page for a refresh tag.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.HeadFirstMetaRefreshMiddleware": 580,
     # Last on the way out, first on the way back: sees the request after every other
     # middleware (cookies, user agent, Accept-Encoding) and the response before
     # decompression, redirect handling or retries.
