@@ -9,18 +9,10 @@ from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
 from crawler.middlewares import HeadFirstMetaRefreshMiddleware
+from tests.test_crawler_middlewares import _TextSpy as TextCounting
 
 URL = "http://news.example/2025/03/harbour"
 STORY = b"<p>The harbour reopened on Monday after a week of repairs to the outer wall.</p>" * 40
-
-
-class TextCounting(HtmlResponse):
-    text_reads = 0
-
-    @property
-    def text(self) -> str:
-        type(self).text_reads += 1
-        return super().text
 
 
 def _page(head: bytes, charset: str = "utf-8") -> bytes:
