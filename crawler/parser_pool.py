@@ -30,6 +30,11 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+try:
+    import fcntl
+except ImportError:  # not Unix: pipes keep their default size
+    fcntl = None  # type: ignore[assignment]
+
 from scrapy.crawler import Crawler
 
 from pipelines.articles import watch_parent
@@ -115,8 +120,6 @@ class _Worker:
         self.jobs, self.results = self._jobs_end.fileno(), self._results_end.fileno()
         for fd in (self.jobs, self.results):
             with contextlib.suppress(AttributeError, OSError):  # not Linux: default size
-                import fcntl
-
                 fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
         self.process = context.Process(target=_serve, args=(jobs_read, results_write,
                                                             os.getpid()),
@@ -144,6 +147,9 @@ class _Worker:
         job_id = next(self.ids)
         data = pickle.dumps((job_id, function, args), pickle.HIGHEST_PROTOCOL)
         future = self.loop.create_future()
+        if self.jobs < 0:  # closed: nobody would answer
+            future.set_exception(WorkerLost("the page parsers were stopped"))
+            return future
         self.pending[job_id] = future
         if self.unsent:
             self.unsent += FRAME.pack(len(data))

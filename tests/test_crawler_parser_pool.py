@@ -9,7 +9,7 @@ import threading
 import pytest
 from scrapy.utils.test import get_crawler
 
-from crawler.parser_pool import ParserPool
+from crawler.parser_pool import ParserPool, WorkerLost
 
 
 def where() -> tuple[int, int]:
@@ -151,3 +151,21 @@ def test_stopping_ends_the_worker_process():
     assert process.is_alive()
     pool.close()
     assert not process.is_alive()
+
+
+def test_a_job_sent_to_a_closed_worker_fails_at_once():
+    pool = ParserPool(1)
+    pool.start()
+    assert pool.started(timeout=60)
+
+    async def main():
+        try:
+            await pool.run(where)  # links the worker to this loop
+            worker = pool._workers[0]
+            worker.close()
+            with pytest.raises(WorkerLost, match="stopped"):
+                await asyncio.wait_for(worker.submit(where, ()), 5)
+        finally:
+            pool.close()
+
+    asyncio.run(main())
