@@ -179,8 +179,9 @@ NEWSARCHIVE_LEAD_IMAGE_WAIT = 30.0
 # failed crawl.
 FRONTIER_SHARED = False
 # Seconds a worker's liveness key and its per-host leases live without a refresh (refreshed
-# every third of it): a dead worker's in-flight requests are reclaimed, and the hosts it was
-# fetching from freed, this long after it died.
+# every third of it): a dead worker's in-flight requests are reclaimed this long after it
+# died, and the hosts it was fetching from freed when its last leases lapse (up to a third
+# of it later).
 NEWSARCHIVE_FRONTIER_WORKER_TTL = 30.0
 # Seconds between a worker's looks at the shared queue while no host it may fetch from has
 # its turn (leases all taken, or nothing queued: other workers may add links).

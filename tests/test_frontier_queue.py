@@ -133,5 +133,22 @@ def test_a_dead_workers_requests_go_back_to_their_hosts_queues(
     assert b.reclaim() == 2
     assert server.zrange("newsarchive:demo:requests:127.0.0.1:1", 0, -1, withscores=True)[0][1] == -3
     assert server.zcard("newsarchive:demo:requests:127.0.0.1:2") == 1
-    assert not server.exists("newsarchive:host:127.0.0.1:1:leases")  # its leases dropped
+    assert server.exists("newsarchive:host:127.0.0.1:1:leases")  # they lapse on their own
     assert len(b) == 2
+
+
+def test_a_dead_workers_lease_keeps_its_host_until_it_lapses(
+        redis_url: str, server: redis.Redis) -> None:
+    _, a = worker(redis_url, delay=0, concurrency=1)
+    _, b = worker(redis_url, delay=0, concurrency=1)
+    for path in ("/1", "/2"):
+        assert a.enqueue_request(Request(A + path))
+    assert a.next_request() is not None
+    # a's liveness key lapsed (it may be dead, or its heartbeat late) but its lease, taken
+    # after its last heartbeat, still runs: it may still be fetching
+    server.delete(a.alive_key)
+    assert b.reclaim() == 1
+    assert b.next_request() is None
+    leases = "newsarchive:host:127.0.0.1:1:leases"
+    server.zadd(leases, {server.zrange(leases, 0, -1)[0]: 0})  # the lease's time is past
+    assert b.next_request() is not None

@@ -72,8 +72,11 @@ return {request, best, field}
 # KEYS: in-flight hash, liveness key, hosts set, workers set; ARGV: worker id, '1' to force,
 # queue key prefix, host key prefix.  Unless forced, does nothing (-1) while the worker is
 # alive; else queues every in-flight request again with its priority (score -priority, as
-# PriorityQueue.push), drops its lease, deletes the hash and unlists the worker.  Returns how
-# many requests were queued again.
+# PriorityQueue.push), deletes the hash and unlists the worker.  Forced (the worker putting
+# its own back), it also drops their leases; a dead worker's leases lapse at their own time,
+# since a worker taken for dead may only be slow (a lease taken after its last heartbeat
+# outlives its liveness key) and still be fetching.  Returns how many requests were queued
+# again.
 _REQUEUE_SCRIPT = """
 if ARGV[2] ~= '1' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local entries = redis.call('HGETALL', KEYS[1])
@@ -87,7 +90,9 @@ for i = 1, #entries, 2 do
   end
   redis.call('ZADD', ARGV[3] .. host, -priority, entries[i + 1])
   redis.call('SADD', KEYS[3], host)
-  redis.call('ZREM', ARGV[4] .. host .. ':leases', ARGV[1] .. ' ' .. entries[i])
+  if ARGV[2] == '1' then
+    redis.call('ZREM', ARGV[4] .. host .. ':leases', ARGV[1] .. ' ' .. entries[i])
+  end
   queued = queued + 1
 end
 redis.call('DEL', KEYS[1])
