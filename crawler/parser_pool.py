@@ -144,12 +144,12 @@ class _Worker:
 
     def submit(self, function: Callable[..., Any], args: tuple[Any, ...]) -> asyncio.Future[Any]:
         assert self.loop is not None
-        job_id = next(self.ids)
-        data = pickle.dumps((job_id, function, args), pickle.HIGHEST_PROTOCOL)
         future = self.loop.create_future()
         if self.jobs < 0:  # closed: nobody would answer
             future.set_exception(WorkerLost("the page parsers were stopped"))
             return future
+        job_id = next(self.ids)
+        data = pickle.dumps((job_id, function, args), pickle.HIGHEST_PROTOCOL)
         self.pending[job_id] = future
         if self.unsent:
             self.unsent += FRAME.pack(len(data))

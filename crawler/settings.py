@@ -180,8 +180,8 @@ NEWSARCHIVE_LEAD_IMAGE_WAIT = 30.0
 FRONTIER_SHARED = False
 # Seconds a worker's liveness key and its per-host leases live without a refresh (refreshed
 # every third of it): a dead worker's in-flight requests are reclaimed this long after it
-# died, and the hosts it was fetching from freed when its last leases lapse (up to a third
-# of it later).
+# died, and each host it was fetching from freed when its lease lapses, this long after the
+# lease's last refresh (or, for a lease taken since, after it was taken).
 NEWSARCHIVE_FRONTIER_WORKER_TTL = 30.0
 # Seconds between a worker's looks at the shared queue while no host it may fetch from has
 # its turn (leases all taken, or nothing queued: other workers may add links).
