@@ -33,7 +33,16 @@ from archive.capture import (
 from archive.dedup import Original
 from archive.wire import reason_phrase
 from archive.errors import StorageError
-from archive.records import BROWSER_HEADER, Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.records import (
+    BROWSER_HEADER,
+    Record,
+    RecordFactory,
+    http_block,
+    looks_compressed,
+    sha1_digest,
+    utc_now,
+    warc_date,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +128,8 @@ def exchange_records(
         block, payload_offset = http_block(status_line, header_lines, exchange.body)
         extra = [("WARC-Truncated", exchange.truncated)] if exchange.truncated else []
         record = factory.response(exchange.url, block, payload_offset, date=exchange.fetched,
-                                  ip_address=ip, extra=extra)
+                                  ip_address=ip, extra=extra,
+                                  payload_compressed=looks_compressed(exchange.body))
     record = with_header(record, BROWSER_HEADER, browser)
     request = factory.request(
         exchange.url, request_block(exchange), concurrent_to=record.record_id,

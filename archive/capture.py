@@ -29,7 +29,15 @@ from archive.crawl_lock import CrawlLock
 from archive.crawl_output import crawl_output
 from archive.dedup import DedupIndex, Original, dedup_state_path
 from archive.output import IndexBeforeClose, LocalOutput
-from archive.records import Record, RecordFactory, http_block, sha1_digest, utc_now, warc_date
+from archive.records import (
+    Record,
+    RecordFactory,
+    http_block,
+    looks_compressed,
+    sha1_digest,
+    utc_now,
+    warc_date,
+)
 from archive.seen_store import RECHECK_META_KEY
 from archive.warc_writer import RotatingWarcWriter
 from archive.record_threads import RecordThreads
@@ -49,6 +57,7 @@ logger = logging.getLogger(__name__)
 POINTER_META_KEY = "warc"
 # Payloads to deflate from this size go to the record threads; a smaller one, or one stored
 # as received (already compressed), costs less in place than the hand-over between threads.
+# There, payloads are also sampled for compressed formats (records.looks_compressed).
 THREADED_DEFLATE_MIN = 16 * 1024
 FETCHED_AT_META_KEY = "fetched_at"
 
@@ -301,7 +310,7 @@ class WarcCaptureMiddleware:
                        status_line, header_lines, body, truncated, ip, fetched, deduplicate,
                        confirmed)
         try:
-            (_, pointer), (original, digest) = await self.threads.make_and_write(
+            (_, pointer), (original, digest, stored) = await self.threads.make_and_write(
                 make, worth_a_thread=len(body) >= THREADED_DEFLATE_MIN
                 and not content_encoded(header_lines))
         except StorageError as exc:
@@ -321,6 +330,8 @@ class WarcCaptureMiddleware:
             stats.inc_value("warc/revisit_payload_bytes_saved", len(body))
         else:
             request.meta[POINTER_META_KEY] = pointer.to_dict()
+            if stored:  # compressed already: stored in the WARC, not deflated again
+                stats.inc_value("warc/payloads_stored")
             if deduplicate:
                 self.call_dedup("add", Original(
                     url=url, digest=digest, record_id=pointer.record_id,
@@ -332,13 +343,16 @@ class WarcCaptureMiddleware:
         self, request_url: str, request_head: bytes, url: str, status_line: bytes,
         header_lines: list[bytes], body: bytes, truncated: str | None, ip: str | None,
         fetched: datetime, deduplicate: bool, record: Record | None,
-    ) -> tuple[tuple[Record, Record], tuple[Original | None, str]]:
+    ) -> tuple[tuple[Record, Record], tuple[Original | None, str, bool]]:
         """The exchange's request record and its response (or revisit) record, with the
         original a revisit refers to (``deduplicate``: the revisit index's earliest record of
-        this payload at this URL) and the payload digest; run on a record thread, where the
+        this payload at this URL), the payload digest and whether the payload is stored as
+        it came (compressed already: a Content-Encoding, or a large payload that
+        :func:`looks_compressed`, sampled here); run on a record thread, where the
         index's look-up costs the crawl's thread nothing.  ``record`` is the response record
         when it was made already (a not-modified revisit)."""
         digest = sha1_digest(body)
+        stored = False
         original = None
         if record is None and deduplicate:
             original = self.call_dedup("lookup", url, digest)
@@ -350,16 +364,18 @@ class WarcCaptureMiddleware:
             )
         elif record is None:
             block, payload_offset = http_block(status_line, header_lines, body)
+            stored = content_encoded(header_lines) or (
+                len(body) >= THREADED_DEFLATE_MIN and looks_compressed(body))
             record = self.factory.response(
                 url, block, payload_offset, date=fetched, ip_address=ip,
                 extra=[("WARC-Truncated", truncated)] if truncated else [],
-                payload_digest=digest, payload_compressed=content_encoded(header_lines),
+                payload_digest=digest, payload_compressed=stored,
             )
         request_record = self.factory.request(
             request_url, request_head, concurrent_to=record.record_id,
             date=record.header("WARC-Date") or warc_date(fetched), ip_address=ip,
         )
-        return (request_record, record), (original, digest)
+        return (request_record, record), (original, digest, stored)
 
     def _not_modified(self, url: str, status_line: bytes, header_lines: list[bytes],
                       recheck: dict[str, Any], fetched: datetime, ip: str | None) -> Any:

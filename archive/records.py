@@ -124,6 +124,23 @@ def stored_blocks(data: memoryview, last: bytes) -> bytes:
     return b"".join(pieces)
 
 
+# Bytes from the middle of a large payload deflated to tell whether deflating it pays.
+COMPRESSED_SAMPLE = 4096
+
+
+def looks_compressed(payload: bytes) -> bool:
+    """Whether a sample from the middle of ``payload`` barely shrinks when deflated (a
+    JPEG, PNG, WebP, video or zip file): deflating it whole would cost CPU for nothing, so
+    it is stored as it came.  Payloads under four samples are never sampled."""
+    if len(payload) < 4 * COMPRESSED_SAMPLE:
+        return False
+    middle = len(payload) // 2
+    sample = memoryview(payload)[middle:middle + COMPRESSED_SAMPLE]
+    # level 2: zlib-ng's level 1 uses fixed Huffman codes, which miss the gain of a small
+    # alphabet (base64's 64 symbols shrink to 76% at level 2, not at all at 1)
+    return len(deflating.compress(sample, 2)) > 0.95 * COMPRESSED_SAMPLE
+
+
 # What zlib writes for a gzip member without a name or time (RFC 1952: OS 3 = Unix).
 _GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
 
@@ -173,7 +190,8 @@ class RecordFactory:
         payload_compressed: bool = False,
     ) -> Record:
         """A response record; ``payload_digest`` when the caller already hashed the payload,
-        ``payload_compressed`` when it carries a Content-Encoding (stored, not re-deflated)."""
+        ``payload_compressed`` when it is compressed already (a Content-Encoding, or
+        :func:`looks_compressed`): stored, not deflated again."""
         headers = self._record_start("response", uri, date, ip_address)
         headers.extend(extra)
         headers += [

@@ -25,6 +25,7 @@ from archive.records import (
     Record,
     RecordFactory,
     http_block,
+    looks_compressed,
     sha1_digest,
     stored_blocks,
     warc_date,
@@ -330,6 +331,17 @@ def test_compressed_payload_is_stored_not_deflated_again(tmp_path: Path) -> None
     path = tmp_path / writer.closed_keys[0]
     assert fastwarc_verify(path) == ["warcinfo", "response"]
     warcio_check(path)
+
+
+def test_only_payloads_that_barely_compress_look_compressed() -> None:
+    noise = random.Random(3).randbytes(100_000)
+    assert looks_compressed(b"\xff\xd8\xff\xe0" + noise)  # a JPEG's entropy-coded bytes
+    assert looks_compressed(gzip.compress(base64.b64encode(noise)))
+    page = b"<p>" + b"".join(b"Paragraph %d of the story.</p><p>" % i for i in range(4000))
+    assert not looks_compressed(page)
+    assert not looks_compressed(base64.b64encode(noise))  # six bits a byte: worth deflating
+    assert not looks_compressed(b"\x89PNG\r\n\x1a\n" + bytes(100_000))  # a PNG of zeros
+    assert not looks_compressed(noise[:16_000])  # too short to sample
 
 
 @pytest.mark.parametrize("size", [0, 1, 0xFFFF, 0x10000, 200_001])

@@ -20,6 +20,7 @@ from tests.servers.wire_routes import (
     COOKIES_BODY,
     GZIP_BODY,
     GZIP_TEXT,
+    PHOTO_BODY,
     WireServer,
 )
 from tests.test_archive_records import fastwarc_verify, members, warcio_check
@@ -84,9 +85,18 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[WireServer
             "/big",
             "/big-chunked",
             "/drop",
+            "/photo.jpg",
         ]
         stats = run_crawl(out, [server.url(p) for p in paths], DOWNLOAD_MAXSIZE=100_000)
         yield server, out, stats
+
+
+def test_a_payload_that_does_not_compress_is_stored_not_deflated(
+        crawl: tuple[WireServer, Path, dict]) -> None:
+    _, out, stats = crawl
+    assert exchanges(out)["photo.jpg"].payload == PHOTO_BODY
+    # the gzip page and the photo; the pages and /big's bytes compress, so they are deflated
+    assert stats["warc/payloads_stored"] == 2
 
 
 def test_warc_valid_for_every_reader(crawl: tuple[WireServer, Path, dict]) -> None:
@@ -95,7 +105,7 @@ def test_warc_valid_for_every_reader(crawl: tuple[WireServer, Path, dict]) -> No
     assert not list(out.rglob("*.open"))
     members(path.read_bytes())
     types = fastwarc_verify(path)
-    assert types[0] == "warcinfo" and types.count("request") == types.count("response") == 9
+    assert types[0] == "warcinfo" and types.count("request") == types.count("response") == 10
     warcio_check(path)
     assert stats["warc/truncated/length"] == 2 and stats["warc/truncated/disconnect"] == 1
 

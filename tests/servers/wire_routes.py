@@ -10,6 +10,7 @@ exactly what was on the wire:
 - ``/chunked``      ``Transfer-Encoding: chunked`` body in three chunks
 - ``/big``          a 200 KB body with Content-Length (for ``DOWNLOAD_MAXSIZE``)
 - ``/big-chunked``  the same, chunked (no length announced)
+- ``/photo.jpg``    an 80 KB body that does not compress (as a JPEG's), ``image/jpeg``
 - ``/drop``         announces 1000 bytes, sends 100, closes the connection
 - ``/same``         the same body every time (revisit dedup)
 - ``/robots.txt``   allows everything
@@ -22,6 +23,7 @@ exactly what was on the wire:
 from __future__ import annotations
 
 import gzip
+import random
 import socket
 import threading
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ GZIP_TEXT = b"<html><body>" + b"<p>compressed news</p>" * 200 + b"</body></html>
 GZIP_BODY = gzip.compress(GZIP_TEXT, mtime=0)
 CHUNKS = [b"<html><body>", b"<p>chunked news</p>" * 50, b"</body></html>"]
 BIG_BODY = bytes(range(256)) * 800  # 204,800 bytes
+PHOTO_BODY = b"\xff\xd8\xff\xe0" + random.Random(7).randbytes(80_000)
 SAME_BODY = b"<html><body><p>Unchanged article</p></body></html>"
 HUGE_HEAD_LINES = 100_000
 COOKIES_BODY = b"<html><body>cookies</body></html>"
@@ -87,6 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
             )
         elif path == "/big":
             self._send(ok, [b"Content-Type: application/octet-stream", length(BIG_BODY)], BIG_BODY)
+        elif path == "/photo.jpg":
+            self._send(ok, [b"Content-Type: image/jpeg", length(PHOTO_BODY)], PHOTO_BODY)
         elif path == "/big-chunked":
             step = 16 * 1024
             self._send_chunked(
